@@ -1,0 +1,41 @@
+# Okryu: `make run` serves the demo storefront, `make test` runs the suite.
+PYTHON ?= python3
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+
+# Local serving on loopback: production settings, plain HTTP.
+RUN_ENV := DEBUG=false ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=false \
+	SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false SECURE_HSTS_SECONDS=0 \
+	SECRET_KEY="$$(cat var/secret_key)"
+
+.PHONY: run test lint bench clean
+
+$(VENV)/.installed: requirements.txt requirements-test.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-test.txt
+	touch $@
+
+var/secret_key:
+	mkdir -p var
+	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+run: $(VENV)/.installed var/secret_key
+	$(RUN_ENV) $(MANAGE) migrate --noinput
+	$(RUN_ENV) $(MANAGE) seed_demo
+	$(VENV)/bin/pybabel compile --domain django --directory locale --statistics
+	$(RUN_ENV) $(MANAGE) collectstatic --noinput --verbosity 0
+	$(RUN_ENV) $(PY) -m okryu.serve --port $(PORT)
+
+test: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --domain django --directory locale
+	$(PY) -m pytest --create-db
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+
+clean:
+	$(PY) -m okryu.embedded_db stop || true
+	rm -rf var/static var/test-media

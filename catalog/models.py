@@ -1,0 +1,187 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from okryu.localized import pick
+
+
+class Seller(models.Model):
+    class Kind(models.TextChoices):
+        STORE = "store", _("Store")
+        FACTORY = "factory", _("Factory")
+        RESTAURANT = "restaurant", _("Restaurant")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    name_ko = models.CharField(_("name (Korean)"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=120, blank=True)
+    slug = models.SlugField(_("slug"), unique=True)
+    district = models.CharField(_("district"), max_length=60)
+    address = models.CharField(_("address"), max_length=200)
+    description_ko = models.TextField(_("description (Korean)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    logo = models.ImageField(_("logo"), upload_to="sellers/", blank=True)
+    opens_at = models.TimeField(_("opens at"), null=True, blank=True)
+    closes_at = models.TimeField(_("closes at"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    rating = models.DecimalField(_("rating"), max_digits=3, decimal_places=2, default=0)
+    rating_count = models.PositiveIntegerField(_("number of ratings"), default=0)
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="sellers", verbose_name=_("staff")
+    )
+
+    class Meta:
+        ordering = ["name_ko"]
+        verbose_name = _("seller")
+        verbose_name_plural = _("sellers")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("catalog:seller", args=[self.slug])
+
+    @property
+    def name(self):
+        return pick(self, "name")
+
+    @property
+    def description(self):
+        return pick(self, "description")
+
+
+class Category(models.Model):
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        verbose_name=_("parent"),
+    )
+    name_ko = models.CharField(_("name (Korean)"), max_length=80)
+    name_en = models.CharField(_("name (English)"), max_length=80, blank=True)
+    slug = models.SlugField(_("slug"), unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "name_ko"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("catalog:category", args=[self.slug])
+
+    @property
+    def name(self):
+        return pick(self, "name")
+
+
+class Product(models.Model):
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="products", verbose_name=_("category")
+    )
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name_ko = models.CharField(_("name (Korean)"), max_length=160)
+    name_en = models.CharField(_("name (English)"), max_length=160, blank=True)
+    description_ko = models.TextField(_("description (Korean)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    weight_g = models.PositiveIntegerField(_("weight (g)"), null=True, blank=True)
+    volume_ml = models.PositiveIntegerField(_("volume (ml)"), null=True, blank=True)
+    size = models.CharField(_("size"), max_length=40, blank=True)
+    image = models.ImageField(_("main image"), upload_to="products/", blank=True)
+    fresh_minutes = models.PositiveSmallIntegerField(
+        _("stays fresh for (minutes)"), null=True, blank=True,
+        help_text=_("For restaurant dishes: how long the dish may travel after it is ready."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_featured = models.BooleanField(_("featured"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    # Kept current by catalog.services from the offers, orders and reviews.
+    best_price = models.PositiveIntegerField(_("best price"), null=True, blank=True)
+    seller_count = models.PositiveSmallIntegerField(_("number of sellers"), default=0)
+    in_stock = models.BooleanField(_("in stock"), default=False)
+    rating = models.DecimalField(_("rating"), max_digits=3, decimal_places=2, default=0)
+    rating_count = models.PositiveIntegerField(_("number of ratings"), default=0)
+    units_sold = models.PositiveIntegerField(_("units sold"), default=0)
+
+    class Meta:
+        ordering = ["name_ko"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("catalog:product", args=[self.slug])
+
+    @property
+    def name(self):
+        return pick(self, "name")
+
+    @property
+    def description(self):
+        return pick(self, "description")
+
+    @property
+    def is_hot_food(self):
+        return self.fresh_minutes is not None
+
+
+class Offer(models.Model):
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="offers", verbose_name=_("product")
+    )
+    seller = models.ForeignKey(
+        Seller, on_delete=models.CASCADE, related_name="offers", verbose_name=_("seller")
+    )
+    price = models.PositiveIntegerField(_("price (won)"))
+    stock = models.IntegerField(_("stock"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["price", "id"]
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        constraints = [
+            models.UniqueConstraint(fields=["product", "seller"], name="offer_one_per_product_seller"),
+            models.CheckConstraint(condition=models.Q(stock__gte=0), name="offer_stock_not_negative"),
+            models.CheckConstraint(condition=models.Q(price__gt=0), name="offer_price_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.product} — {self.seller}"
+
+    @property
+    def is_available(self):
+        return self.is_active and self.stock > 0 and self.seller.is_active
+
+
+class ProductMedia(models.Model):
+    class Kind(models.TextChoices):
+        IMAGE = "image", _("Image")
+        AUDIO = "audio", _("Voice recording")
+        VIDEO = "video", _("Video")
+
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="media", verbose_name=_("product")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.IMAGE)
+    file = models.FileField(_("file"), upload_to="products/")
+    caption_ko = models.CharField(_("caption / alt text (Korean)"), max_length=200, blank=True)
+    caption_en = models.CharField(_("caption / alt text (English)"), max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("product media")
+        verbose_name_plural = _("product media")
+
+    def __str__(self):
+        return f"{self.product} #{self.position}"
+
+    @property
+    def caption(self):
+        return pick(self, "caption")

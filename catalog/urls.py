@@ -1,0 +1,12 @@
+from django.urls import path
+
+from catalog import views
+
+app_name = "catalog"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
+    path("c/<slug:slug>/", views.category, name="category"),
+    path("p/<slug:slug>/", views.product, name="product"),
+    path("s/<slug:slug>/", views.seller, name="seller"),
+]

@@ -1,0 +1,310 @@
+"""Load the demo storefront: sellers, categories, products and offers,
+Pyongyang districts, transport services with a week of slots, couriers,
+e-cards and the three demo accounts. Running it again changes nothing."""
+
+from datetime import datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.models import Category, Offer, Product, Seller
+from catalog.services import refresh_product_summaries
+from delivery.models import Courier, District, ServiceArea, TimeSlot, TransportService
+from okryu.demo_images import product_picture
+from okryu.luhn import with_check_digit
+from payments import services as payment_services
+from payments.models import Card
+
+DEMO_PASSWORD = "okryu-demo"
+DEMO_PIN = "1234"
+
+DISTRICTS = [
+    ("jung", "중구역", "Central District"), ("pyongchon", "평천구역", "Phyongchon District"),
+    ("pothonggang", "보통강구역", "Pothonggang District"), ("moranbong", "모란봉구역", "Moranbong District"),
+    ("sosong", "서성구역", "Sosong District"), ("songyo", "선교구역", "Sonkyo District"),
+    ("tongdaewon", "동대원구역", "Tongdaewon District"), ("taedonggang", "대동강구역", "Taedonggang District"),
+    ("sadong", "사동구역", "Sadong District"), ("taesong", "대성구역", "Taesong District"),
+    ("mangyongdae", "만경대구역", "Mangyongdae District"), ("hyongjesan", "형제산구역", "Hyongjesan District"),
+]
+
+SELLERS = [
+    # slug, kind, ko, en, district, address
+    ("okryukwan", "restaurant", "옥류관", "Okryukwan Restaurant", "중구역", "중구역 옥류동 1"),
+    ("chongryugwan", "restaurant", "청류관", "Chongryugwan Restaurant", "보통강구역", "보통강구역 보통강동 12"),
+    ("pomhyanggi", "factory", "봄향기화장품공장", "Pomhyanggi Cosmetics Factory", "서성구역", "서성구역 서성동 45"),
+    ("pyongyang-pharma", "factory", "평양제약공장", "Pyongyang Pharmaceutical Factory", "선교구역", "선교구역 산업동 7"),
+    ("ryuwon-shoes", "factory", "류원신발공장", "Ryuwon Footwear Factory", "평천구역", "평천구역 안산동 3"),
+    ("pyongyang-bags", "factory", "평양가방공장", "Pyongyang Bag Factory", "동대원구역", "동대원구역 신리동 21"),
+    ("kwangbok", "store", "광복지구상업중심", "Kwangbok Area Supermarket", "만경대구역", "만경대구역 광복거리 1"),
+    ("taesong-store", "store", "대성백화점", "Taesong Department Store", "중구역", "중구역 승리거리 5"),
+    ("pothonggang-store", "store", "보통강식료품상점", "Pothonggang Grocery", "보통강구역", "보통강구역 류경동 9"),
+]
+
+CATEGORIES = [
+    # slug, parent slug, ko, en
+    ("food", None, "식료품", "Food and groceries"),
+    ("grains-noodles", "food", "곡물·국수", "Grains and noodles"),
+    ("sauces", "food", "장·양념", "Sauces and seasonings"),
+    ("snacks-drinks", "food", "과자·음료", "Snacks and drinks"),
+    ("cosmetics", None, "화장품", "Cosmetics"),
+    ("skincare", "cosmetics", "기초화장품", "Skincare"),
+    ("soap", "cosmetics", "비누·세정제", "Soap and cleansers"),
+    ("medicine", None, "의약품·의료용품", "Medicine and medical supplies"),
+    ("medicines", "medicine", "의약품", "Medicines"),
+    ("supplies", "medicine", "의료용품", "Medical supplies"),
+    ("shoes-bags", None, "신발·가방", "Shoes and bags"),
+    ("shoes", "shoes-bags", "신발", "Shoes"),
+    ("bags", "shoes-bags", "가방", "Bags"),
+    ("dishes", None, "료리", "Restaurant dishes"),
+    ("noodle-dishes", "dishes", "국수", "Noodle dishes"),
+    ("meat-dishes", "dishes", "고기료리", "Meat dishes"),
+]
+
+# slug, category, ko, en, motif, (weight g, volume ml, size), fresh minutes, [(seller, price, stock)]
+PRODUCTS = [
+    ("pyongyang-raengmyon", "noodle-dishes", "평양랭면", "Pyongyang cold noodles (naengmyeon)", "noodles", (None, None, ""), 45,
+     [("okryukwan", 3000, 200), ("chongryugwan", 2800, 150)]),
+    ("bibim-raengmyon", "noodle-dishes", "비빔랭면", "Spicy mixed cold noodles", "noodles", (None, None, ""), 45,
+     [("okryukwan", 3200, 120), ("chongryugwan", 3100, 80)]),
+    ("jaengban-guksu", "noodle-dishes", "쟁반국수", "Platter noodles", "noodles", (None, None, ""), 45,
+     [("okryukwan", 5500, 60)]),
+    ("onban", "noodle-dishes", "온반", "Hot rice in chicken broth (onban)", "noodles", (None, None, ""), 40,
+     [("chongryugwan", 2500, 90)]),
+    ("mandu-guk", "noodle-dishes", "만두국", "Dumpling soup", "noodles", (None, None, ""), 40,
+     [("okryukwan", 2600, 100), ("chongryugwan", 2400, 100)]),
+    ("sogogi-gukbap", "meat-dishes", "소고기국밥", "Beef soup with rice", "noodles", (None, None, ""), 40,
+     [("okryukwan", 4200, 70)]),
+    ("tubu-bap", "meat-dishes", "두부밥", "Stuffed tofu rice (tubu-bap)", "food", (None, None, ""), 60,
+     [("chongryugwan", 1500, 120)]),
+    ("daedonggang-sungeo", "meat-dishes", "대동강숭어국", "Taedong River mullet soup", "noodles", (None, None, ""), 40,
+     [("okryukwan", 6800, 40)]),
+    ("raengmyon-dry", "grains-noodles", "마른 랭면국수", "Dried naengmyeon noodles", "food", (500, None, ""), None,
+     [("kwangbok", 1200, 300), ("taesong-store", 1150, 200), ("pothonggang-store", 1250, 150)]),
+    ("white-rice", "grains-noodles", "흰쌀", "White rice", "food", (5000, None, ""), None,
+     [("kwangbok", 9500, 120), ("pothonggang-store", 9200, 80)]),
+    ("corn-noodles", "grains-noodles", "강냉이국수", "Corn noodles", "food", (1000, None, ""), None,
+     [("kwangbok", 1800, 140), ("taesong-store", 1900, 60)]),
+    ("potato-starch-noodles", "grains-noodles", "감자농마국수", "Potato starch noodles", "food", (500, None, ""), None,
+     [("pothonggang-store", 1600, 90)]),
+    ("buckwheat-flour", "grains-noodles", "메밀가루", "Buckwheat flour", "food", (1000, None, ""), None,
+     [("kwangbok", 2200, 70), ("taesong-store", 2100, 40)]),
+    ("soybean-paste", "sauces", "된장", "Soybean paste (doenjang)", "food", (1000, None, ""), None,
+     [("kwangbok", 2400, 100), ("pothonggang-store", 2300, 50)]),
+    ("red-pepper-paste", "sauces", "고추장", "Red pepper paste", "food", (500, None, ""), None,
+     [("kwangbok", 2100, 100), ("taesong-store", 2250, 90)]),
+    ("soy-sauce", "sauces", "간장", "Soy sauce", "food", (None, 900, ""), None,
+     [("kwangbok", 1500, 200), ("taesong-store", 1450, 120), ("pothonggang-store", 1550, 90)]),
+    ("sesame-oil", "sauces", "참기름", "Sesame oil", "food", (None, 300, ""), None,
+     [("taesong-store", 4800, 60)]),
+    ("kimchi", "sauces", "배추김치", "Cabbage kimchi", "food", (2000, None, ""), None,
+     [("kwangbok", 5200, 80), ("pothonggang-store", 4900, 40)]),
+    ("taedonggang-beer", "snacks-drinks", "대동강맥주", "Taedonggang beer", "food", (None, 640, ""), None,
+     [("kwangbok", 1100, 400), ("taesong-store", 1050, 300), ("pothonggang-store", 1150, 200)]),
+    ("sindok-water", "snacks-drinks", "신덕샘물", "Sindok spring water", "food", (None, 1500, ""), None,
+     [("kwangbok", 600, 500), ("pothonggang-store", 550, 300)]),
+    ("ryongaksan-water", "snacks-drinks", "룡악산샘물", "Ryongaksan spring water", "food", (None, 500, ""), None,
+     [("taesong-store", 400, 300)]),
+    ("insam-tea", "snacks-drinks", "인삼차", "Ginseng tea", "food", (100, None, ""), None,
+     [("taesong-store", 3500, 80), ("kwangbok", 3700, 50)]),
+    ("rice-crackers", "snacks-drinks", "쌀과자", "Rice crackers", "food", (200, None, ""), None,
+     [("kwangbok", 900, 200), ("pothonggang-store", 850, 150)]),
+    ("pine-nut-candy", "snacks-drinks", "잣엿", "Pine nut candy", "food", (150, None, ""), None,
+     [("taesong-store", 1600, 90)]),
+    ("omija-juice", "snacks-drinks", "오미자단물", "Omija berry juice", "food", (None, 500, ""), None,
+     [("kwangbok", 1300, 120), ("taesong-store", 1250, 70)]),
+    ("apple-juice", "snacks-drinks", "사과단물", "Apple juice", "food", (None, 1000, ""), None,
+     [("pothonggang-store", 1700, 60)]),
+    ("pomhyanggi-skin", "skincare", "봄향기 살결물", "Pomhyanggi skin toner", "cosmetics", (None, 150, ""), None,
+     [("pomhyanggi", 6500, 120), ("taesong-store", 6900, 40)]),
+    ("pomhyanggi-cream", "skincare", "봄향기 영양크림", "Pomhyanggi nourishing cream", "cosmetics", (None, 50, ""), None,
+     [("pomhyanggi", 8800, 100), ("taesong-store", 9200, 30)]),
+    ("insam-cream", "skincare", "인삼크림", "Ginseng cream", "cosmetics", (None, 50, ""), None,
+     [("pomhyanggi", 12000, 60)]),
+    ("sun-cream", "skincare", "해빛차단크림", "Sun cream", "cosmetics", (None, 60, ""), None,
+     [("pomhyanggi", 5400, 80), ("kwangbok", 5600, 30)]),
+    ("lip-balm", "skincare", "입술연고", "Lip balm", "cosmetics", (10, None, ""), None,
+     [("pomhyanggi", 1800, 150)]),
+    ("hand-cream", "skincare", "손크림", "Hand cream", "cosmetics", (None, 80, ""), None,
+     [("pomhyanggi", 2600, 120), ("kwangbok", 2500, 60)]),
+    ("insam-soap", "soap", "인삼비누", "Ginseng soap", "cosmetics", (120, None, ""), None,
+     [("pomhyanggi", 1400, 300), ("kwangbok", 1350, 200), ("taesong-store", 1450, 100)]),
+    ("laundry-soap", "soap", "빨래비누", "Laundry soap", "cosmetics", (300, None, ""), None,
+     [("kwangbok", 800, 400), ("pothonggang-store", 780, 200)]),
+    ("shampoo", "soap", "머리비누", "Shampoo", "cosmetics", (None, 400, ""), None,
+     [("pomhyanggi", 3200, 100), ("taesong-store", 3300, 60)]),
+    ("toothpaste", "soap", "치약", "Toothpaste", "cosmetics", (150, None, ""), None,
+     [("kwangbok", 900, 300), ("taesong-store", 950, 200)]),
+    ("cold-tablets", "medicines", "감기약", "Cold tablets", "medicine", (None, None, "20정"), None,
+     [("pyongyang-pharma", 1800, 200), ("taesong-store", 1900, 50)]),
+    ("digestive", "medicines", "소화제", "Digestive tablets", "medicine", (None, None, "30정"), None,
+     [("pyongyang-pharma", 1500, 200)]),
+    ("kumdang-2", "medicines", "금당-2 주사약", "Kumdang-2 tonic", "medicine", (None, 10, ""), None,
+     [("pyongyang-pharma", 9500, 40)]),
+    ("painkiller", "medicines", "진통제", "Pain relief tablets", "medicine", (None, None, "10정"), None,
+     [("pyongyang-pharma", 1200, 250), ("kwangbok", 1300, 60)]),
+    ("vitamin-c", "medicines", "비타민C", "Vitamin C", "medicine", (None, None, "60알"), None,
+     [("pyongyang-pharma", 2800, 150), ("taesong-store", 2950, 40)]),
+    ("insam-extract", "medicines", "고려인삼정", "Koryo ginseng extract", "medicine", (100, None, ""), None,
+     [("pyongyang-pharma", 15000, 30)]),
+    ("bandages", "supplies", "붕대", "Bandages", "medicine", (None, None, "5m"), None,
+     [("pyongyang-pharma", 700, 300), ("kwangbok", 750, 100)]),
+    ("plasters", "supplies", "반창고", "Sticking plasters", "medicine", (None, None, "30매"), None,
+     [("pyongyang-pharma", 600, 400), ("taesong-store", 650, 100)]),
+    ("thermometer", "supplies", "체온계", "Thermometer", "medicine", (None, None, ""), None,
+     [("pyongyang-pharma", 4200, 50)]),
+    ("face-masks", "supplies", "마스크", "Face masks", "medicine", (None, None, "10매"), None,
+     [("pyongyang-pharma", 1100, 500), ("kwangbok", 1000, 300), ("taesong-store", 1150, 150)]),
+    ("disinfectant", "supplies", "소독약", "Disinfectant", "medicine", (None, 250, ""), None,
+     [("pyongyang-pharma", 1400, 120)]),
+    ("ryuwon-sneakers", "shoes", "류원운동신발", "Ryuwon sports shoes", "shoes", (None, None, "230–280"), None,
+     [("ryuwon-shoes", 18000, 80), ("taesong-store", 19500, 20)]),
+    ("leather-shoes", "shoes", "가죽구두", "Leather shoes", "shoes", (None, None, "240–280"), None,
+     [("ryuwon-shoes", 32000, 40)]),
+    ("women-shoes", "shoes", "녀자구두", "Women's shoes", "shoes", (None, None, "220–250"), None,
+     [("ryuwon-shoes", 26000, 50), ("taesong-store", 27500, 15)]),
+    ("children-shoes", "shoes", "어린이신발", "Children's shoes", "shoes", (None, None, "150–210"), None,
+     [("ryuwon-shoes", 9000, 90), ("kwangbok", 9500, 30)]),
+    ("winter-boots", "shoes", "겨울장화", "Winter boots", "shoes", (None, None, "230–280"), None,
+     [("ryuwon-shoes", 28000, 35)]),
+    ("slippers", "shoes", "실내신", "Slippers", "shoes", (None, None, "230–270"), None,
+     [("ryuwon-shoes", 3500, 150), ("kwangbok", 3300, 80)]),
+    ("school-bag", "bags", "학생가방", "School bag", "bags", (None, None, "30×40cm"), None,
+     [("pyongyang-bags", 14000, 100), ("taesong-store", 15000, 30)]),
+    ("handbag", "bags", "손가방", "Handbag", "bags", (None, None, "25×30cm"), None,
+     [("pyongyang-bags", 21000, 40)]),
+    ("travel-bag", "bags", "려행가방", "Travel bag", "bags", (None, None, "50×35cm"), None,
+     [("pyongyang-bags", 35000, 25)]),
+    ("shopping-bag", "bags", "장바구니", "Shopping bag", "bags", (None, None, ""), None,
+     [("pyongyang-bags", 2500, 200), ("kwangbok", 2400, 100)]),
+    ("briefcase", "bags", "서류가방", "Briefcase", "bags", (None, None, "30×42cm"), None,
+     [("pyongyang-bags", 29000, 30)]),
+    ("backpack", "bags", "배낭", "Backpack", "bags", (None, None, "35L"), None,
+     [("pyongyang-bags", 17000, 60), ("taesong-store", 18000, 20)]),
+    ("wallet", "bags", "지갑", "Wallet", "bags", (None, None, ""), None,
+     [("pyongyang-bags", 6000, 80)]),
+]
+
+FEATURED = {"pyongyang-raengmyon", "pomhyanggi-cream", "ryuwon-sneakers", "taedonggang-beer", "insam-soap",
+            "school-bag", "cold-tablets", "kimchi"}
+
+SERVICES = [
+    # ko, en, vehicle, slot minutes, capacity, fee by district (base, step)
+    ("급송봉사대", "Express motorbike service", "motorbike", 30, 6, 1000),
+    ("화물수송사업소", "Goods van service", "van", 120, 12, 700),
+]
+
+DEMO_CARD = with_check_digit("940800000000000")
+
+
+class Command(BaseCommand):
+    help = "Load the demo storefront (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        districts = self.districts()
+        sellers = self.sellers()
+        self.catalogue(sellers)
+        services = self.services(districts)
+        self.slots(services)
+        self.accounts(services)
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo data ready: {Product.objects.count()} products, {Seller.objects.count()} sellers, "
+            f"{TimeSlot.objects.filter(starts_at__gte=timezone.now()).count()} open slots."
+        ))
+
+    def districts(self):
+        return [
+            District.objects.update_or_create(slug=slug, defaults={"name_ko": ko, "name_en": en})[0]
+            for slug, ko, en in DISTRICTS
+        ]
+
+    def sellers(self):
+        sellers = {}
+        for slug, kind, ko, en, district, address in SELLERS:
+            restaurant = kind == "restaurant"
+            sellers[slug], _ = Seller.objects.update_or_create(slug=slug, defaults={
+                "kind": kind, "name_ko": ko, "name_en": en, "district": district, "address": address,
+                "description_ko": f"{ko} — 평양의 {dict(Seller.Kind.choices)[kind]}.",
+                "description_en": f"{en}, Pyongyang.",
+                "opens_at": time(11) if restaurant else None, "closes_at": time(22) if restaurant else None,
+            })
+        return sellers
+
+    def catalogue(self, sellers):
+        categories = {}
+        for position, (slug, parent, ko, en) in enumerate(CATEGORIES):
+            categories[slug], _ = Category.objects.update_or_create(slug=slug, defaults={
+                "parent": categories.get(parent), "name_ko": ko, "name_en": en, "position": position,
+            })
+        for slug, category, ko, en, motif, (weight, volume, size), fresh, offers in PRODUCTS:
+            product, created = Product.objects.update_or_create(slug=slug, defaults={
+                "category": categories[category], "name_ko": ko, "name_en": en,
+                "description_ko": f"{ko}. 국내에서 만든 질좋은 제품입니다.",
+                "description_en": f"{en}. Made here, of good quality.",
+                "weight_g": weight, "volume_ml": volume, "size": size, "fresh_minutes": fresh,
+                "is_featured": slug in FEATURED,
+            })
+            if not product.image:
+                product.image.save(f"{slug}.jpg", ContentFile(product_picture(motif, slug)), save=True)
+            for seller, price, stock in offers:
+                Offer.objects.get_or_create(
+                    product=product, seller=sellers[seller], defaults={"price": price, "stock": stock}
+                )
+        refresh_product_summaries(product_ids=Product.objects.values_list("pk", flat=True))
+
+    def services(self, districts):
+        services = []
+        for ko, en, vehicle, _, _, base_fee in SERVICES:
+            service, _ = TransportService.objects.update_or_create(
+                name_en=en, defaults={"name_ko": ko, "vehicle": vehicle}
+            )
+            for index, district in enumerate(districts):
+                ServiceArea.objects.get_or_create(
+                    service=service, district=district, defaults={"fee": base_fee + 100 * (index % 4)}
+                )
+            services.append(service)
+        return services
+
+    def slots(self, services):
+        """Slots from now until a week ahead, 09:00 to 22:00 local time."""
+        today = timezone.localdate()
+        for service, (_, _, _, minutes, capacity, _) in zip(services, SERVICES):
+            for day in range(8):
+                start = timezone.make_aware(datetime.combine(today + timedelta(days=day), time(9)))
+                close = start + timedelta(hours=13)
+                while start < close:
+                    TimeSlot.objects.get_or_create(service=service, starts_at=start, defaults={
+                        "ends_at": start + timedelta(minutes=minutes), "capacity": capacity,
+                    })
+                    start += timedelta(minutes=minutes)
+
+    def accounts(self, services):
+        customer = self.user("customer", "김철민", phone="010-1234-5678")
+        self.user("staff", "리영희", is_staff=True, is_superuser=True)
+        courier_user = self.user("courier", "박성진", phone="010-2222-3333")
+        Courier.objects.get_or_create(user=courier_user, defaults={"service": services[0], "phone": "010-2222-3333"})
+        for number, service in enumerate(services, start=2):
+            extra = self.user(f"courier{number}", f"배달원{number}", phone=f"010-2222-00{number:02d}")
+            Courier.objects.get_or_create(user=extra, defaults={"service": service, "phone": extra.phone})
+        card = Card.objects.filter(number=DEMO_CARD).first()
+        if card is None:
+            card = payment_services.issue_card(holder_name="김철민", pin=DEMO_PIN, owner=customer, number=DEMO_CARD)
+        payment_services.top_up(card=card, amount=1_000_000, idempotency_key="seed:demo-card", note="demo")
+        for index in range(1, 4):
+            number = with_check_digit(f"94080000000100{index}")
+            if not Card.objects.filter(number=number).exists():
+                spare = payment_services.issue_card(holder_name=f"견본카드 {index}", pin=DEMO_PIN, number=number)
+                payment_services.top_up(card=spare, amount=200_000, idempotency_key=f"seed:spare-{index}", note="demo")
+
+    def user(self, username, name, *, phone="", is_staff=False, is_superuser=False):
+        User = get_user_model()
+        user, created = User.objects.get_or_create(username=username, defaults={
+            "first_name": name, "phone": phone, "is_staff": is_staff, "is_superuser": is_superuser,
+        })
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        return user

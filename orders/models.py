@@ -1,0 +1,174 @@
+from django.conf import settings
+from django.db import models, transaction
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class Cart(models.Model):
+    """A customer's cart: one per account; before login, one per session,
+    which keeps its id and hands it over to the account at login."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="cart"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("cart")
+        verbose_name_plural = _("carts")
+
+
+class CartLine(models.Model):
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
+    offer = models.ForeignKey("catalog.Offer", on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    price_when_added = models.PositiveIntegerField(_("price when added"))
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "offer"], name="cart_line_one_per_offer"),
+            models.CheckConstraint(condition=models.Q(quantity__gte=1), name="cart_line_quantity_positive"),
+        ]
+
+
+class Address(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="addresses")
+    recipient_name = models.CharField(_("recipient"), max_length=100)
+    phone = models.CharField(_("phone"), max_length=20)
+    district = models.ForeignKey("delivery.District", on_delete=models.PROTECT, verbose_name=_("district"))
+    line = models.CharField(_("address"), max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+
+    def __str__(self):
+        return f"{self.recipient_name}, {self.district.name} {self.line}"
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PLACED = "placed", _("Placed")
+        PAID = "paid", _("Paid")
+        PREPARING = "preparing", _("Preparing")
+        READY = "ready", _("Ready")
+        OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+        DELIVERED = "delivered", _("Delivered")
+        CANCELLED = "cancelled", _("Cancelled")
+        REFUNDED = "refunded", _("Refunded")
+
+    TRANSITIONS = {
+        Status.PLACED: {Status.PAID, Status.CANCELLED},
+        Status.PAID: {Status.PREPARING, Status.READY, Status.OUT_FOR_DELIVERY, Status.CANCELLED},
+        Status.PREPARING: {Status.READY, Status.OUT_FOR_DELIVERY, Status.CANCELLED},
+        Status.READY: {Status.OUT_FOR_DELIVERY, Status.CANCELLED},
+        Status.OUT_FOR_DELIVERY: {Status.DELIVERED, Status.REFUNDED},
+        Status.DELIVERED: {Status.REFUNDED},
+    }
+    CANCELLABLE = {Status.PLACED, Status.PAID, Status.PREPARING, Status.READY}
+
+    number = models.CharField(_("order number"), max_length=20, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders", verbose_name=_("customer")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PLACED)
+    checkout_token = models.UUIDField(unique=True, editable=False)
+    subtotal = models.PositiveIntegerField(_("subtotal"))
+    delivery_fee = models.PositiveIntegerField(_("delivery fee"))
+    total = models.PositiveIntegerField(_("total"))
+    recipient_name = models.CharField(_("recipient"), max_length=100)
+    phone = models.CharField(_("phone"), max_length=20)
+    district = models.ForeignKey("delivery.District", on_delete=models.PROTECT, verbose_name=_("district"))
+    district_name = models.CharField(_("district"), max_length=60)
+    address_line = models.CharField(_("address"), max_length=200)
+    service_name = models.CharField(_("delivery service"), max_length=80)
+    payment = models.ForeignKey(
+        "payments.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("payment"),
+    )
+    created_at = models.DateTimeField(_("placed at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(total=models.F("subtotal") + models.F("delivery_fee")), name="order_total_adds_up"
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        return reverse("orders:detail", args=[self.number])
+
+    @property
+    def address_text(self):
+        return f"{self.district_name} {self.address_line} ({self.recipient_name}, {self.phone})"
+
+    @property
+    def is_cancellable(self):
+        return self.status in self.CANCELLABLE
+
+    def change_status(self, status: str, *, by=None, note: str = "") -> "Order":
+        """Lock the row, check the transition, save and record the event."""
+        with transaction.atomic():
+            locked = Order.objects.select_for_update().get(pk=self.pk)
+            if status not in self.TRANSITIONS.get(locked.status, set()):
+                raise InvalidTransition(locked.status, status)
+            OrderEvent.objects.create(order=locked, from_status=locked.status, to_status=status, by=by, note=note)
+            locked.status = status
+            locked.save(update_fields=["status"])
+        return locked
+
+
+class InvalidTransition(Exception):
+    def __init__(self, current: str, wanted: str):
+        super().__init__(f"{current} → {wanted}")
+        self.current = current
+        self.wanted = wanted
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    offer = models.ForeignKey("catalog.Offer", null=True, on_delete=models.SET_NULL, related_name="+")
+    product = models.ForeignKey("catalog.Product", null=True, on_delete=models.SET_NULL, related_name="+")
+    seller = models.ForeignKey("catalog.Seller", on_delete=models.PROTECT, related_name="order_lines")
+    product_name = models.CharField(_("product"), max_length=160)
+    seller_name = models.CharField(_("seller"), max_length=120)
+    unit_price = models.PositiveIntegerField(_("unit price"))
+    quantity = models.PositiveIntegerField(_("quantity"))
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+
+    def __str__(self):
+        return f"{self.product_name} × {self.quantity}"
+
+    @property
+    def line_total(self):
+        return self.unit_price * self.quantity
+
+
+class OrderEvent(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(_("from"), max_length=20, choices=Order.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Order.Status.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("by")
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")

@@ -1,0 +1,198 @@
+"""Cart and order workflows. Placing an order is one transaction across
+catalog (stock), delivery (slot, deliveries) and payments (the hold)."""
+
+import secrets
+import uuid
+import zlib
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from catalog import services as catalog_services
+from catalog.models import Offer
+from delivery import services as delivery_services
+from delivery.models import Delivery
+from orders.models import Address, Cart, CartLine, Order, OrderEvent, OrderLine
+from payments.gateway import get_gateway
+
+MAX_LINE_QUANTITY = 99
+ORDER_NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+class EmptyCart(Exception):
+    """There is nothing to order."""
+
+
+class QuantityTooLarge(Exception):
+    """A cart line may hold at most MAX_LINE_QUANTITY units."""
+
+
+class NotCancellable(Exception):
+    """The goods have left the seller, or the order is already closed."""
+
+
+# Cart
+
+
+def add_to_cart(*, cart: Cart, offer: Offer, quantity: int) -> CartLine:
+    """Add units of an offer, on top of any already in the cart."""
+    if not offer.is_available:
+        raise catalog_services.OfferUnavailable(offer.pk)
+    line, created = CartLine.objects.get_or_create(
+        cart=cart, offer=offer, defaults={"quantity": quantity, "price_when_added": offer.price}
+    )
+    if not created:
+        if line.quantity + quantity > MAX_LINE_QUANTITY:
+            raise QuantityTooLarge()
+        CartLine.objects.filter(pk=line.pk).update(quantity=F("quantity") + quantity)
+    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    return line
+
+
+def set_line_quantity(*, line: CartLine, quantity: int) -> None:
+    line.quantity = quantity
+    line.save(update_fields=["quantity"])
+
+
+@transaction.atomic
+def merge_carts(*, anonymous: Cart, user) -> Cart:
+    """Move an anonymous cart's lines into the account's cart at login."""
+    cart, _ = Cart.objects.get_or_create(user=user)
+    for line in anonymous.lines.all():
+        existing = cart.lines.filter(offer_id=line.offer_id).first()
+        if existing:
+            existing.quantity = min(existing.quantity + line.quantity, MAX_LINE_QUANTITY)
+            existing.save(update_fields=["quantity"])
+        else:
+            line.cart = cart
+            line.save(update_fields=["cart"])
+    anonymous.delete()
+    return cart
+
+
+# Checkout
+
+
+def new_checkout_token() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+def place_order(*, user, cart: Cart, address: Address, slot_id: int, card_number: str, pin: str,
+                token: uuid.UUID) -> Order:
+    """Turn the cart into a paid order, all or nothing.
+
+    The PIN is checked first, on its own, so that a wrong PIN counts toward
+    locking the card. Then, in one transaction: the offers are locked in id
+    order and their stock taken, the slot booked, the order, its lines and
+    its deliveries created and the total held on the card. Any failure
+    (OutOfStock, OfferUnavailable, SlotFull, a PaymentError) leaves nothing
+    behind. A token that already made an order returns that order.
+    """
+    existing = Order.objects.filter(checkout_token=token, user=user).first()
+    if existing:
+        return existing
+    gateway = get_gateway()
+    gateway.verify_pin(card_number=card_number, pin=pin)
+    with transaction.atomic():
+        # Replays of one checkout queue here; the first one's order is theirs.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(token.bytes)])
+        existing = Order.objects.filter(checkout_token=token, user=user).first()
+        if existing:
+            return existing
+        lines = list(cart.lines.order_by("offer_id"))
+        if not lines:
+            raise EmptyCart()
+        offers = catalog_services.take_stock(quantities={line.offer_id: line.quantity for line in lines})
+        sellers = {offers[line.offer_id].seller_id: offers[line.offer_id].seller for line in lines}
+        fresh_by_seller = _fresh_minutes_by_seller(offers.values())
+        fresh_minutes = min(fresh_by_seller.values(), default=None)
+        if not delivery_services.open_slots(district=address.district, fresh_minutes=fresh_minutes).filter(pk=slot_id).exists():
+            raise delivery_services.SlotFull()
+        slot = delivery_services.book_slot(slot_id=slot_id, count=len(sellers))
+        fee = delivery_services.delivery_fee(slot=slot, district=address.district)
+        subtotal = sum(offers[line.offer_id].price * line.quantity for line in lines)
+        order = Order.objects.create(
+            number=_new_order_number(), user=user, checkout_token=token,
+            subtotal=subtotal, delivery_fee=fee, total=subtotal + fee,
+            recipient_name=address.recipient_name, phone=address.phone, district=address.district,
+            district_name=address.district.name, address_line=address.line, service_name=slot.service.name,
+        )
+        OrderLine.objects.bulk_create([
+            OrderLine(
+                order=order, offer=offers[line.offer_id], product=offers[line.offer_id].product,
+                seller=offers[line.offer_id].seller, product_name=offers[line.offer_id].product.name,
+                seller_name=offers[line.offer_id].seller.name, unit_price=offers[line.offer_id].price,
+                quantity=line.quantity,
+            )
+            for line in lines
+        ])
+        OrderEvent.objects.create(order=order, to_status=Order.Status.PLACED, by=user)
+        order.payment = gateway.authorize(
+            card_number=card_number, pin=pin, amount=order.total, reference=order.number,
+            idempotency_key=f"order:{token}",
+        )
+        order.save(update_fields=["payment"])
+        order = order.change_status(Order.Status.PAID, by=user)
+        delivery_services.create_deliveries(
+            order=order, slot=slot, sellers=sorted(sellers.values(), key=lambda s: s.pk),
+            fresh_minutes_by_seller=fresh_by_seller,
+        )
+        cart.lines.all().delete()
+    return order
+
+
+def _fresh_minutes_by_seller(offers) -> dict[int, int]:
+    fresh: dict[int, int] = {}
+    for offer in offers:
+        minutes = offer.product.fresh_minutes
+        if minutes is not None:
+            fresh[offer.seller_id] = min(minutes, fresh.get(offer.seller_id, minutes))
+    return fresh
+
+
+def _new_order_number() -> str:
+    suffix = "".join(secrets.choice(ORDER_NUMBER_ALPHABET) for _ in range(6))
+    return f"{timezone.localdate():%y%m%d}-{suffix}"
+
+
+# After checkout
+
+
+@transaction.atomic
+def cancel_order(*, order: Order, by) -> Order:
+    """Cancel while nothing has left the seller: the hold is voided (or the
+    capture refunded), the stock returned, the slot freed."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    deliveries = list(order.deliveries.select_for_update().order_by("pk"))
+    if not order.is_cancellable or any(
+        d.status not in (Delivery.Status.PENDING, Delivery.Status.ASSIGNED) for d in deliveries
+    ):
+        raise NotCancellable()
+    order = order.change_status(Order.Status.CANCELLED, by=by)
+    for delivery in deliveries:
+        delivery.cancel(by=by)
+    if deliveries:
+        delivery_services.release_slot(slot_id=deliveries[0].slot_id, count=len(deliveries))
+    catalog_services.return_stock(quantities={
+        line.offer_id: line.quantity for line in order.lines.all() if line.offer_id is not None
+    })
+    if order.payment is not None:
+        get_gateway().void(order.payment)
+    return order
+
+
+@transaction.atomic
+def record_delivery_progress(*, order_id: int, by) -> Order:
+    """Move the order along with its deliveries: out for delivery (and the
+    payment captured) at the first pickup, delivered when all are delivered."""
+    order = Order.objects.select_for_update().get(pk=order_id)
+    statuses = set(order.deliveries.values_list("status", flat=True))
+    left_seller = {Delivery.Status.PICKED_UP, Delivery.Status.DELIVERED, Delivery.Status.FAILED}
+    if statuses & left_seller and order.status in (Order.Status.PAID, Order.Status.PREPARING, Order.Status.READY):
+        order = order.change_status(Order.Status.OUT_FOR_DELIVERY, by=by)
+        get_gateway().capture(order.payment)
+    if statuses == {Delivery.Status.DELIVERED} and order.status == Order.Status.OUT_FOR_DELIVERY:
+        order = order.change_status(Order.Status.DELIVERED, by=by)
+    return order

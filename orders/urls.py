@@ -1,0 +1,16 @@
+from django.urls import path
+
+from orders import views
+
+app_name = "orders"
+urlpatterns = [
+    path("cart/", views.cart, name="cart"),
+    path("cart/add/", views.add_to_cart, name="add"),
+    path("cart/lines/<int:line_id>/", views.update_line, name="update_line"),
+    path("checkout/", views.checkout, name="checkout"),
+    path("checkout/pay/", views.checkout_pay, name="checkout_pay"),
+    path("orders/", views.order_list, name="list"),
+    path("orders/<str:number>/", views.order_detail, name="detail"),
+    path("orders/<str:number>/receipt/", views.receipt, name="receipt"),
+    path("orders/<str:number>/cancel/", views.cancel, name="cancel"),
+]

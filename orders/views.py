@@ -1,0 +1,200 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from catalog.models import Offer
+from catalog.services import OfferUnavailable, OutOfStock
+from delivery import services as delivery_services
+from orders import services
+from orders.cart import cart_lines, current_cart, remember_count
+from orders.forms import AddressForm, AddToCartForm, CartLineForm, ChooseAddressForm, PaymentForm
+from orders.models import Address, CartLine, Order
+from payments.gateway import PaymentError, WrongPin
+
+SESSION_ADDRESS_ID = "checkout_address_id"
+
+
+@never_cache
+def cart(request: HttpRequest) -> HttpResponse:
+    lines = cart_lines(current_cart(request))
+    return render(request, "orders/cart.html", {
+        "lines": lines,
+        "subtotal": sum(line.line_total for line in lines if not line.withdrawn),
+        "can_checkout": bool(lines) and not any(line.withdrawn or line.short for line in lines),
+    })
+
+
+@require_POST
+def add_to_cart(request: HttpRequest) -> HttpResponse:
+    form = AddToCartForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("quantity", []) or [_("That item cannot be added.")]:
+            messages.error(request, error)
+        return _back(request)
+    offer = Offer.objects.select_related("product", "seller").filter(pk=form.cleaned_data["offer"]).first()
+    if offer is None:
+        messages.error(request, _("That offer does not exist."))
+        return _back(request)
+    cart = current_cart(request, create=True)
+    try:
+        services.add_to_cart(cart=cart, offer=offer, quantity=form.cleaned_data["quantity"])
+    except OfferUnavailable:
+        messages.error(request, _("%(product)s is no longer sold by %(seller)s.") % {
+            "product": offer.product.name, "seller": offer.seller.name})
+        return _back(request)
+    except services.QuantityTooLarge:
+        messages.error(request, _("At most %(limit)s of one item at a time.") % {"limit": services.MAX_LINE_QUANTITY})
+        return _back(request)
+    remember_count(request, cart)
+    messages.success(request, _("%(product)s added to the cart.") % {"product": offer.product.name})
+    return redirect("orders:cart")
+
+
+@require_POST
+def update_line(request: HttpRequest, line_id: int) -> HttpResponse:
+    cart = current_cart(request)
+    line = get_object_or_404(CartLine, pk=line_id, cart=cart) if cart else None
+    if line is None:
+        return redirect("orders:cart")
+    form = CartLineForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors["quantity"]:
+            messages.error(request, error)
+    elif form.cleaned_data["quantity"] == 0 or "remove" in request.POST:
+        line.delete()
+        messages.success(request, _("Removed from the cart."))
+    else:
+        services.set_line_quantity(line=line, quantity=form.cleaned_data["quantity"])
+    remember_count(request, cart)
+    return redirect("orders:cart")
+
+
+@never_cache
+@login_required
+def checkout(request: HttpRequest) -> HttpResponse:
+    """Step one: where to deliver."""
+    if not cart_lines(current_cart(request)):
+        messages.error(request, _("Your cart is empty."))
+        return redirect("orders:cart")
+    choose = ChooseAddressForm(request.POST if "address" in request.POST else None, user=request.user)
+    new = AddressForm(request.POST if "address" not in request.POST and request.method == "POST" else None)
+    if request.method == "POST":
+        if "address" in request.POST and choose.is_valid():
+            request.session[SESSION_ADDRESS_ID] = choose.cleaned_data["address"].pk
+            return redirect("orders:checkout_pay")
+        if "address" not in request.POST and new.is_valid():
+            address = new.save(commit=False)
+            address.user = request.user
+            address.save()
+            request.session[SESSION_ADDRESS_ID] = address.pk
+            return redirect("orders:checkout_pay")
+    return render(request, "orders/checkout_address.html", {
+        "choose": choose, "new": new, "addresses": choose.fields["address"].queryset,
+    })
+
+
+@never_cache
+@login_required
+def checkout_pay(request: HttpRequest) -> HttpResponse:
+    """Step two: time slot, review and payment."""
+    cart = current_cart(request)
+    lines = cart_lines(cart)
+    address = Address.objects.select_related("district").filter(
+        pk=request.session.get(SESSION_ADDRESS_ID), user=request.user
+    ).first()
+    if not lines:
+        messages.error(request, _("Your cart is empty."))
+        return redirect("orders:cart")
+    if address is None:
+        return redirect("orders:checkout")
+    fresh = [line.offer.product.fresh_minutes for line in lines if line.offer.product.fresh_minutes]
+    slots = list(delivery_services.open_slots(district=address.district, fresh_minutes=min(fresh, default=None))[:24])
+    form = PaymentForm(
+        request.POST or None, slots=slots, cards=request.user.cards.filter(status="active"),
+        initial={"token": services.new_checkout_token()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = services.place_order(
+                user=request.user, cart=cart, address=address, slot_id=form.cleaned_data["slot"],
+                card_number=form.cleaned_data["card_number"], pin=form.cleaned_data["pin"],
+                token=form.cleaned_data["token"],
+            )
+        except PaymentError as error:
+            form.add_error("pin" if isinstance(error, WrongPin) else None, str(error.message))
+        except services.EmptyCart:
+            messages.error(request, _("Your cart is empty."))
+            return redirect("orders:cart")
+        except OutOfStock as error:
+            messages.error(request, _("Only %(count)s of %(product)s are left.") % {
+                "count": error.available, "product": error.offer.product.name})
+            return redirect("orders:cart")
+        except OfferUnavailable:
+            messages.error(request, _("An item in your cart is no longer sold. Remove it to continue."))
+            return redirect("orders:cart")
+        except delivery_services.SlotFull:
+            form.add_error("slot", _("That delivery time has just filled up. Choose another."))
+        else:
+            request.session.pop(SESSION_ADDRESS_ID, None)
+            remember_count(request, None)
+            messages.success(request, _("Thank you. Your order %(number)s is placed and paid.") % {"number": order.number})
+            return redirect(order)
+    status = 409 if request.method == "POST" and form.errors else 200
+    fee = delivery_services.delivery_fee(slot=slots[0], district=address.district) if slots else 0
+    subtotal = sum(line.line_total for line in lines)
+    return render(request, "orders/checkout_pay.html", {
+        "form": form, "lines": lines, "address": address, "slots": slots,
+        "subtotal": subtotal, "fee": fee, "total": subtotal + fee,
+    }, status=status)
+
+
+@never_cache
+@login_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    orders = Order.objects.filter(user=request.user)[:50]
+    return render(request, "orders/order_list.html", {"orders": orders})
+
+
+@never_cache
+@login_required
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    order = get_object_or_404(
+        Order.objects.prefetch_related("lines", "events", "deliveries__seller", "deliveries__slot"),
+        number=number, user=request.user,
+    )
+    return render(request, "orders/order_detail.html", {"order": order})
+
+
+@never_cache
+@login_required
+def receipt(request: HttpRequest, number: str) -> HttpResponse:
+    order = get_object_or_404(
+        Order.objects.select_related("payment__card").prefetch_related("lines"), number=number, user=request.user
+    )
+    return render(request, "orders/receipt.html", {"order": order})
+
+
+@require_POST
+@login_required
+def cancel(request: HttpRequest, number: str) -> HttpResponse:
+    order = get_object_or_404(Order, number=number, user=request.user)
+    try:
+        services.cancel_order(order=order, by=request.user)
+    except services.NotCancellable:
+        messages.error(request, _("This order can no longer be cancelled: it has left the seller."))
+    else:
+        messages.success(request, _("Order %(number)s is cancelled and the payment released.") % {"number": order.number})
+    return redirect(order)
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    """Back to the page the form was on, when that page is ours."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("orders:cart")

@@ -1,0 +1,176 @@
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class Card(models.Model):
+    """An electronic stored-value card on the issuer's side of the network."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        LOCKED = "locked", _("Locked")
+        CLOSED = "closed", _("Closed")
+
+    MAX_PIN_FAILURES = 5
+
+    number = models.CharField(_("card number"), max_length=16, unique=True)
+    holder_name = models.CharField(_("holder name"), max_length=100)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="cards", verbose_name=_("linked account"),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    pin_hash = models.CharField(_("PIN hash"), max_length=128, editable=False)
+    failed_pin_attempts = models.PositiveSmallIntegerField(_("wrong PINs in a row"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("e-card")
+        verbose_name_plural = _("e-cards")
+
+    def __str__(self):
+        return self.masked_number
+
+    def get_absolute_url(self):
+        return reverse("payments:card", args=[self.pk])
+
+    @property
+    def masked_number(self):
+        return f"•••• •••• •••• {self.number[-4:]}"
+
+    def set_pin(self, pin: str) -> None:
+        self.pin_hash = make_password(pin)
+
+    def pin_matches(self, pin: str) -> bool:
+        return check_password(pin, self.pin_hash)
+
+
+class CardEvent(models.Model):
+    class Kind(models.TextChoices):
+        ISSUED = "issued", _("Issued")
+        PIN_FAILED = "pin_failed", _("Wrong PIN")
+        LOCKED = "locked", _("Locked")
+        UNLOCKED = "unlocked", _("Unlocked")
+        LINKED = "linked", _("Linked to an account")
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("card event")
+        verbose_name_plural = _("card events")
+
+
+class Account(models.Model):
+    """A ledger account. Its balance is the sum of its entries, cached here
+    and updated in the same transaction as the entries."""
+
+    class Kind(models.TextChoices):
+        CARD = "card", _("Card (available)")
+        HOLD = "hold", _("Card (held)")
+        REVENUE = "revenue", _("Bureau revenue")
+        CASH = "cash", _("Top-up cash")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    card = models.ForeignKey(
+        Card, null=True, blank=True, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("card")
+    )
+    balance = models.BigIntegerField(_("balance"), default=0)
+
+    class Meta:
+        verbose_name = _("ledger account")
+        verbose_name_plural = _("ledger accounts")
+        constraints = [
+            models.UniqueConstraint(fields=["card", "kind"], name="account_one_kind_per_card"),
+            models.UniqueConstraint(
+                fields=["kind"], condition=models.Q(card__isnull=True), name="account_one_bureau_account_per_kind"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(balance__gte=0) | models.Q(kind="cash"), name="account_balance_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.card or ''}".strip()
+
+
+class Payment(models.Model):
+    class Status(models.TextChoices):
+        AUTHORIZED = "authorized", _("Authorized")
+        CAPTURED = "captured", _("Captured")
+        VOIDED = "voided", _("Voided")
+        PARTLY_REFUNDED = "partly_refunded", _("Partly refunded")
+        REFUNDED = "refunded", _("Refunded")
+
+    reference = models.CharField(_("reference"), max_length=40, db_index=True)
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="payments", verbose_name=_("card"))
+    idempotency_key = models.CharField(_("idempotency key"), max_length=80, unique=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.AUTHORIZED)
+    authorized = models.PositiveBigIntegerField(_("authorized"))
+    captured = models.PositiveBigIntegerField(_("captured"), default=0)
+    refunded = models.PositiveBigIntegerField(_("refunded"), default=0)
+    hold_expires_at = models.DateTimeField(_("hold expires at"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(captured__lte=models.F("authorized")), name="payment_captured_le_authorized"),
+            models.CheckConstraint(condition=models.Q(refunded__lte=models.F("captured")), name="payment_refunded_le_captured"),
+            models.CheckConstraint(condition=models.Q(authorized__gt=0), name="payment_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} ({self.get_status_display()})"
+
+
+class LedgerTransaction(models.Model):
+    """One money movement: its entries sum to zero."""
+
+    class Kind(models.TextChoices):
+        TOP_UP = "top_up", _("Top-up")
+        HOLD = "hold", _("Hold")
+        CAPTURE = "capture", _("Capture")
+        RELEASE = "release", _("Release")
+        REFUND = "refund", _("Refund")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="transactions"
+    )
+    idempotency_key = models.CharField(_("idempotency key"), max_length=80, unique=True)
+    amount = models.PositiveBigIntegerField(_("amount"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("ledger transaction")
+        verbose_name_plural = _("ledger transactions")
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="ledger_amount_positive")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount}"
+
+
+class LedgerEntry(models.Model):
+    transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    amount = models.BigIntegerField(_("amount"))
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")

@@ -1,0 +1,35 @@
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture
+def world(db):
+    """A small shop: two sellers competing on one product, a district with a
+    transport service and an open slot, a customer with a funded card."""
+
+    class World:
+        pass
+
+    w = World()
+    w.district = factories.district()
+    w.service = factories.service(districts=[w.district], fee=1000)
+    w.slot = factories.slot(service_=w.service)
+    w.store = factories.seller(name_ko="광복상점", name_en="Kwangbok Store")
+    w.factory = factories.seller(kind="factory", name_ko="봄향기공장", name_en="Pomhyanggi Factory")
+    w.category = factories.category(name_ko="비누", name_en="Soap", slug="soap")
+    w.soap = factories.product(
+        category_=w.category, name_ko="인삼비누", name_en="Ginseng soap", slug="ginseng-soap",
+        offers=[(w.store, 1500, 10), (w.factory, 1400, 5)],
+    )
+    w.customer = factories.user("customer")
+    w.card = factories.card(owner=w.customer, balance=500_000)
+    w.address = factories.address(owner=w.customer, district_=w.district)
+    w.courier = factories.courier(service_=w.service, username="courier")
+    return w
+
+
+@pytest.fixture
+def customer_client(client, world):
+    client.force_login(world.customer)
+    return client

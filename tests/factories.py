@@ -1,0 +1,92 @@
+"""Small builders for test data. Each returns saved objects with sensible
+defaults that a test overrides by keyword."""
+
+import itertools
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from catalog.models import Category, Offer, Product, Seller
+from catalog.services import refresh_product_summaries
+from delivery.models import Courier, District, ServiceArea, TimeSlot, TransportService
+from okryu.luhn import with_check_digit
+from orders.models import Address
+from payments import services as payment_services
+
+PASSWORD = "okryu-demo"
+PIN = "1234"
+_sequence = itertools.count(1)
+
+
+def user(username=None, **fields):
+    username = username or f"user{next(_sequence)}"
+    person = get_user_model().objects.create(username=username, first_name=username.title(), **fields)
+    person.set_password(PASSWORD)
+    person.save()
+    return person
+
+
+def seller(**fields):
+    n = next(_sequence)
+    defaults = {"kind": "store", "name_ko": f"상점{n}", "name_en": f"Store {n}", "slug": f"store-{n}",
+                "district": "중구역", "address": f"중구역 {n}"}
+    return Seller.objects.create(**{**defaults, **fields})
+
+
+def category(**fields):
+    n = next(_sequence)
+    defaults = {"name_ko": f"분류{n}", "name_en": f"Category {n}", "slug": f"category-{n}"}
+    return Category.objects.create(**{**defaults, **fields})
+
+
+def product(*, category_=None, offers=(), **fields):
+    """A product with offers given as (seller, price, stock) tuples."""
+    n = next(_sequence)
+    defaults = {"name_ko": f"상품{n}", "name_en": f"Product {n}", "slug": f"product-{n}"}
+    item = Product.objects.create(category=category_ or category(), **{**defaults, **fields})
+    for offer_seller, price, stock in offers:
+        Offer.objects.create(product=item, seller=offer_seller, price=price, stock=stock)
+    refresh_product_summaries(product_ids=[item.pk])
+    item.refresh_from_db()
+    return item
+
+
+def district(**fields):
+    n = next(_sequence)
+    return District.objects.create(**{"name_ko": f"구역{n}", "name_en": f"District {n}", "slug": f"d-{n}", **fields})
+
+
+def service(*, districts, fee=1000, **fields):
+    transport = TransportService.objects.create(
+        **{"name_ko": "급송", "name_en": "Express", "vehicle": "motorbike", **fields}
+    )
+    for area in districts:
+        ServiceArea.objects.create(service=transport, district=area, fee=fee)
+    return transport
+
+
+def slot(*, service_, starts_in=timedelta(hours=2), minutes=30, capacity=10, **fields):
+    start = timezone.now() + starts_in
+    return TimeSlot.objects.create(
+        service=service_, starts_at=start, ends_at=start + timedelta(minutes=minutes), capacity=capacity, **fields
+    )
+
+
+def card(*, owner=None, balance=500_000, pin=PIN, **fields):
+    number = with_check_digit(f"9408{next(_sequence):011d}")
+    issued = payment_services.issue_card(holder_name="Holder", pin=pin, owner=owner, number=number, **fields)
+    if balance:
+        payment_services.top_up(card=issued, amount=balance, idempotency_key=f"test-top-up:{number}")
+    return issued
+
+
+def address(*, owner, district_, **fields):
+    return Address.objects.create(
+        user=owner, district=district_, **{"recipient_name": "김철민", "phone": "010-1111-2222", "line": "1동 2호", **fields}
+    )
+
+
+def courier(*, service_, username=None):
+    person = user(username)
+    return Courier.objects.create(user=person, service=service_, phone="010-3333-4444")
