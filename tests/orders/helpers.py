@@ -28,7 +28,8 @@ def many_offers(world, count: int) -> list[Offer]:
     """``count`` offers from the world's two sellers, one product each pair."""
     offers = []
     for _ in range((count + 1) // 2):
-        product = factories.product(category_=world.category, offers=[(world.store, 1000, 50), (world.factory, 900, 50)])
+        pair = [(world.store, 1000, 50), (world.factory, 900, 50)]
+        product = factories.product(category_=world.category, offers=pair)
         offers.extend(product.offers.order_by("pk"))
     return offers[:count]
 
