@@ -180,7 +180,7 @@ def cancel_order(*, order: Order, by) -> Order:
     courier's pickup does), offers before the slot (as checkout does).
     """
     deliveries = list(Delivery.objects.select_for_update().filter(order_id=order.pk).order_by("pk"))
-    order = Order.objects.select_for_update().select_related("payment").get(pk=order.pk)
+    order = Order.objects.select_for_update(of=("self",)).select_related("payment").get(pk=order.pk)
     if not order.is_cancellable or any(
         d.status not in (Delivery.Status.PENDING, Delivery.Status.ASSIGNED) for d in deliveries
     ):
@@ -217,7 +217,7 @@ def refund_order(*, order: Order, amount: int, token: uuid.UUID, reason: str, by
     it. Raises NotRefundable without a payment, and the gateway's
     PaymentError when the amount is not refundable.
     """
-    order = Order.objects.select_for_update().select_related("payment").get(pk=order.pk)
+    order = Order.objects.select_for_update(of=("self",)).select_related("payment").get(pk=order.pk)
     if order.payment is None:
         raise NotRefundable()
     # The gateway answers a replayed key first, and refuses (InvalidAmount)
