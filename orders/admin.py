@@ -17,7 +17,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from catalog.models import Seller
 from delivery.models import Delivery
@@ -257,24 +258,23 @@ class OrderAdmin(admin.ModelAdmin):
             raise PermissionDenied
         today = timezone.localdate()
         form = SalesReportForm(request.GET or {"start": today - timedelta(days=29), "end": today})
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "form": form, "title": _("Sales")}
         if not form.is_valid():
-            return TemplateResponse(request, "orders/admin/sales_report.html", {
-                **self.admin_site.each_context(request), "opts": self.opts, "form": form, "title": _("Sales"),
-            }, status=400)
+            return TemplateResponse(request, "orders/admin/sales_report.html", context, status=400)
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
         by_day = reports.sales_by_day(start=start, end=end)
         by_seller = reports.sales_by_seller(start=start, end=end)
         if request.GET.get("format") == "csv":
             return _sales_csv(by_day, by_seller, start=start, end=end)
         return TemplateResponse(request, "orders/admin/sales_report.html", {
-            **self.admin_site.each_context(request), "opts": self.opts, "form": form, "title": _("Sales"),
-            "by_day": by_day, "by_seller": by_seller,
+            **context, "by_day": by_day, "by_seller": by_seller,
             "chart": reports.bar_chart([(f"{row.label:%m-%d}", row.revenue) for row in by_day]),
             "chart_width": reports.CHART_WIDTH, "chart_height": reports.CHART_HEIGHT,
             "chart_baseline": reports.CHART_BASELINE,
             "total_orders": sum(row.orders for row in by_day),
             "total_revenue": sum(row.revenue for row in by_day),
-            "csv_url": f"{reverse('admin:orders_order_sales')}?{urlencode({'start': start, 'end': end, 'format': 'csv'})}",
+            "csv_url": "{}?{}".format(
+                reverse("admin:orders_order_sales"), urlencode({"start": start, "end": end, "format": "csv"})),
         })
 
 

@@ -118,7 +118,8 @@ def place_order(*, user, cart: Cart, address: Address, slot_id: int, card_number
         sellers = {offers[line.offer_id].seller_id: offers[line.offer_id].seller for line in lines}
         fresh_by_seller = _fresh_minutes_by_seller(offers.values())
         fresh_minutes = min(fresh_by_seller.values(), default=None)
-        if not delivery_services.open_slots(district=address.district, fresh_minutes=fresh_minutes).filter(pk=slot_id).exists():
+        open_slots = delivery_services.open_slots(district=address.district, fresh_minutes=fresh_minutes)
+        if not open_slots.filter(pk=slot_id).exists():
             raise delivery_services.SlotFull()
         slot = delivery_services.book_slot(slot_id=slot_id, count=len(sellers))
         fee = delivery_services.delivery_fee(slot=slot, district=address.district)

@@ -150,7 +150,8 @@ def checkout_pay(request: HttpRequest) -> HttpResponse:
         else:
             request.session.pop(SESSION_ADDRESS_ID, None)
             remember_count(request, None)
-            messages.success(request, _("Thank you. Your order %(number)s is placed and paid.") % {"number": order.number})
+            messages.success(request, _("Thank you. Your order %(number)s is placed and paid.") % {
+                "number": order.number})
             return redirect(order)
     status = 409 if request.method == "POST" and form.errors else 200
     chosen = form.slots.get(getattr(form, "cleaned_data", {}).get("slot"))
@@ -197,7 +198,8 @@ def cancel(request: HttpRequest, number: str) -> HttpResponse:
     except services.NotCancellable:
         messages.error(request, _("This order can no longer be cancelled: it has left the seller."))
     else:
-        messages.success(request, _("Order %(number)s is cancelled and the payment released.") % {"number": order.number})
+        messages.success(request, _("Order %(number)s is cancelled and the payment released.") % {
+            "number": order.number})
     return redirect(order)
 
 

@@ -23,7 +23,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def order(world):
     """Paid, with one soap from each of the two sellers: two deliveries."""
-    fill_cart(world.customer, [(Offer.objects.get(seller=world.store), 1), (Offer.objects.get(seller=world.factory), 2)])
+    store, factory = Offer.objects.get(seller=world.store), Offer.objects.get(seller=world.factory)
+    fill_cart(world.customer, [(store, 1), (factory, 2)])
     return services.place_order(
         user=world.customer, cart=world.customer.cart, address=world.address, slot_id=world.slot.pk,
         card_number=world.card.number, pin=factories.PIN, token=uuid.uuid4(),
