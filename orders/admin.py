@@ -270,7 +270,7 @@ class OrderAdmin(admin.ModelAdmin):
             **context, "by_day": by_day, "by_seller": by_seller,
             "chart": reports.bar_chart([(f"{row.label:%m-%d}", row.revenue) for row in by_day]),
             "chart_width": reports.CHART_WIDTH, "chart_height": reports.CHART_HEIGHT,
-            "chart_baseline": reports.CHART_BASELINE,
+            "chart_baseline": reports.CHART_BASELINE, "chart_top": reports.CHART_TOP,
             "total_orders": sum(row.orders for row in by_day),
             "total_revenue": sum(row.revenue for row in by_day),
             "csv_url": "{}?{}".format(

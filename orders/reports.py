@@ -70,25 +70,34 @@ class Bar:
     height: float
     label: str
     value: int
+    show_label: bool
+
+    @property
+    def middle(self) -> float:
+        return round(self.x + self.width / 2, 1)
 
 
 CHART_WIDTH = 720
 CHART_HEIGHT = 240
+CHART_TOP = 16  # room above the tallest bar for its value
 CHART_BASELINE = 200  # room under the bars for the labels
+CHART_MAX_LABELS = 12  # day labels that fit side by side under the bars
 
 
 def bar_chart(points: list[tuple[str, int]]) -> list[Bar]:
-    """Bars scaled to the tallest value, side by side across CHART_WIDTH."""
+    """Bars scaled to the tallest value, side by side across CHART_WIDTH;
+    every n-th bar labelled, so that labels never overlap."""
     if not points:
         return []
     tallest = max(value for _, value in points) or 1
     slot = CHART_WIDTH / len(points)
     width = max(slot * 0.7, 1)
+    label_every = -(-len(points) // CHART_MAX_LABELS)
     bars = []
     for index, (label, value) in enumerate(points):
-        height = round(CHART_BASELINE * value / tallest, 1)
+        height = round((CHART_BASELINE - CHART_TOP) * value / tallest, 1)
         bars.append(Bar(
-            x=round(index * slot + (slot - width) / 2, 1), y=CHART_BASELINE - height,
-            width=round(width, 1), height=height, label=label, value=value,
+            x=round(index * slot + (slot - width) / 2, 1), y=round(CHART_BASELINE - height, 1),
+            width=round(width, 1), height=height, label=label, value=value, show_label=index % label_every == 0,
         ))
     return bars
