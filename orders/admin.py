@@ -73,6 +73,11 @@ class SellerScopedInline(admin.TabularInline):
         scope = seller_scope(request)
         return rows if scope is None else rows.filter(seller__in=scope)
 
+    def has_view_permission(self, request, obj=None):
+        # Seen as part of an order: seller staff hold no permission on the
+        # Delivery model itself, whose own admin would show every seller's.
+        return request.user.has_perm("orders.view_order")
+
     def has_add_permission(self, request, obj=None):
         return False
 

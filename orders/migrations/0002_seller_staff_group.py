@@ -11,7 +11,6 @@ PERMISSIONS = [
     ("orders", "change_order"),
     ("orders", "view_orderline"),
     ("orders", "view_orderevent"),
-    ("delivery", "view_delivery"),
 ]
 
 
@@ -36,7 +35,6 @@ def remove_group(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("orders", "0001_initial"),
-        ("delivery", "0002_initial"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]

@@ -207,8 +207,7 @@ def test_an_uncaptured_order_cannot_be_refunded(boss_client, orders):
 
 def test_the_seller_staff_group_has_order_permissions(seller_staff_group):
     codenames = set(seller_staff_group.permissions.values_list("codename", flat=True))
-    assert {"view_order", "change_order", "view_orderline", "view_delivery"} <= codenames
-    assert "delete_order" not in codenames
+    assert codenames == {"view_order", "change_order", "view_orderline", "view_orderevent"}
 
 
 def test_seller_staff_see_only_their_sellers_orders(kitchen_client, world, orders):
@@ -229,6 +228,7 @@ def test_seller_staff_see_only_their_lines_and_deliveries(kitchen_client, world,
     assert [line.seller for line in shown["OrderLine"]] == [world.store]
     assert [delivery.seller for delivery in shown["Delivery"]] == [world.store]
     assert "봄향기공장" not in response.content.decode()
+    assert kitchen_client.get(reverse("admin:delivery_delivery_changelist")).status_code == 403, "no list of all"
 
 
 def test_seller_staff_cannot_open_another_sellers_order(kitchen_client, orders):

@@ -4,6 +4,8 @@ its deliveries; someone else's order is a 404 everywhere."""
 import uuid
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from catalog.models import Offer
@@ -15,7 +17,7 @@ from payments.gateway import get_gateway
 from payments.models import Payment
 from payments.services import card_balances
 from tests import factories
-from tests.orders.helpers import fill_cart
+from tests.orders.helpers import fill_cart, many_offers
 
 pytestmark = pytest.mark.django_db
 
@@ -138,3 +140,23 @@ def test_a_status_changes_only_along_the_transitions(order):
     order.change_status(Order.Status.PREPARING, note="kitchen")
     assert OrderEvent.objects.count() == events + 1
     assert order.events.last().note == "kitchen"
+
+
+def test_the_order_pages_run_the_same_queries_for_2_and_20_lines(client, world):
+    offers = many_offers(world, 20)
+    counts = {}
+    for size in (2, 20):
+        buyer = factories.user()
+        fill_cart(buyer, [(offer, 1) for offer in offers[:size]])
+        placed = services.place_order(
+            user=buyer, cart=buyer.cart, address=factories.address(owner=buyer, district_=world.district),
+            slot_id=world.slot.pk, card_number=factories.card(owner=buyer).number, pin=factories.PIN,
+            token=uuid.uuid4(),
+        )
+        client.force_login(buyer)
+        counts[size] = []
+        for url in (reverse("orders:list"), placed.get_absolute_url(), reverse("orders:receipt", args=[placed.number])):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            counts[size].append(len(queries))
+    assert counts[2] == counts[20]
