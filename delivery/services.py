@@ -48,6 +48,11 @@ def delivery_fee(*, slot: TimeSlot, district: District) -> int:
     return area.fee
 
 
+def fees_by_service(*, district: District) -> dict[int, int]:
+    """The delivery fee of every service that covers ``district``, in one query."""
+    return dict(ServiceArea.objects.filter(district=district).values_list("service_id", "fee"))
+
+
 @transaction.atomic
 def book_slot(*, slot_id: int, count: int) -> TimeSlot:
     """Take ``count`` places in the slot, or raise SlotFull and take none."""

@@ -1,17 +1,100 @@
-from django.contrib import admin
+"""Orders in the staff admin. Bureau staff see every order; a seller's staff
+(a staff user in ``Seller.staff``) see only orders with a line of their
+seller, only those lines and deliveries, and may only move them to
+preparing and ready."""
 
-from orders.models import Order, OrderEvent, OrderLine
+import csv
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from catalog.models import Seller
+from delivery.models import Delivery
+from orders import reports, services
+from orders.forms import RefundForm, SalesReportForm
+from orders.models import InvalidTransition, Order, OrderEvent, OrderLine
+from payments.gateway import PaymentError
 
 
-class OrderLineInline(admin.TabularInline):
-    model = OrderLine
+def seller_scope(request: HttpRequest) -> list[int] | None:
+    """The sellers a seller-staff user works for, or None for bureau staff
+    (superusers and staff attached to no seller), who see everything."""
+    if not hasattr(request, "_order_seller_scope"):
+        ids = None
+        if not request.user.is_superuser:
+            ids = list(request.user.sellers.values_list("pk", flat=True)) or None
+        request._order_seller_scope = ids
+    return request._order_seller_scope
+
+
+def _has_line_of(sellers):
+    return Exists(OrderLine.objects.filter(order=OuterRef("pk"), seller__in=sellers))
+
+
+class SellerFilter(admin.SimpleListFilter):
+    title = gettext_lazy("seller")
+    parameter_name = "seller"
+
+    def lookups(self, request, model_admin):
+        sellers = Seller.objects.order_by("name_ko")
+        scope = seller_scope(request)
+        if scope is not None:
+            sellers = sellers.filter(pk__in=scope)
+        return [(seller.pk, seller.name) for seller in sellers]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        if not self.value().isdigit():
+            raise IncorrectLookupParameters(self.value())
+        return queryset.filter(_has_line_of([int(self.value())]))
+
+
+class SellerScopedInline(admin.TabularInline):
+    """An inline of rows that belong to a seller: seller staff see their own."""
+
     extra = 0
     can_delete = False
-    readonly_fields = ["product_name", "seller_name", "unit_price", "quantity"]
-    fields = readonly_fields
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        scope = seller_scope(request)
+        return rows if scope is None else rows.filter(seller__in=scope)
+
+    def has_view_permission(self, request, obj=None):
+        # Seen as part of an order: seller staff hold no permission on the
+        # Delivery model itself, whose own admin would show every seller's.
+        return request.user.has_perm("orders.view_order")
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class OrderLineInline(SellerScopedInline):
+    model = OrderLine
+    fields = ["product_name", "seller_name", "unit_price", "quantity"]
+    readonly_fields = fields
+
+
+class DeliveryInline(SellerScopedInline):
+    model = Delivery
+    fields = ["seller", "slot", "courier", "status", "picked_up_at", "delivered_at"]
+    readonly_fields = fields
 
 
 class OrderEventInline(admin.TabularInline):
@@ -23,12 +106,17 @@ class OrderEventInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ["number", "user", "status", "total", "district_name", "created_at"]
-    list_filter = ["status", "created_at", "district"]
-    search_fields = ["number", "user__username", "user__first_name", "phone", "recipient_name"]
+    list_display = ["number", "user", "phone", "status", "total", "district_name", "service_name", "created_at"]
+    list_filter = ["status", "created_at", SellerFilter, "district", "deliveries__slot__service"]
+    search_fields = [
+        "number", "user__username", "user__first_name", "user__last_name", "user__phone", "phone", "recipient_name",
+    ]
     list_select_related = ["user"]
     date_hierarchy = "created_at"
     readonly_fields = [
@@ -36,7 +124,172 @@ class OrderAdmin(admin.ModelAdmin):
         "district_name", "address_line", "service_name", "payment", "created_at",
     ]
     fields = readonly_fields
-    inlines = [OrderLineInline, OrderEventInline]
+    inlines = [OrderLineInline, DeliveryInline, OrderEventInline]
+    actions = ["mark_preparing", "mark_ready", "cancel_and_refund"]
+    change_list_template = "orders/admin/order_change_list.html"
+    change_form_template = "orders/admin/order_change_form.html"
+
+    def get_queryset(self, request):
+        orders = super().get_queryset(request)
+        scope = seller_scope(request)
+        return orders if scope is None else orders.filter(_has_line_of(scope))
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Orders are records of sales: they are cancelled or refunded, never deleted.
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"bureau_staff": seller_scope(request) is None}
+        return super().changelist_view(request, {**(extra_context or {}), **extra})
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra = {"bureau_staff": seller_scope(request) is None}
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if seller_scope(request) is not None:
+            actions.pop("cancel_and_refund", None)
+        return actions
+
+    def get_urls(self):
+        own = [
+            path("export.csv", self.admin_site.admin_view(self.export_csv), name="orders_order_export"),
+            path("sales/", self.admin_site.admin_view(self.sales_report), name="orders_order_sales"),
+            path("<path:object_id>/refund/", self.admin_site.admin_view(self.refund_view), name="orders_order_refund"),
+        ]
+        return own + super().get_urls()
+
+    # Actions: each order on its own, so one refusal does not stop the rest.
+
+    @admin.action(description=gettext_lazy("Mark preparing"), permissions=["change"])
+    def mark_preparing(self, request, queryset):
+        self._move(request, queryset, Order.Status.PREPARING)
+
+    @admin.action(description=gettext_lazy("Mark ready"), permissions=["change"])
+    def mark_ready(self, request, queryset):
+        self._move(request, queryset, Order.Status.READY)
+
+    def _move(self, request, queryset, status: str) -> None:
+        moved = 0
+        for order in queryset.order_by("pk"):
+            try:
+                order.change_status(status, by=request.user)
+            except InvalidTransition:
+                messages.error(request, _("%(number)s: cannot go from %(current)s to %(wanted)s.") % {
+                    "number": order.number, "current": order.get_status_display(),
+                    "wanted": Order.Status(status).label,
+                })
+            else:
+                moved += 1
+        if moved:
+            messages.success(request, _("%(count)s orders moved to %(status)s.") % {
+                "count": moved, "status": Order.Status(status).label})
+
+    @admin.action(description=gettext_lazy("Cancel and refund"), permissions=["change"])
+    def cancel_and_refund(self, request, queryset):
+        done = 0
+        for order in queryset.order_by("pk"):
+            try:
+                services.cancel_order(order=order, by=request.user)
+            except services.NotCancellable:
+                messages.error(request, _("%(number)s cannot be cancelled: it has left the seller or is closed.") % {
+                    "number": order.number})
+            except PaymentError as error:
+                messages.error(request, f"{order.number}: {error.message}")
+            else:
+                done += 1
+        if done:
+            messages.success(request, _("%(count)s orders cancelled and their payments released.") % {"count": done})
+
+    # Views of our own.
+
+    def export_csv(self, request):
+        """The changelist as CSV, with the filters and search of the page it was asked from."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            return HttpResponseBadRequest(_("Those filters are not valid."))
+        rows = changelist.get_queryset(request).values_list(
+            "number", "created_at", "user__username", "recipient_name", "phone", "status", "district_name",
+            "service_name", "subtotal", "delivery_fee", "total",
+        )
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="orders.csv"'
+        writer = csv.writer(response)
+        writer.writerow([
+            "number", "placed_at", "customer", "recipient", "phone", "status", "district", "service",
+            "subtotal", "delivery_fee", "total",
+        ])
+        for row in rows:
+            writer.writerow([*row[:1], timezone.localtime(row[1]).isoformat(timespec="seconds"), *row[2:]])
+        return response
+
+    def refund_view(self, request, object_id):
+        """Give back part or all of a captured payment, on a one-time token."""
+        order = self.get_object(request, unquote(object_id))
+        if order is None:
+            raise Http404
+        if seller_scope(request) is not None or not self.has_change_permission(request, order):
+            raise PermissionDenied
+        form = RefundForm(request.POST or None, initial={"token": services.new_checkout_token()})
+        if request.method == "POST" and form.is_valid():
+            try:
+                order = services.refund_order(
+                    order=order, amount=form.cleaned_data["amount"], token=form.cleaned_data["token"],
+                    reason=form.cleaned_data["reason"], by=request.user,
+                )
+            except services.NotRefundable:
+                form.add_error(None, _("This order has no payment to refund."))
+            except PaymentError as error:
+                form.add_error("amount", str(error.message))
+            else:
+                messages.success(request, _("Refunded. The order is %(status)s.") % {
+                    "status": order.get_status_display()})
+                return redirect("admin:orders_order_change", order.pk)
+        return TemplateResponse(request, "orders/admin/refund.html", {
+            **self.admin_site.each_context(request), "opts": self.opts, "order": order, "form": form,
+            "payment": order.payment, "title": _("Refund %(number)s") % {"number": order.number},
+        }, status=409 if form.errors else 200)
+
+    def sales_report(self, request):
+        """Orders, revenue and average basket per day and per seller."""
+        if seller_scope(request) is not None or not self.has_view_permission(request):
+            raise PermissionDenied
+        today = timezone.localdate()
+        form = SalesReportForm(request.GET or {"start": today - timedelta(days=29), "end": today})
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "form": form, "title": _("Sales")}
+        if not form.is_valid():
+            return TemplateResponse(request, "orders/admin/sales_report.html", context, status=400)
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        by_day = reports.sales_by_day(start=start, end=end)
+        by_seller = reports.sales_by_seller(start=start, end=end)
+        if request.GET.get("format") == "csv":
+            return _sales_csv(by_day, by_seller, start=start, end=end)
+        return TemplateResponse(request, "orders/admin/sales_report.html", {
+            **context, "by_day": by_day, "by_seller": by_seller,
+            "chart": reports.bar_chart([(f"{row.label:%m-%d}", row.revenue) for row in by_day]),
+            "chart_width": reports.CHART_WIDTH, "chart_height": reports.CHART_HEIGHT,
+            "chart_baseline": reports.CHART_BASELINE, "chart_top": reports.CHART_TOP,
+            "total_orders": sum(row.orders for row in by_day),
+            "total_revenue": sum(row.revenue for row in by_day),
+            "csv_url": "{}?{}".format(
+                reverse("admin:orders_order_sales"), urlencode({"start": start, "end": end, "format": "csv"})),
+        })
+
+
+def _sales_csv(by_day, by_seller, *, start, end) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="sales-{start}-{end}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["kind", "day_or_seller", "orders", "revenue", "average_basket"])
+    for row in by_day:
+        writer.writerow(["day", row.label.isoformat(), row.orders, row.revenue, row.average])
+    for row in by_seller:
+        writer.writerow(["seller", row.label.name, row.orders, row.revenue, row.average])
+    return response

@@ -35,6 +35,13 @@ class AddressForm(forms.ModelForm):
         model = Address
         fields = ["recipient_name", "phone", "district", "line"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only districts some active service delivers to.
+        self.fields["district"].queryset = District.objects.filter(
+            areas__service__is_active=True
+        ).distinct()
+
 
 class ChooseAddressForm(forms.Form):
     address = forms.ModelChoiceField(
@@ -92,4 +99,31 @@ class PaymentForm(forms.Form):
             data["card_number"] = number
         elif data.get("card") in self.cards:
             data["card_number"] = self.cards[data["card"]].number
+        return data
+
+
+class RefundForm(forms.Form):
+    token = forms.UUIDField(widget=forms.HiddenInput)
+    amount = forms.IntegerField(
+        label=_("Amount (won)"), min_value=1,
+        error_messages={"min_value": _("Refund at least one won."), "invalid": _("Enter a whole number of won.")},
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class SalesReportForm(forms.Form):
+    MAX_DAYS = 366
+
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if start > end:
+                raise forms.ValidationError(_("The first day comes after the last."), code="reversed")
+            if (end - start).days >= self.MAX_DAYS:
+                raise forms.ValidationError(
+                    _("Choose at most %(days)s days."), code="too_long", params={"days": self.MAX_DAYS})
         return data

@@ -17,6 +17,9 @@ class Cart(models.Model):
         verbose_name = _("cart")
         verbose_name_plural = _("carts")
 
+    def __str__(self):
+        return f"cart {self.pk}"
+
 
 class CartLine(models.Model):
     cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
@@ -31,6 +34,9 @@ class CartLine(models.Model):
             models.UniqueConstraint(fields=["cart", "offer"], name="cart_line_one_per_offer"),
             models.CheckConstraint(condition=models.Q(quantity__gte=1), name="cart_line_quantity_positive"),
         ]
+
+    def __str__(self):
+        return f"{self.offer_id} × {self.quantity}"
 
 
 class Address(models.Model):
@@ -172,3 +178,6 @@ class OrderEvent(models.Model):
         ordering = ["created_at", "id"]
         verbose_name = _("order event")
         verbose_name_plural = _("order events")
+
+    def __str__(self):
+        return f"{self.from_status} → {self.to_status}"

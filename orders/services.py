@@ -15,6 +15,7 @@ from delivery import services as delivery_services
 from delivery.models import Delivery
 from orders.models import Address, Cart, CartLine, Order, OrderEvent, OrderLine
 from payments.gateway import get_gateway
+from payments.models import Payment
 
 MAX_LINE_QUANTITY = 99
 ORDER_NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -30,6 +31,10 @@ class QuantityTooLarge(Exception):
 
 class NotCancellable(Exception):
     """The goods have left the seller, or the order is already closed."""
+
+
+class NotRefundable(Exception):
+    """Nothing captured is left to refund on this order."""
 
 
 # Cart
@@ -78,6 +83,11 @@ def new_checkout_token() -> uuid.UUID:
     return uuid.uuid4()
 
 
+def order_for_token(*, user, token: uuid.UUID) -> Order | None:
+    """The order a checkout token already made for this customer, if any."""
+    return Order.objects.filter(checkout_token=token, user=user).first()
+
+
 def place_order(*, user, cart: Cart, address: Address, slot_id: int, card_number: str, pin: str,
                 token: uuid.UUID) -> Order:
     """Turn the cart into a paid order, all or nothing.
@@ -89,7 +99,7 @@ def place_order(*, user, cart: Cart, address: Address, slot_id: int, card_number
     (OutOfStock, OfferUnavailable, SlotFull, a PaymentError) leaves nothing
     behind. A token that already made an order returns that order.
     """
-    existing = Order.objects.filter(checkout_token=token, user=user).first()
+    existing = order_for_token(user=user, token=token)
     if existing:
         return existing
     gateway = get_gateway()
@@ -98,7 +108,7 @@ def place_order(*, user, cart: Cart, address: Address, slot_id: int, card_number
         # Replays of one checkout queue here; the first one's order is theirs.
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(token.bytes)])
-        existing = Order.objects.filter(checkout_token=token, user=user).first()
+        existing = order_for_token(user=user, token=token)
         if existing:
             return existing
         lines = list(cart.lines.order_by("offer_id"))
@@ -108,7 +118,8 @@ def place_order(*, user, cart: Cart, address: Address, slot_id: int, card_number
         sellers = {offers[line.offer_id].seller_id: offers[line.offer_id].seller for line in lines}
         fresh_by_seller = _fresh_minutes_by_seller(offers.values())
         fresh_minutes = min(fresh_by_seller.values(), default=None)
-        if not delivery_services.open_slots(district=address.district, fresh_minutes=fresh_minutes).filter(pk=slot_id).exists():
+        open_slots = delivery_services.open_slots(district=address.district, fresh_minutes=fresh_minutes)
+        if not open_slots.filter(pk=slot_id).exists():
             raise delivery_services.SlotFull()
         slot = delivery_services.book_slot(slot_id=slot_id, count=len(sellers))
         fee = delivery_services.delivery_fee(slot=slot, district=address.district)
@@ -162,10 +173,15 @@ def _new_order_number() -> str:
 
 @transaction.atomic
 def cancel_order(*, order: Order, by) -> Order:
-    """Cancel while nothing has left the seller: the hold is voided (or the
-    capture refunded), the stock returned, the slot freed."""
-    order = Order.objects.select_for_update().get(pk=order.pk)
-    deliveries = list(order.deliveries.select_for_update().order_by("pk"))
+    """Cancel while nothing has left the seller: the hold is voided (or what
+    was captured refunded), the stock returned, the slot freed.
+
+    Locks follow the order the rest of the code takes them in, so that a
+    cancel never waits in a cycle: deliveries before their order (as a
+    courier's pickup does), offers before the slot (as checkout does).
+    """
+    deliveries = list(Delivery.objects.select_for_update().filter(order_id=order.pk).order_by("pk"))
+    order = Order.objects.select_for_update(of=("self",)).select_related("payment").get(pk=order.pk)
     if not order.is_cancellable or any(
         d.status not in (Delivery.Status.PENDING, Delivery.Status.ASSIGNED) for d in deliveries
     ):
@@ -173,13 +189,43 @@ def cancel_order(*, order: Order, by) -> Order:
     order = order.change_status(Order.Status.CANCELLED, by=by)
     for delivery in deliveries:
         delivery.cancel(by=by)
-    if deliveries:
-        delivery_services.release_slot(slot_id=deliveries[0].slot_id, count=len(deliveries))
     catalog_services.return_stock(quantities={
         line.offer_id: line.quantity for line in order.lines.all() if line.offer_id is not None
     })
+    if deliveries:
+        delivery_services.release_slot(slot_id=deliveries[0].slot_id, count=len(deliveries))
     if order.payment is not None:
-        get_gateway().void(order.payment)
+        _release_payment(order.payment, key=f"cancel:{order.number}", by=by)
+    return order
+
+
+def _release_payment(payment: Payment, *, key: str, by) -> None:
+    """Give the customer their money back, whatever stage the payment is at."""
+    gateway = get_gateway()
+    if payment.status == Payment.Status.AUTHORIZED:
+        gateway.void(payment)
+    elif payment.captured > payment.refunded:
+        gateway.refund(payment, payment.captured - payment.refunded, idempotency_key=key, by=by)
+
+
+@transaction.atomic
+def refund_order(*, order: Order, amount: int, token: uuid.UUID, reason: str, by) -> Order:
+    """Give back ``amount`` won of what was captured for the order; when
+    nothing captured is left, the order becomes REFUNDED.
+
+    The token is the refund form's one-time token: a double submit moves
+    money once, because the gateway is idempotent on the key derived from
+    it. Raises NotRefundable without a payment, and the gateway's
+    PaymentError when the amount is not refundable.
+    """
+    order = Order.objects.select_for_update(of=("self",)).select_related("payment").get(pk=order.pk)
+    if order.payment is None:
+        raise NotRefundable()
+    # The gateway answers a replayed key first, and refuses (InvalidAmount)
+    # an amount above what is left or a payment that was never captured.
+    payment = get_gateway().refund(order.payment, amount, idempotency_key=f"refund:{token}", by=by)
+    if payment.refunded == payment.captured and Order.Status.REFUNDED in Order.TRANSITIONS.get(order.status, ()):
+        order = order.change_status(Order.Status.REFUNDED, by=by, note=reason[:200])
     return order
 
 

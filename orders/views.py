@@ -1,3 +1,5 @@
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -58,16 +60,15 @@ def add_to_cart(request: HttpRequest) -> HttpResponse:
 @require_POST
 def update_line(request: HttpRequest, line_id: int) -> HttpResponse:
     cart = current_cart(request)
-    line = get_object_or_404(CartLine, pk=line_id, cart=cart) if cart else None
-    if line is None:
-        return redirect("orders:cart")
+    # Without a cart, cart=None matches no line: someone else's line is a 404.
+    line = get_object_or_404(CartLine, pk=line_id, cart=cart)
     form = CartLineForm(request.POST)
-    if not form.is_valid():
-        for error in form.errors["quantity"]:
-            messages.error(request, error)
-    elif form.cleaned_data["quantity"] == 0 or "remove" in request.POST:
+    if "remove" in request.POST or (form.is_valid() and form.cleaned_data["quantity"] == 0):
         line.delete()
         messages.success(request, _("Removed from the cart."))
+    elif not form.is_valid():
+        for error in form.errors["quantity"]:
+            messages.error(request, error)
     else:
         services.set_line_quantity(line=line, quantity=form.cleaned_data["quantity"])
     remember_count(request, cart)
@@ -95,13 +96,17 @@ def checkout(request: HttpRequest) -> HttpResponse:
             return redirect("orders:checkout_pay")
     return render(request, "orders/checkout_address.html", {
         "choose": choose, "new": new, "addresses": choose.fields["address"].queryset,
-    })
+    }, status=400 if request.method == "POST" else 200)
 
 
 @never_cache
 @login_required
 def checkout_pay(request: HttpRequest) -> HttpResponse:
     """Step two: time slot, review and payment."""
+    replayed = _order_for_posted_token(request)
+    if replayed is not None:
+        # A double click, or back and resubmit: the first submit's order.
+        return redirect(replayed)
     cart = current_cart(request)
     lines = cart_lines(cart)
     address = Address.objects.select_related("district").filter(
@@ -114,6 +119,9 @@ def checkout_pay(request: HttpRequest) -> HttpResponse:
         return redirect("orders:checkout")
     fresh = [line.offer.product.fresh_minutes for line in lines if line.offer.product.fresh_minutes]
     slots = list(delivery_services.open_slots(district=address.district, fresh_minutes=min(fresh, default=None))[:24])
+    fees = delivery_services.fees_by_service(district=address.district)
+    for slot in slots:
+        slot.fee = fees.get(slot.service_id, 0)
     form = PaymentForm(
         request.POST or None, slots=slots, cards=request.user.cards.filter(status="active"),
         initial={"token": services.new_checkout_token()},
@@ -142,10 +150,12 @@ def checkout_pay(request: HttpRequest) -> HttpResponse:
         else:
             request.session.pop(SESSION_ADDRESS_ID, None)
             remember_count(request, None)
-            messages.success(request, _("Thank you. Your order %(number)s is placed and paid.") % {"number": order.number})
+            messages.success(request, _("Thank you. Your order %(number)s is placed and paid.") % {
+                "number": order.number})
             return redirect(order)
     status = 409 if request.method == "POST" and form.errors else 200
-    fee = delivery_services.delivery_fee(slot=slots[0], district=address.district) if slots else 0
+    chosen = form.slots.get(getattr(form, "cleaned_data", {}).get("slot"))
+    fee = (chosen or slots[0]).fee if slots else 0
     subtotal = sum(line.line_total for line in lines)
     return render(request, "orders/checkout_pay.html", {
         "form": form, "lines": lines, "address": address, "slots": slots,
@@ -188,8 +198,19 @@ def cancel(request: HttpRequest, number: str) -> HttpResponse:
     except services.NotCancellable:
         messages.error(request, _("This order can no longer be cancelled: it has left the seller."))
     else:
-        messages.success(request, _("Order %(number)s is cancelled and the payment released.") % {"number": order.number})
+        messages.success(request, _("Order %(number)s is cancelled and the payment released.") % {
+            "number": order.number})
     return redirect(order)
+
+
+def _order_for_posted_token(request: HttpRequest) -> Order | None:
+    if request.method != "POST":
+        return None
+    try:
+        token = uuid.UUID(request.POST.get("token", ""))
+    except ValueError:
+        return None
+    return services.order_for_token(user=request.user, token=token)
 
 
 def _back(request: HttpRequest) -> HttpResponse:

@@ -1,0 +1,213 @@
+"""Checkout through its pages: the address step, slots and fees, paying
+with a linked card or a card number, hot food, and a failure at each step
+of placing the order leaving the database exactly as it was."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from catalog.models import Offer
+from delivery import services as delivery_services
+from delivery.models import TimeSlot
+from orders.models import Address, Order
+from orders.views import SESSION_ADDRESS_ID
+from payments.models import Card, Payment
+from tests import factories
+from tests.orders.helpers import checkout_token, fill_cart, many_offers, pay, snapshot, start_checkout
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def soap(world):
+    return Offer.objects.get(seller=world.store)
+
+
+@pytest.fixture
+def in_checkout(customer_client, world, soap):
+    """A customer with one soap in the cart, on the pay page."""
+    fill_cart(world.customer, [(soap, 2)])
+    return start_checkout(customer_client, world)
+
+
+def test_it_refuses_another_customers_address(customer_client, world, soap):
+    fill_cart(world.customer, [(soap, 1)])
+    stranger = factories.user()
+    theirs = factories.address(owner=stranger, district_=world.district, line="their house")
+    response = customer_client.post(reverse("orders:checkout"), {"address": theirs.pk})
+    assert response.status_code == 400
+    assert SESSION_ADDRESS_ID not in customer_client.session
+    assert customer_client.get(reverse("orders:checkout_pay")).status_code == 302
+    customer_client.session[SESSION_ADDRESS_ID] = theirs.pk
+    assert "their house" not in customer_client.get(reverse("orders:checkout")).content.decode()
+
+
+@pytest.mark.parametrize("address", ["abc", "", "99999999"])
+def test_it_refuses_a_bad_address_id(customer_client, world, soap, address):
+    fill_cart(world.customer, [(soap, 1)])
+    assert customer_client.post(reverse("orders:checkout"), {"address": address}).status_code == 400
+
+
+def test_a_new_address_takes_a_district_that_is_delivered_to(customer_client, world, soap):
+    fill_cart(world.customer, [(soap, 1)])
+    nowhere = factories.district(name_ko="먼곳")
+    page = customer_client.get(reverse("orders:checkout")).content.decode()
+    assert world.district.name_ko in page and "먼곳" not in page
+    data = {"recipient_name": "리영희", "phone": "010-5555-6666", "line": "3동 4호"}
+    refused = customer_client.post(reverse("orders:checkout"), {**data, "district": nowhere.pk})
+    assert refused.status_code == 400
+    accepted = customer_client.post(reverse("orders:checkout"), {**data, "district": world.district.pk})
+    assert accepted.status_code == 302
+    assert customer_client.session[SESSION_ADDRESS_ID] == Address.objects.get(recipient_name="리영희").pk
+
+
+def test_the_pay_page_shows_each_slot_with_its_room_and_its_services_fee(customer_client, world, soap):
+    bikes = factories.service(districts=[world.district], fee=2500, name_ko="자전거", vehicle="bicycle")
+    bike_slot = factories.slot(service_=bikes, starts_in=timedelta(hours=3), capacity=4, booked=1)
+    fill_cart(world.customer, [(soap, 1)])
+    page = start_checkout(customer_client, world)
+    assert page.status_code == 200
+    assert [slot.pk for slot in page.context["slots"]] == [world.slot.pk, bike_slot.pk]
+    html = page.content.decode()
+    assert "₩1,000" in html and "₩2,500" in html
+    assert {slot.pk: slot.remaining for slot in page.context["slots"]} == {world.slot.pk: 10, bike_slot.pk: 3}
+
+
+def test_it_pays_with_a_card_number_and_pin(customer_client, world, in_checkout):
+    unlinked = factories.card(balance=100_000)
+    response = pay(customer_client, checkout_token(in_checkout), slot=world.slot, card_number=unlinked.number)
+    order = Order.objects.get()
+    assert response.status_code == 302 and response["Location"] == order.get_absolute_url()
+    assert order.payment.card == unlinked and order.payment.authorized == order.total == 2 * 1500 + 1000
+
+
+def test_the_review_uses_the_fee_of_the_chosen_slot(customer_client, world, soap):
+    bikes = factories.service(districts=[world.district], fee=2500, name_ko="자전거", vehicle="bicycle")
+    bike_slot = factories.slot(service_=bikes, starts_in=timedelta(hours=3))
+    fill_cart(world.customer, [(soap, 1)])
+    page = start_checkout(customer_client, world)
+    response = pay(customer_client, checkout_token(page), slot=bike_slot, card=world.card, pin="12")
+    assert response.status_code == 409
+    assert response.context["fee"] == 2500 and response.context["total"] == 1500 + 2500
+
+
+def test_a_restaurant_dish_only_gets_a_slot_the_kitchen_can_meet(customer_client, world):
+    kitchen = factories.seller(kind="restaurant", name_ko="옥류관")
+    noodles = factories.product(category_=world.category, fresh_minutes=45, offers=[(kitchen, 3000, 20)])
+    too_long = factories.slot(service_=world.service, starts_in=timedelta(hours=3), minutes=90)
+    too_soon = factories.slot(service_=world.service, starts_in=timedelta(minutes=10))
+    fill_cart(world.customer, [(noodles.offers.get(), 1)])
+    page = start_checkout(customer_client, world)
+    assert [slot.pk for slot in page.context["slots"]] == [world.slot.pk]
+    before = snapshot()
+    for slot in (too_long, too_soon):
+        refused = pay(customer_client, checkout_token(page), slot=slot, card=world.card)
+        assert refused.status_code == 409 and refused.context["form"].errors["slot"]
+    assert snapshot() == before
+    placed = pay(customer_client, checkout_token(page), slot=world.slot, card=world.card)
+    assert placed.status_code == 302
+    delivery = Order.objects.get().deliveries.get()
+    assert delivery.is_hot_food and delivery.promised_by == world.slot.ends_at
+
+
+def test_an_expired_slot_is_refused_with_a_message(customer_client, world, in_checkout):
+    TimeSlot.objects.filter(pk=world.slot.pk).update(
+        starts_at=world.slot.starts_at - timedelta(hours=3), ends_at=world.slot.ends_at - timedelta(hours=3))
+    before = snapshot()
+    response = pay(customer_client, checkout_token(in_checkout), slot=world.slot, card=world.card)
+    assert response.status_code == 409
+    [error] = response.context["form"].errors.as_data()["slot"]
+    assert error.code == "invalid_choice" and str(error.message) in response.content.decode()
+    assert snapshot() == before
+
+
+def _decline_wrong_pin(world, soap, monkeypatch):
+    return {"pin": "9999"}
+
+
+def _decline_insufficient_funds(world, soap, monkeypatch):
+    poor = factories.card(owner=world.customer, balance=1000)
+    return {"card": poor}
+
+
+def _decline_locked_card(world, soap, monkeypatch):
+    Card.objects.filter(pk=world.card.pk).update(status=Card.Status.LOCKED)
+    return {}
+
+
+def _slot_full(world, soap, monkeypatch):
+    TimeSlot.objects.filter(pk=world.slot.pk).update(booked=10)
+    return {}
+
+
+def _stock_gone(world, soap, monkeypatch):
+    Offer.objects.filter(pk=soap.pk).update(stock=1)
+    return {}
+
+
+def _offer_withdrawn(world, soap, monkeypatch):
+    Offer.objects.filter(pk=soap.pk).update(is_active=False)
+    return {}
+
+
+def _slot_taken_after_the_form_checked_it(world, soap, monkeypatch):
+    # The slot passes the form's and the service's checks, and is gone when booked.
+    def full(**kwargs):
+        raise delivery_services.SlotFull()
+
+    monkeypatch.setattr(delivery_services, "book_slot", full)
+    return {}
+
+
+@pytest.mark.parametrize("failure", [
+    _decline_wrong_pin, _decline_insufficient_funds, _decline_locked_card, _slot_full, _stock_gone,
+    _offer_withdrawn, _slot_taken_after_the_form_checked_it,
+])
+def test_a_failure_at_any_step_leaves_the_database_as_it_was(
+    customer_client, world, soap, in_checkout, failure, monkeypatch
+):
+    extra = failure(world, soap, monkeypatch)
+    before = snapshot()
+    response = pay(customer_client, checkout_token(in_checkout), slot=world.slot, **{"card": world.card, **extra})
+    assert response.status_code in (302, 409)
+    if response.status_code == 302:
+        assert response["Location"] == reverse("orders:cart"), "stock problems send the customer to the cart"
+    assert snapshot() == before
+    assert Order.objects.count() == 0 and Payment.objects.count() == 0
+
+
+def test_a_second_submit_of_the_same_form_gives_the_same_order(customer_client, world, in_checkout):
+    token = checkout_token(in_checkout)
+    first = pay(customer_client, token, slot=world.slot, card=world.card)
+    second = pay(customer_client, token, slot=world.slot, card=world.card)
+    order = Order.objects.get()
+    assert first["Location"] == second["Location"] == order.get_absolute_url()
+    assert Payment.objects.count() == 1
+    assert Offer.objects.get(seller=world.store).stock == 8
+
+
+def test_an_empty_cart_cannot_reach_the_pay_page(customer_client, world):
+    customer_client.post(reverse("orders:checkout"), {"address": world.address.pk})
+    assert customer_client.get(reverse("orders:checkout_pay"))["Location"] == reverse("orders:cart")
+
+
+@pytest.mark.parametrize("page", ["orders:checkout", "orders:checkout_pay"])
+def test_checkout_pages_run_the_same_queries_for_2_and_20_lines(client, world, page):
+    offers = many_offers(world, 20)
+
+    def count(lines):
+        buyer = factories.user()
+        fill_cart(buyer, [(offer, 1) for offer in offers[:lines]])
+        address = factories.address(owner=buyer, district_=world.district)
+        factories.card(owner=buyer)
+        client.force_login(buyer)
+        client.post(reverse("orders:checkout"), {"address": address.pk})
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse(page))
+        assert response.status_code == 200
+        return len(queries)
+
+    assert count(2) == count(20)

@@ -1,0 +1,119 @@
+"""Checkouts racing on real threads against PostgreSQL: the same form
+submitted ten times at once, twenty buyers for the last five units, and a
+cancel racing new checkouts over the same stock and slot."""
+
+import threading
+import uuid
+
+import pytest
+from django.db import connection
+
+from catalog.models import Offer
+from catalog.services import OutOfStock
+from delivery.models import TimeSlot
+from orders import services
+from orders.models import Order
+from payments.models import Payment
+from tests import factories
+from tests.orders.helpers import fill_cart
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_together(calls) -> list:
+    """Run each call on its own thread, all released at once; returns what
+    each returned or raised."""
+    results = [None] * len(calls)
+    barrier = threading.Barrier(len(calls))
+
+    def run(index, call):
+        try:
+            barrier.wait()
+            results[index] = call()
+        except Exception as error:  # noqa: BLE001 - the test inspects every outcome
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a checkout hung"
+    return results
+
+
+def checkout(world, *, user, card, address, token):
+    return lambda: services.place_order(
+        user=user, cart=user.cart, address=address, slot_id=world.slot.pk,
+        card_number=card.number, pin=factories.PIN, token=token,
+    )
+
+
+def test_the_same_checkout_submitted_ten_times_at_once_makes_one_order(world):
+    offer = Offer.objects.get(seller=world.store)
+    fill_cart(world.customer, [(offer, 2)])
+    token = uuid.uuid4()
+    results = run_together([
+        checkout(world, user=world.customer, card=world.card, address=world.address, token=token)
+        for _ in range(10)
+    ])
+    order = Order.objects.get()
+    assert all(result == order for result in results), results
+    assert Payment.objects.count() == 1
+    assert Offer.objects.get(pk=offer.pk).stock == 8
+    assert TimeSlot.objects.get(pk=world.slot.pk).booked == 1
+
+
+def test_twenty_buyers_for_the_last_five_units(world):
+    offer = Offer.objects.get(seller=world.store)
+    Offer.objects.filter(pk=offer.pk).update(stock=5)
+    TimeSlot.objects.filter(pk=world.slot.pk).update(capacity=50)
+    calls = []
+    for _ in range(20):
+        buyer = factories.user()
+        fill_cart(buyer, [(offer, 1)])
+        calls.append(checkout(
+            world, user=buyer, card=factories.card(owner=buyer, balance=10_000),
+            address=factories.address(owner=buyer, district_=world.district), token=uuid.uuid4(),
+        ))
+    results = run_together(calls)
+
+    orders = [result for result in results if isinstance(result, Order)]
+    refused = [result for result in results if isinstance(result, OutOfStock)]
+    assert len(orders) == 5 and len(refused) == 15, results
+    assert all(error.available == 0 for error in refused), "each is told nothing is left"
+    assert Offer.objects.get(pk=offer.pk).stock == 0
+    assert Order.objects.count() == 5 and Payment.objects.count() == 5
+    assert TimeSlot.objects.get(pk=world.slot.pk).booked == 5
+
+
+def test_cancels_and_checkouts_over_the_same_stock_do_not_deadlock(world):
+    soap = Offer.objects.get(seller=world.store)
+    cheaper = Offer.objects.get(seller=world.factory)
+    Offer.objects.filter(pk=cheaper.pk).update(stock=10)
+    TimeSlot.objects.filter(pk=world.slot.pk).update(capacity=50)
+    placed = []
+    for _ in range(4):
+        buyer = factories.user()
+        fill_cart(buyer, [(soap, 1), (cheaper, 1)])
+        card = factories.card(owner=buyer)
+        address = factories.address(owner=buyer, district_=world.district)
+        placed.append(checkout(world, user=buyer, card=card, address=address, token=uuid.uuid4())())
+    calls = [lambda order=order: services.cancel_order(order=order, by=order.user) for order in placed]
+    for _ in range(4):
+        buyer = factories.user()
+        fill_cart(buyer, [(soap, 1), (cheaper, 1)])
+        calls.append(checkout(
+            world, user=buyer, card=factories.card(owner=buyer),
+            address=factories.address(owner=buyer, district_=world.district), token=uuid.uuid4(),
+        ))
+    results = run_together(calls)
+
+    assert not [result for result in results if isinstance(result, Exception)], results
+    assert Order.objects.filter(status=Order.Status.CANCELLED).count() == 4
+    assert Order.objects.filter(status=Order.Status.PAID).count() == 4
+    assert Offer.objects.get(pk=soap.pk).stock == 10 - 4
+    assert Offer.objects.get(pk=cheaper.pk).stock == 10 - 4
+    assert TimeSlot.objects.get(pk=world.slot.pk).booked == 2 * 4
