@@ -269,11 +269,14 @@ class Delivery(models.Model):
     def _change(self, step: str, *, by, note: str = "", **fields) -> "Delivery":
         """Lock the row, check the step against TRANSITIONS, save the new
         status, its timestamp and ``fields``, and record the event. Raises
-        InvalidTransition and changes nothing when the step does not fit."""
+        InvalidTransition and changes nothing when the step does not fit the
+        current status, or the courier changed since ``self`` was read."""
         transition = self.TRANSITIONS[step]
         with transaction.atomic():
             locked = Delivery.objects.select_for_update().get(pk=self.pk)
-            if locked.status not in transition.sources:
+            # A caller that read the row before it changed hands (a courier's
+            # page loaded before a reassignment) acts on a stale row: refused.
+            if locked.status not in transition.sources or locked.courier_id != self.courier_id:
                 raise InvalidTransition(locked, step)
             if "courier" in fields:
                 # Who had it and who has it now, for reassignments in the timeline.

@@ -90,7 +90,7 @@ def test_the_full_road_stamps_each_step_and_keeps_the_timeline(world, make_deliv
 
 def test_reassigning_and_unassigning_note_the_couriers(world, make_delivery, other_courier):
     delivery = make_delivery(status=S.ASSIGNED, courier=world.courier)
-    delivery.reassign(other_courier, by=None)
+    delivery = delivery.reassign(other_courier, by=None)
     delivery = delivery.unassign(by=None)
 
     assert delivery.courier is None and delivery.assigned_at is None
@@ -133,3 +133,15 @@ def test_minutes_left_counts_down_to_the_promise(world, make_delivery):
     assert hot.minutes_left == 20
     assert late.minutes_left == -6
     assert make_delivery().minutes_left is None
+
+
+def test_a_courier_acting_on_a_row_read_before_a_reassignment_is_refused(world, make_delivery, other_courier):
+    delivery = make_delivery(status=S.ASSIGNED, courier=world.courier)
+    seen_by_first_courier = Delivery.objects.get(pk=delivery.pk)
+    delivery.reassign(other_courier, by=None)
+
+    with pytest.raises(InvalidTransition):
+        seen_by_first_courier.mark_picked_up(by=world.courier.user)
+
+    delivery.refresh_from_db()
+    assert delivery.status == S.ASSIGNED and delivery.courier == other_courier
