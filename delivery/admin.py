@@ -4,12 +4,20 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _, ngettext
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from delivery import services
 from delivery.forms import WeekOfSlotsForm
 from delivery.models import (
-    Courier, Delivery, DeliveryEvent, District, InvalidTransition, ServiceArea, TimeSlot, TransportService,
+    Courier,
+    Delivery,
+    DeliveryEvent,
+    District,
+    InvalidTransition,
+    ServiceArea,
+    TimeSlot,
+    TransportService,
 )
 
 

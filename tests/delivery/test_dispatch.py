@@ -2,12 +2,10 @@
 reassign, unassign, returned and automatic actions, their refusals, races
 and a fixed number of queries."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -83,7 +81,8 @@ def test_the_board_runs_a_fixed_number_of_queries(dispatcher_client, world, make
     for n in range(count):
         make_delivery(status=[S.PENDING, S.PENDING, S.ASSIGNED, S.FAILED][n % 4],
                       courier=None if n % 4 < 2 else [world.courier, other_courier][n % 2],
-                      slot=factories.slot(service_=world.service, starts_in=timedelta(hours=n + 3)) if n % 5 == 0 else None,
+                      slot=factories.slot(service_=world.service, starts_in=timedelta(hours=n + 3))
+                      if n % 5 == 0 else None,
                       hot=n % 3 == 0)
     # session, user, the user's courier row (menu), user and group
     # permissions, couriers, waiting, assigned, failed deliveries
@@ -104,7 +103,8 @@ def test_assigning_ticked_deliveries_records_who(dispatcher_client, dispatcher, 
         first.pk, second.pk}
     untouched.refresh_from_db()
     assert untouched.status == S.PENDING
-    assert list(DeliveryEvent.objects.values_list("by", "to_status").order_by().distinct()) == [(dispatcher.pk, S.ASSIGNED)]
+    events = DeliveryEvent.objects.values_list("by", "to_status").order_by().distinct()
+    assert list(events) == [(dispatcher.pk, S.ASSIGNED)]
 
 
 def test_reassigning_and_unassigning_are_recorded(dispatcher_client, dispatcher, world, make_delivery,
@@ -215,30 +215,19 @@ def test_actions_refuse_get(dispatcher_client):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_dispatchers_assigning_one_delivery_at_once_record_one_change(world, make_delivery, other_courier,
-                                                                          dispatcher):
+                                                                          dispatcher, at_once):
     delivery = make_delivery()
     second = factories.user("dispatcher2", is_staff=True)
     second.groups.add(*dispatcher.groups.all())
     clients = [Client(), Client()]
     clients[0].force_login(dispatcher)
     clients[1].force_login(second)
-    barrier = threading.Barrier(2)
-    codes = []
 
-    def press(client, courier):
-        try:
-            barrier.wait()
-            codes.append(client.post(reverse("delivery:dispatch_assign"), {
-                "deliveries": [delivery.pk], "courier": courier.pk}).status_code)
-        finally:
-            connection.close()
+    def assign(client, courier):
+        return lambda: client.post(reverse("delivery:dispatch_assign"), {
+            "deliveries": [delivery.pk], "courier": courier.pk}).status_code
 
-    threads = [threading.Thread(target=press, args=pair)
-               for pair in zip(clients, [world.courier, other_courier], strict=True)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    codes = at_once(assign(clients[0], world.courier), assign(clients[1], other_courier))
 
     assert sorted(codes) == [302, 409]
     assert DeliveryEvent.objects.filter(delivery=delivery).count() == 1

@@ -1,11 +1,9 @@
 """Slots: which ones checkout offers (hot food, opening hours), booking under
 racing checkouts, and a week of slots created by the service."""
 
-import threading
 from datetime import date, datetime, time, timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from delivery import services
@@ -84,26 +82,17 @@ def test_a_restaurant_open_past_midnight_cooks_in_the_evening_and_after_midnight
 
 
 @pytest.mark.django_db(transaction=True)
-def test_ten_racing_bookings_of_a_slot_for_three_get_exactly_three(world):
+def test_ten_racing_bookings_of_a_slot_for_three_get_exactly_three(world, at_once):
     slot = factories.slot(service_=world.service, capacity=3)
-    barrier = threading.Barrier(10)
-    results = []
 
     def book():
         try:
-            barrier.wait()
             services.book_slot(slot_id=slot.pk, count=1)
-            results.append("booked")
         except services.SlotFull:
-            results.append("full")
-        finally:
-            connection.close()
+            return "full"
+        return "booked"
 
-    threads = [threading.Thread(target=book) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(*[book] * 10)
 
     assert results.count("booked") == 3 and results.count("full") == 7
     slot.refresh_from_db()
