@@ -97,6 +97,12 @@ class TimeSlot(models.Model):
         return self.capacity - self.booked
 
 
+class CourierManager(models.Manager):
+    def get_queryset(self):
+        # A courier's name is its user's: lists and filters of couriers need both.
+        return super().get_queryset().select_related("user")
+
+
 class Courier(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="courier", verbose_name=_("user")
@@ -106,6 +112,8 @@ class Courier(models.Model):
     )
     phone = models.CharField(_("phone"), max_length=20)
     is_active = models.BooleanField(_("active"), default=True)
+
+    objects = CourierManager()
 
     class Meta:
         verbose_name = _("courier")

@@ -5,6 +5,8 @@ model's steps."""
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from delivery.models import Delivery, DeliveryEvent, TimeSlot
@@ -125,3 +127,18 @@ def test_an_action_that_does_not_fit_changes_nothing(staff_client, world, make_d
     assert response.status_code == 200
     failed.refresh_from_db()
     assert failed.status == S.FAILED and not DeliveryEvent.objects.exists()
+
+
+def test_the_delivery_list_and_its_filters_run_a_fixed_number_of_queries(staff_client, world, make_delivery):
+    changelist = reverse("admin:delivery_delivery_changelist")
+
+    def count_queries():
+        with CaptureQueriesContext(connection) as queries:
+            assert staff_client.get(changelist).status_code == 200
+        return len(queries)
+
+    make_delivery(status=S.ASSIGNED, courier=world.courier)
+    few = count_queries()
+    for _ in range(5):
+        make_delivery(status=S.ASSIGNED, courier=factories.courier(service_=world.service))
+    assert count_queries() == few
