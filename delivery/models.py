@@ -2,6 +2,7 @@ import math
 from typing import NamedTuple
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -91,6 +92,12 @@ class TimeSlot(models.Model):
         start = timezone.localtime(self.starts_at)
         end = timezone.localtime(self.ends_at)
         return f"{start:%m-%d %H:%M}–{end:%H:%M}"
+
+    def clean(self):
+        # The admin leaves ``booked`` out of its form, so Django skips the
+        # constraint that mentions it; say it here rather than fail on save.
+        if self.capacity is not None and self.capacity < self.booked:
+            raise ValidationError({"capacity": _("%(booked)d places are already booked.") % {"booked": self.booked}})
 
     @property
     def remaining(self):

@@ -142,3 +142,19 @@ def test_the_delivery_list_and_its_filters_run_a_fixed_number_of_queries(staff_c
     for _ in range(5):
         make_delivery(status=S.ASSIGNED, courier=factories.courier(service_=world.service))
     assert count_queries() == few
+
+
+def test_a_slot_s_capacity_cannot_go_below_its_bookings(staff_client, world):
+    world.slot.booked = 4
+    world.slot.save()
+    url = reverse("admin:delivery_timeslot_change", args=[world.slot.pk])
+    form = {"service": world.service.pk, "starts_at_0": "2030-06-02", "starts_at_1": "10:00",
+            "ends_at_0": "2030-06-02", "ends_at_1": "10:30"}
+
+    refused = staff_client.post(url, {**form, "capacity": "3"})
+    accepted = staff_client.post(url, {**form, "capacity": "4"})
+
+    assert refused.status_code == 200 and refused.context["adminform"].form.errors
+    assert accepted.status_code == 302
+    world.slot.refresh_from_db()
+    assert (world.slot.capacity, world.slot.booked) == (4, 4)
