@@ -1,8 +1,11 @@
+from datetime import timedelta
+from urllib.parse import urlencode
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -51,6 +54,8 @@ class TimeSlotAdmin(admin.ModelAdmin):
     readonly_fields = ["booked"]  # only checkout books and releases places
     change_list_template = "delivery/admin/timeslot_change_list.html"
 
+    actions = ["create_week_like"]
+
     def get_urls(self):
         return [
             path("create-week/", self.admin_site.admin_view(self.create_week), name="delivery_timeslot_create_week"),
@@ -58,12 +63,14 @@ class TimeSlotAdmin(admin.ModelAdmin):
         ]
 
     def create_week(self, request):
-        """A week of slots for one service, from an intermediate form.
-        Django's admin actions need selected rows, and an empty slot list has
-        none, so this is a tool on the change list rather than an action."""
+        """A week of slots for one service, from an intermediate form. The
+        action below opens it pre-filled; as Django's actions need selected
+        rows, which an empty slot list lacks, the change list links it too."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = WeekOfSlotsForm(request.POST or None, initial={"first_day": timezone.localdate()})
+        # The action below pre-fills the form through the query string.
+        initial = {"first_day": timezone.localdate(), **request.GET.dict()}
+        form = WeekOfSlotsForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             created = services.create_week_of_slots(**form.cleaned_data)
             self.message_user(request, ngettext(
@@ -74,6 +81,23 @@ class TimeSlotAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.model._meta, "form": form, "title": _("Create a week of slots"),
         }, status=400 if form.errors else 200)
+
+
+    @admin.action(description=_("Create a week of slots like the selected ones"), permissions=["add"])
+    def create_week_like(self, request, queryset):
+        """Open the week form filled from the selection: its service, its
+        first start and last end of day, length and capacity, from the day
+        after the last selected slot."""
+        slots = sorted(queryset, key=lambda slot: slot.starts_at)
+        last_day = timezone.localtime(slots[-1].starts_at).date()
+        return redirect(reverse("admin:delivery_timeslot_create_week") + "?" + urlencode({
+            "service": slots[0].service_id,
+            "first_day": (last_day + timedelta(days=1)).isoformat(),
+            "day_starts": min(timezone.localtime(s.starts_at).time() for s in slots).strftime("%H:%M"),
+            "day_ends": max(timezone.localtime(s.ends_at).time() for s in slots).strftime("%H:%M"),
+            "minutes": int((slots[0].ends_at - slots[0].starts_at).total_seconds() // 60),
+            "capacity": slots[0].capacity,
+        }))
 
 
 @admin.register(Courier)

@@ -2,12 +2,13 @@
 deliveries with filters, events inline and status changes only through the
 model's steps."""
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from delivery.models import Delivery, DeliveryEvent, TimeSlot
 from tests import factories
@@ -158,3 +159,19 @@ def test_a_slot_s_capacity_cannot_go_below_its_bookings(staff_client, world):
     assert accepted.status_code == 302
     world.slot.refresh_from_db()
     assert (world.slot.capacity, world.slot.booked) == (4, 4)
+
+
+def test_the_slot_action_opens_the_week_form_filled_from_the_selection(staff_client, world):
+    start = timezone.make_aware(datetime(2030, 6, 2, 9, 0))
+    slots = [TimeSlot.objects.create(service=world.service, starts_at=start + timedelta(hours=h),
+                                     ends_at=start + timedelta(hours=h, minutes=45), capacity=6) for h in (0, 3)]
+
+    response = staff_client.post(reverse("admin:delivery_timeslot_changelist"), {
+        "action": "create_week_like", "_selected_action": [slot.pk for slot in slots]}, follow=True)
+
+    form = response.context["form"]
+    assert response.redirect_chain[-1][0].startswith(WEEK)
+    assert {key: str(form.initial[key]) for key in ("service", "first_day", "day_starts", "day_ends", "minutes",
+                                                    "capacity")} == {
+        "service": str(world.service.pk), "first_day": "2030-06-03", "day_starts": "09:00", "day_ends": "12:45",
+        "minutes": "45", "capacity": "6"}
