@@ -140,6 +140,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     ]
     inlines = [DeliveryEventInline]
     actions = ["assign_automatically", "unassign", "mark_returned"]
+    change_list_template = "delivery/admin/delivery_change_list.html"
 
     def has_add_permission(self, request):
         return False

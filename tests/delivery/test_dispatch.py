@@ -231,3 +231,9 @@ def test_two_dispatchers_assigning_one_delivery_at_once_record_one_change(world,
 
     assert sorted(codes) == [302, 409]
     assert DeliveryEvent.objects.filter(delivery=delivery).count() == 1
+
+
+def test_a_dispatcher_finds_the_board_from_the_admin_s_delivery_list(dispatcher_client):
+    response = dispatcher_client.get(reverse("admin:delivery_delivery_changelist"))
+    assert response.status_code == 200
+    assert f'href="{BOARD}"' in response.content.decode()
