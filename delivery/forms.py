@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from delivery.models import Delivery
+from delivery.models import Courier, Delivery, TransportService
 
 
 class DeliveredForm(forms.Form):
@@ -10,3 +10,35 @@ class DeliveredForm(forms.Form):
 
 class FailedForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=Delivery.FailureReason.choices, widget=forms.RadioSelect)
+
+
+class DeliveriesForm(forms.Form):
+    """The deliveries ticked on the dispatcher board."""
+
+    deliveries = forms.ModelMultipleChoiceField(
+        label=_("Deliveries"), queryset=Delivery.objects.order_by(),
+        error_messages={"required": _("Tick at least one delivery.")},
+    )
+
+
+class AssignForm(DeliveriesForm):
+    courier = forms.ModelChoiceField(
+        label=_("Courier"), queryset=Courier.objects.filter(is_active=True),
+        error_messages={"required": _("Choose a courier.")},
+    )
+
+
+class WeekOfSlotsForm(forms.Form):
+    service = forms.ModelChoiceField(label=_("Transport service"), queryset=TransportService.objects.all())
+    first_day = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day_starts = forms.TimeField(label=_("Daily start"), widget=forms.TimeInput(attrs={"type": "time"}))
+    day_ends = forms.TimeField(label=_("Daily end"), widget=forms.TimeInput(attrs={"type": "time"}))
+    minutes = forms.IntegerField(label=_("Slot length (minutes)"), min_value=10, max_value=480)
+    capacity = forms.IntegerField(label=_("Capacity per slot"), min_value=1, max_value=1000)
+
+    def clean(self):
+        cleaned = super().clean()
+        starts, ends = cleaned.get("day_starts"), cleaned.get("day_ends")
+        if starts and ends and ends <= starts:
+            raise forms.ValidationError(_("The daily end must come after the daily start."), code="order")
+        return cleaned

@@ -1,4 +1,8 @@
+import math
+from typing import NamedTuple
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -89,9 +93,21 @@ class TimeSlot(models.Model):
         end = timezone.localtime(self.ends_at)
         return f"{start:%m-%d %H:%M}–{end:%H:%M}"
 
+    def clean(self):
+        # The admin leaves ``booked`` out of its form, so Django skips the
+        # constraint that mentions it; say it here rather than fail on save.
+        if self.capacity is not None and self.capacity < self.booked:
+            raise ValidationError({"capacity": _("%(booked)d places are already booked.") % {"booked": self.booked}})
+
     @property
     def remaining(self):
         return self.capacity - self.booked
+
+
+class CourierManager(models.Manager):
+    def get_queryset(self):
+        # A courier's name is its user's: lists and filters of couriers need both.
+        return super().get_queryset().select_related("user")
 
 
 class Courier(models.Model):
@@ -104,6 +120,8 @@ class Courier(models.Model):
     phone = models.CharField(_("phone"), max_length=20)
     is_active = models.BooleanField(_("active"), default=True)
 
+    objects = CourierManager()
+
     class Meta:
         verbose_name = _("courier")
         verbose_name_plural = _("couriers")
@@ -113,7 +131,27 @@ class Courier(models.Model):
 
 
 class InvalidTransition(Exception):
-    """The delivery is not in a status from which this change is allowed."""
+    """The delivery is not in a status from which this step is allowed."""
+
+    def __init__(self, delivery: "Delivery", step: str):
+        super().__init__(f"delivery {delivery.pk}: {step} is not allowed when {delivery.status}")
+        self.delivery = delivery
+        self.step = step
+
+
+class CourierNotInService(Exception):
+    """The courier drives for another transport service than the delivery's slot."""
+
+    def __init__(self, delivery: "Delivery", courier: "Courier"):
+        super().__init__(f"courier {courier.pk} does not drive for the service of delivery {delivery.pk}")
+        self.delivery = delivery
+        self.courier = courier
+
+
+class Transition(NamedTuple):
+    sources: frozenset
+    target: str
+    stamp: str  # the timestamp field the step sets, "" for none
 
 
 class Delivery(models.Model):
@@ -150,55 +188,125 @@ class Delivery(models.Model):
     failure_reason = models.CharField(_("failure reason"), max_length=20, choices=FailureReason.choices, blank=True)
     recipient_name = models.CharField(_("received by"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
     picked_up_at = models.DateTimeField(_("picked up at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
+    # Every status change is one of these steps, and only from its sources.
+    # Assign and reassign lead to the same status but are different steps, so
+    # that two dispatchers assigning one waiting delivery cannot both win.
     TRANSITIONS = {
-        Status.PENDING: {Status.ASSIGNED, Status.CANCELLED},
-        Status.ASSIGNED: {Status.PENDING, Status.ASSIGNED, Status.PICKED_UP, Status.CANCELLED},
-        Status.PICKED_UP: {Status.DELIVERED, Status.FAILED},
-        Status.FAILED: {Status.RETURNED},
+        "assign": Transition(frozenset({Status.PENDING}), Status.ASSIGNED, "assigned_at"),
+        "reassign": Transition(frozenset({Status.ASSIGNED}), Status.ASSIGNED, "assigned_at"),
+        "unassign": Transition(frozenset({Status.ASSIGNED}), Status.PENDING, ""),
+        "pick_up": Transition(frozenset({Status.ASSIGNED}), Status.PICKED_UP, "picked_up_at"),
+        "deliver": Transition(frozenset({Status.PICKED_UP}), Status.DELIVERED, "delivered_at"),
+        "fail": Transition(frozenset({Status.PICKED_UP}), Status.FAILED, "failed_at"),
+        "return": Transition(frozenset({Status.FAILED}), Status.RETURNED, "returned_at"),
+        "cancel": Transition(frozenset({Status.PENDING, Status.ASSIGNED}), Status.CANCELLED, "cancelled_at"),
     }
 
     class Meta:
         ordering = ["-is_hot_food", "slot__starts_at", "district__name_ko", "id"]
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
+        permissions = [("dispatch", _("Can dispatch deliveries to couriers"))]
+        indexes = [models.Index(fields=["status", "slot"], name="delivery_status_slot")]
+        # Literal values: the Status and FailureReason classes are not in scope here.
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status__in=["failed", "returned"])
+                | models.Q(failure_reason__in=["nobody_home", "wrong_address", "refused", "other"]),
+                name="delivery_failure_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="delivered") | ~models.Q(recipient_name=""),
+                name="delivery_delivered_has_recipient",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.order.number} / {self.seller}"
 
-    def assign(self, courier: Courier | None, *, by) -> "Delivery":
-        """Give the delivery to ``courier``, or back to the pool with None."""
-        target = self.Status.ASSIGNED if courier else self.Status.PENDING
-        return self._change(target, by=by, courier=courier)
+    @property
+    def minutes_left(self) -> int | None:
+        """Whole minutes until the promised time; negative when late."""
+        if self.promised_by is None:
+            return None
+        return math.floor((self.promised_by - timezone.now()).total_seconds() / 60)
+
+    @property
+    def items(self) -> list:
+        """The order's lines that this delivery carries (its seller's), from
+        the prefetched lines when the caller prefetched ``order__lines``."""
+        return [line for line in self.order.lines.all() if line.seller_id == self.seller_id]
+
+    def assign(self, courier: Courier, *, by) -> "Delivery":
+        """Give a waiting delivery to a courier of its slot's service."""
+        self._check_service(courier)
+        return self._change("assign", by=by, courier=courier)
+
+    def reassign(self, courier: Courier, *, by) -> "Delivery":
+        """Move an assigned (not yet picked up) delivery to another courier."""
+        self._check_service(courier)
+        return self._change("reassign", by=by, courier=courier)
+
+    def unassign(self, *, by) -> "Delivery":
+        """Put an assigned (not yet picked up) delivery back among the waiting."""
+        return self._change("unassign", by=by, courier=None, assigned_at=None)
 
     def mark_picked_up(self, *, by) -> "Delivery":
-        return self._change(self.Status.PICKED_UP, by=by, picked_up_at=timezone.now())
+        return self._change("pick_up", by=by)
 
     def mark_delivered(self, *, by, recipient_name: str) -> "Delivery":
-        return self._change(self.Status.DELIVERED, by=by, recipient_name=recipient_name, delivered_at=timezone.now())
+        """The database refuses an empty recipient name."""
+        return self._change("deliver", by=by, recipient_name=recipient_name, note=recipient_name)
 
     def mark_failed(self, *, by, reason: str) -> "Delivery":
-        return self._change(self.Status.FAILED, by=by, failure_reason=reason, note=reason)
+        """``reason`` is one of FailureReason; the database refuses anything else."""
+        return self._change("fail", by=by, failure_reason=reason, note=reason)
+
+    def mark_returned(self, *, by) -> "Delivery":
+        """The failed parcel is back at the seller."""
+        return self._change("return", by=by)
 
     def cancel(self, *, by) -> "Delivery":
-        return self._change(self.Status.CANCELLED, by=by)
+        return self._change("cancel", by=by)
 
-    def _change(self, status: str, *, by, note: str = "", **fields) -> "Delivery":
-        """Lock the row, check the transition, save it and record the event."""
+    def _check_service(self, courier: Courier) -> None:
+        # The slot never changes after checkout, so this needs no lock.
+        if courier.service_id != self.slot.service_id:
+            raise CourierNotInService(self, courier)
+
+    def _change(self, step: str, *, by, note: str = "", **fields) -> "Delivery":
+        """Lock the row, check the step against TRANSITIONS, save the new
+        status, its timestamp and ``fields``, and record the event. Raises
+        InvalidTransition and changes nothing when the step does not fit the
+        current status, or the courier changed since ``self`` was read."""
+        transition = self.TRANSITIONS[step]
         with transaction.atomic():
             locked = Delivery.objects.select_for_update().get(pk=self.pk)
-            if status not in self.TRANSITIONS.get(locked.status, set()):
-                raise InvalidTransition(f"{locked.status} → {status}")
+            # A caller that read the row before it changed hands (a courier's
+            # page loaded before a reassignment) acts on a stale row: refused.
+            if locked.status not in transition.sources or locked.courier_id != self.courier_id:
+                raise InvalidTransition(locked, step)
+            if "courier" in fields:
+                # Who had it and who has it now, for reassignments in the timeline.
+                before, after = locked.courier, fields["courier"]
+                note = f"{before or '—'} → {after or '—'}"
             previous = locked.status
-            locked.status = status
+            locked.status = transition.target
+            if transition.stamp:
+                fields[transition.stamp] = timezone.now()
             for name, value in fields.items():
                 setattr(locked, name, value)
             locked.save()
-            if "courier" in fields and fields["courier"] is not None:
-                note = note or str(fields["courier"])
-            DeliveryEvent.objects.create(delivery=locked, from_status=previous, to_status=status, by=by, note=note)
+            DeliveryEvent.objects.create(
+                delivery=locked, from_status=previous, to_status=locked.status, by=by, note=note[:200]
+            )
         return locked
 
 
@@ -216,3 +324,6 @@ class DeliveryEvent(models.Model):
         ordering = ["created_at", "id"]
         verbose_name = _("delivery event")
         verbose_name_plural = _("delivery events")
+
+    def __str__(self):
+        return f"{self.from_status} → {self.to_status}"

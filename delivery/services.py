@@ -1,17 +1,23 @@
 """Delivery workflows: slots offered and booked at checkout, deliveries
-created for an order, and courier actions that move the order along."""
+created for an order, the dispatcher's assignments and the courier actions
+that move the order along."""
 
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from delivery.models import Courier, Delivery, District, ServiceArea, TimeSlot
+from delivery.models import Courier, Delivery, District, ServiceArea, TimeSlot, TransportService
 from orders import services as order_services
 
 # A restaurant needs this long between the order and the dish being ready.
 KITCHEN_LEAD_TIME = timedelta(minutes=30)
+# Restaurants cook to order for the next few hours, not for another day.
+HOT_FOOD_HORIZON = timedelta(hours=4)
+# A courier has these in hand; the dispatcher sees them as the courier's load.
+UNDER_WAY = (Delivery.Status.ASSIGNED, Delivery.Status.PICKED_UP)
 
 
 class SlotFull(Exception):
@@ -22,11 +28,20 @@ class NotServed(Exception):
     """The service does not deliver to that district."""
 
 
-def open_slots(*, district: District, fresh_minutes: int | None, now: datetime | None = None):
+# Checkout
+
+
+def open_slots(*, district: District, fresh_minutes: int | None, kitchens: Iterable = (),
+               now: datetime | None = None):
     """Slots of services that cover ``district``, not yet started, with room.
 
     With hot food (``fresh_minutes`` set) only slots short enough for the
-    dish to arrive fresh, and late enough for the kitchen, are offered.
+    dish to arrive fresh (it leaves the kitchen at the slot's start and is
+    promised by its end), late enough for the kitchen to cook it, and within
+    HOT_FOOD_HORIZON are offered. ``kitchens`` are the restaurants cooking
+    it: the slot must start while each is open, at least KITCHEN_LEAD_TIME
+    after it opens (hours in local time; a seller without hours is always
+    open; closing past midnight is understood).
     """
     now = now or timezone.now()
     slots = TimeSlot.objects.filter(
@@ -34,11 +49,23 @@ def open_slots(*, district: District, fresh_minutes: int | None, now: datetime |
     ).select_related("service")
     if fresh_minutes is None:
         return slots.filter(starts_at__gt=now)
-    return slots.filter(
+    slots = slots.filter(
         starts_at__gte=now + KITCHEN_LEAD_TIME,
-        starts_at__lte=now + timedelta(hours=4),
+        starts_at__lte=now + HOT_FOOD_HORIZON,
         ends_at__lte=F("starts_at") + timedelta(minutes=fresh_minutes),
     )
+    for kitchen in kitchens:
+        slots = slots.filter(_while_open(kitchen.opens_at, kitchen.closes_at))
+    return slots
+
+
+def _while_open(opens_at: time | None, closes_at: time | None) -> Q:
+    """Slots starting (local time) from KITCHEN_LEAD_TIME after opening until closing."""
+    if opens_at is None or closes_at is None:
+        return Q()
+    ready = (datetime.combine(date.min, opens_at) + KITCHEN_LEAD_TIME).time()
+    after_ready, before_close = Q(starts_at__time__gte=ready), Q(starts_at__time__lte=closes_at)
+    return after_ready & before_close if ready <= closes_at else after_ready | before_close
 
 
 def delivery_fee(*, slot: TimeSlot, district: District) -> int:
@@ -55,7 +82,11 @@ def fees_by_service(*, district: District) -> dict[int, int]:
 
 @transaction.atomic
 def book_slot(*, slot_id: int, count: int) -> TimeSlot:
-    """Take ``count`` places in the slot, or raise SlotFull and take none."""
+    """Take ``count`` places in the slot, or raise SlotFull and take none.
+
+    One conditional UPDATE: concurrent bookings queue on the row lock and
+    each re-checks the room left, so the slot is never overbooked (and the
+    database constraint would refuse it anyway)."""
     updated = TimeSlot.objects.filter(
         pk=slot_id, starts_at__gt=timezone.now(), booked__lte=F("capacity") - count
     ).update(booked=F("booked") + count)
@@ -84,56 +115,127 @@ def create_deliveries(*, order, slot: TimeSlot, sellers, fresh_minutes_by_seller
     return Delivery.objects.bulk_create(deliveries)
 
 
-def courier_deliveries(courier: Courier):
-    """Today's work for the courier, in the order to do it: hot food first,
-    then by slot and district."""
-    today = timezone.localdate()
+# Staff: slots
+
+
+@transaction.atomic
+def create_week_of_slots(*, service: TransportService, first_day: date, day_starts: time, day_ends: time,
+                         minutes: int, capacity: int, days: int = 7) -> int:
+    """Slots of ``minutes`` from ``day_starts`` to ``day_ends`` (local time)
+    on ``days`` days from ``first_day``. Slots that would overlap one the
+    service already has are left out, so running it twice adds nothing.
+    Returns how many were created."""
+    length = timedelta(minutes=minutes)
+    wanted = []
+    for day in range(days):
+        current = first_day + timedelta(days=day)
+        start = timezone.make_aware(datetime.combine(current, day_starts))
+        close = timezone.make_aware(datetime.combine(current, day_ends))
+        while start + length <= close:
+            wanted.append((start, start + length))
+            start += length
+    if not wanted:
+        return 0
+    existing = list(TimeSlot.objects.filter(
+        service=service, starts_at__lt=wanted[-1][1], ends_at__gt=wanted[0][0]
+    ).values_list("starts_at", "ends_at"))
+    new = [
+        TimeSlot(service=service, starts_at=start, ends_at=end, capacity=capacity)
+        for start, end in wanted
+        if not any(start < taken_end and taken_start < end for taken_start, taken_end in existing)
+    ]
+    # The unique (service, start) constraint settles two staff running it at once.
+    return len(TimeSlot.objects.bulk_create(new, ignore_conflicts=True))
+
+
+# Dispatcher
+
+
+def waiting_deliveries():
+    """Deliveries without a courier, by slot, district, hot food first."""
     return (
-        Delivery.objects.filter(courier=courier, slot__starts_at__date__lte=today)
-        .exclude(status__in=[Delivery.Status.DELIVERED, Delivery.Status.RETURNED])
-        .select_related("order", "seller", "slot", "district")
-        .prefetch_related("order__lines")
+        Delivery.objects.filter(status=Delivery.Status.PENDING)
+        .select_related("order", "seller", "slot__service", "district")
+        .order_by("slot__starts_at", "slot_id", "district__name_ko", "district_id", "-is_hot_food", "pk")
+    )
+
+
+def assigned_deliveries():
+    """Deliveries given to a courier and not yet picked up (the ones a
+    dispatcher may still move), by courier and slot."""
+    return (
+        Delivery.objects.filter(status=Delivery.Status.ASSIGNED)
+        .select_related("order", "seller", "slot", "district", "courier__user")
+        .order_by("courier_id", "slot__starts_at", "pk")
+    )
+
+
+def failed_deliveries():
+    """Deliveries that failed and are not yet back at their seller."""
+    return (
+        Delivery.objects.filter(status=Delivery.Status.FAILED)
+        .select_related("order", "seller", "district", "courier__user")
+        .order_by("failed_at", "pk")
+    )
+
+
+def couriers_with_load():
+    """Active couriers, each with ``load``: how many deliveries they have in hand."""
+    return (
+        Courier.objects.filter(is_active=True)
+        .select_related("user", "service")
+        .annotate(load=Count("deliveries", filter=Q(deliveries__status__in=UNDER_WAY)))
+        .order_by("service__name_ko", "load", "user__first_name", "pk")
+    )
+
+
+def _each_locked(delivery_ids: Iterable[int]) -> list[Delivery]:
+    # Primary-key order, so that two dispatchers moving overlapping
+    # selections queue instead of deadlocking.
+    return list(
+        Delivery.objects.select_for_update(of=("self",)).select_related("slot")
+        .filter(pk__in=list(delivery_ids)).order_by("pk")
     )
 
 
 @transaction.atomic
-def pick_up(*, delivery: Delivery, by) -> Delivery:
-    delivery = delivery.mark_picked_up(by=by)
-    order_services.record_delivery_progress(order_id=delivery.order_id, by=by)
-    return delivery
+def assign_deliveries(*, delivery_ids: Iterable[int], courier: Courier, by) -> list[Delivery]:
+    """Give waiting deliveries to ``courier``: all of them or, when one is no
+    longer waiting (InvalidTransition) or belongs to another service
+    (CourierNotInService), none."""
+    return [delivery.assign(courier, by=by) for delivery in _each_locked(delivery_ids)]
 
 
 @transaction.atomic
-def deliver(*, delivery: Delivery, by, recipient_name: str) -> Delivery:
-    delivery = delivery.mark_delivered(by=by, recipient_name=recipient_name)
-    order_services.record_delivery_progress(order_id=delivery.order_id, by=by)
-    return delivery
+def reassign_deliveries(*, delivery_ids: Iterable[int], courier: Courier, by) -> list[Delivery]:
+    """Move assigned deliveries to ``courier``; all or none, as assign_deliveries."""
+    return [delivery.reassign(courier, by=by) for delivery in _each_locked(delivery_ids)]
 
 
 @transaction.atomic
-def fail(*, delivery: Delivery, by, reason: str) -> Delivery:
-    delivery = delivery.mark_failed(by=by, reason=reason)
-    order_services.record_delivery_progress(order_id=delivery.order_id, by=by)
-    return delivery
+def unassign_deliveries(*, delivery_ids: Iterable[int], by) -> list[Delivery]:
+    """Put assigned deliveries back among the waiting; all or none."""
+    return [delivery.unassign(by=by) for delivery in _each_locked(delivery_ids)]
+
+
+@transaction.atomic
+def return_deliveries(*, delivery_ids: Iterable[int], by) -> list[Delivery]:
+    """Record failed deliveries as back at their seller; all or none."""
+    return [delivery.mark_returned(by=by) for delivery in _each_locked(delivery_ids)]
 
 
 @transaction.atomic
 def assign_automatically(*, deliveries, by) -> int:
     """Give each waiting delivery to an active courier of its slot's service,
     preferring one already going to the same district, then the least loaded.
-    Returns how many were assigned."""
-    waiting = list(
-        Delivery.objects.select_for_update(of=("self",)).filter(
-            pk__in=[d.pk for d in deliveries], status=Delivery.Status.PENDING
-        ).select_related("slot").order_by("pk")
-    )
+    Deliveries no longer waiting are skipped. Returns how many were assigned."""
+    waiting = [d for d in _each_locked(d.pk for d in deliveries) if d.status == Delivery.Status.PENDING]
     couriers = {}
     for courier in Courier.objects.filter(is_active=True, service_id__in={d.slot.service_id for d in waiting}):
         couriers.setdefault(courier.service_id, []).append(courier)
-    active = [Delivery.Status.ASSIGNED, Delivery.Status.PICKED_UP]
     load = {c.pk: 0 for group in couriers.values() for c in group}
     districts = {c: set() for c in load}
-    for courier_id, district_id in Delivery.objects.filter(courier_id__in=load, status__in=active).values_list(
+    for courier_id, district_id in Delivery.objects.filter(courier_id__in=load, status__in=UNDER_WAY).values_list(
         "courier_id", "district_id"
     ):
         load[courier_id] += 1
@@ -149,3 +251,46 @@ def assign_automatically(*, deliveries, by) -> int:
         districts[chosen.pk].add(delivery.district_id)
         assigned += 1
     return assigned
+
+
+# Courier
+
+
+def courier_deliveries(*, courier: Courier):
+    """The courier's work up to today, in the order to do it: hot food first,
+    then by slot and district. Done and cancelled deliveries drop off; failed
+    ones stay until they are back at the seller."""
+    today = timezone.localdate()
+    return (
+        Delivery.objects.filter(
+            courier=courier, slot__starts_at__date__lte=today,
+            status__in=[*UNDER_WAY, Delivery.Status.FAILED],
+        )
+        .select_related("order", "slot", "district")
+        .prefetch_related("order__lines")
+        .order_by("-is_hot_food", "slot__starts_at", "district__name_ko", "pk")
+    )
+
+
+@transaction.atomic
+def pick_up(*, delivery: Delivery, by) -> Delivery:
+    """Mark picked up and move the order along, in one transaction."""
+    delivery = delivery.mark_picked_up(by=by)
+    order_services.record_delivery_progress(order_id=delivery.order_id, by=by)
+    return delivery
+
+
+@transaction.atomic
+def deliver(*, delivery: Delivery, by, recipient_name: str) -> Delivery:
+    """Mark delivered and move the order along, in one transaction."""
+    delivery = delivery.mark_delivered(by=by, recipient_name=recipient_name)
+    order_services.record_delivery_progress(order_id=delivery.order_id, by=by)
+    return delivery
+
+
+@transaction.atomic
+def fail(*, delivery: Delivery, by, reason: str) -> Delivery:
+    """Mark failed and move the order along, in one transaction."""
+    delivery = delivery.mark_failed(by=by, reason=reason)
+    order_services.record_delivery_progress(order_id=delivery.order_id, by=by)
+    return delivery

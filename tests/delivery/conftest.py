@@ -1,0 +1,105 @@
+"""Personas and builders for the delivery tests: orders with deliveries in
+any status, a dispatcher, a second courier."""
+
+import itertools
+import threading
+import uuid
+
+import pytest
+from django.apps import apps
+from django.db import connection
+
+from delivery.models import Delivery
+from delivery.roles import ensure_dispatcher_group
+from orders.models import Order, OrderLine
+from tests import factories
+
+_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def make_delivery(world):
+    """Build an order of ``lines`` products from ``seller`` and its delivery,
+    already in ``status`` (set directly: this is test data, not a step)."""
+
+    def build(*, status=Delivery.Status.PENDING, courier=None, seller=None, slot=None, district=None,
+              hot=False, lines=2, **fields):
+        seller = seller or world.store
+        slot = slot or world.slot
+        district = district or world.district
+        order = Order.objects.create(
+            number=f"T-{next(_numbers):05d}", user=world.customer, checkout_token=uuid.uuid4(),
+            subtotal=1000 * lines, delivery_fee=1000, total=1000 * lines + 1000,
+            recipient_name="김철민", phone="010-1111-2222", district=district, district_name=district.name,
+            address_line="1동 2호", service_name=slot.service.name,
+        )
+        OrderLine.objects.bulk_create([
+            OrderLine(order=order, seller=seller, product_name=f"상품 {n}", seller_name=seller.name_ko,
+                      unit_price=1000, quantity=1)
+            for n in range(lines)
+        ])
+        if status in (Delivery.Status.FAILED, Delivery.Status.RETURNED):
+            fields.setdefault("failure_reason", Delivery.FailureReason.NOBODY_HOME)
+        if hot:
+            fields.setdefault("promised_by", slot.ends_at)
+        if status == Delivery.Status.DELIVERED:
+            fields.setdefault("recipient_name", "김철민")
+        return Delivery.objects.create(
+            order=order, seller=seller, slot=slot, district=district, courier=courier, status=status,
+            pickup_address=f"{seller.name_ko} · {seller.address}", dropoff_address=order.address_text,
+            is_hot_food=hot, **fields,
+        )
+
+    return build
+
+
+@pytest.fixture
+def other_courier(world):
+    return factories.courier(service_=world.service, username="other-courier")
+
+
+@pytest.fixture
+def dispatcher(db):
+    person = factories.user("dispatcher", is_staff=True)
+    # The data migration made this group; a flush by a transactional test
+    # empties it, so the tests rebuild it the same way.
+    person.groups.add(ensure_dispatcher_group(apps))
+    return person
+
+
+@pytest.fixture
+def courier_client(client, world):
+    client.force_login(world.courier.user)
+    return client
+
+
+@pytest.fixture
+def dispatcher_client(client, dispatcher):
+    client.force_login(dispatcher)
+    return client
+
+
+@pytest.fixture
+def at_once():
+    """Run each callable in its own thread (own database connection), all
+    released together by a barrier; return their results in call order."""
+
+    def run(*calls):
+        barrier = threading.Barrier(len(calls))
+        results = [None] * len(calls)
+
+        def worker(index, call):
+            try:
+                barrier.wait()
+                results[index] = call()
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=worker, args=pair) for pair in enumerate(calls)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return results
+
+    return run

@@ -1,0 +1,210 @@
+"""The courier page: own deliveries only, in order, light, fixed queries;
+each button through HTTP, refused steps answer 409 and change nothing."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from delivery.models import Delivery, DeliveryEvent
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+S = Delivery.Status
+ACTIONS = ["picked_up", "delivered", "failed", "returned"]
+GOOD_POST = {"recipient_name": "리순희", "reason": "refused"}
+
+
+def test_it_lists_today_s_own_deliveries_hot_food_first_then_slot_then_district(
+        courier_client, world, make_delivery, other_courier):
+    early = factories.slot(service_=world.service, starts_in=timedelta(hours=1))
+    a_district = factories.district(name_ko="가구역")
+    tomorrow = factories.slot(service_=world.service, starts_in=timedelta(days=2))
+    late_plain = make_delivery(status=S.ASSIGNED, courier=world.courier)
+    early_plain_b = make_delivery(status=S.ASSIGNED, courier=world.courier, slot=early)
+    early_plain_a = make_delivery(status=S.PICKED_UP, courier=world.courier, slot=early, district=a_district)
+    hot = make_delivery(status=S.ASSIGNED, courier=world.courier, hot=True)
+    failed = make_delivery(status=S.FAILED, courier=world.courier, slot=early)
+    hidden = [
+        make_delivery(status=S.ASSIGNED, courier=other_courier),
+        make_delivery(status=S.ASSIGNED, courier=world.courier, slot=tomorrow),
+        make_delivery(status=S.DELIVERED, courier=world.courier),
+        make_delivery(status=S.CANCELLED, courier=world.courier),
+        make_delivery(status=S.PENDING),
+    ]
+
+    page = courier_client.get(reverse("delivery:courier")).content.decode()
+
+    shown = [hot, early_plain_a, early_plain_b, failed, late_plain]
+    positions = [page.index(f'id="d{d.pk}"') for d in shown]
+    assert positions == sorted(positions)
+    for delivery in hidden:
+        assert f'id="d{delivery.pk}"' not in page
+    assert "010-1111-2222" in page and "김철민" in page, "customer's name and phone"
+    assert world.store.address in page, "pickup"
+    assert "상품 0 × 1, 상품 1 × 1" in page, "the items"
+    assert reverse("delivery:returned", args=[failed.pk]) in page
+
+
+def test_hot_food_shows_the_time_left(courier_client, world, make_delivery):
+    from django.utils import timezone
+    delivery = make_delivery(status=S.ASSIGNED, courier=world.courier, hot=True,
+                             promised_by=timezone.now() + timedelta(minutes=42, seconds=30))
+    page = courier_client.get(reverse("delivery:courier"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "42 min left" in page
+    assert f'class="panel job hot" id="d{delivery.pk}"' in page
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_the_page_runs_a_fixed_number_of_queries(courier_client, world, make_delivery, count,
+                                                 django_assert_num_queries):
+    for n in range(count):
+        make_delivery(status=[S.ASSIGNED, S.PICKED_UP, S.FAILED][n % 3], courier=world.courier, hot=n % 4 == 0)
+    # session, user, courier, deliveries, their order lines
+    with django_assert_num_queries(5):
+        response = courier_client.get(reverse("delivery:courier"))
+    assert response.content.decode().count('class="panel job') == count
+
+
+def test_the_page_stays_light(courier_client, world, make_delivery):
+    for n in range(5):
+        make_delivery(status=[S.ASSIGNED, S.PICKED_UP][n % 2], courier=world.courier)
+    response = courier_client.get(reverse("delivery:courier"))
+    # About 2 KB of page and 1.1 KB per delivery (measured: 13.6 KB for ten).
+    assert len(response.content) < 10_000
+    assert b"<script" not in response.content
+
+
+@pytest.mark.parametrize("who", ["customer", "staff", "inactive courier"])
+def test_it_is_not_found_for_anyone_but_an_active_courier(client, world, who):
+    if who == "customer":
+        person = world.customer
+    elif who == "staff":
+        person = factories.user(is_staff=True)
+    else:
+        world.courier.is_active = False
+        world.courier.save()
+        person = world.courier.user
+    client.force_login(person)
+    assert client.get(reverse("delivery:courier")).status_code == 404
+
+
+def test_it_asks_for_a_login(client, world):
+    response = client.get(reverse("delivery:courier"))
+    assert response.status_code == 302 and "login" in response["Location"]
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+@pytest.mark.parametrize("status", [S.ASSIGNED, S.PICKED_UP, S.FAILED])
+def test_another_courier_s_delivery_is_not_found_on_every_action(
+        courier_client, world, make_delivery, other_courier, action, status):
+    theirs = make_delivery(status=status, courier=other_courier)
+    response = courier_client.post(reverse(f"delivery:{action}", args=[theirs.pk]), GOOD_POST)
+    assert response.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.status == status and not DeliveryEvent.objects.exists()
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_a_missing_delivery_is_not_found_and_get_is_refused(courier_client, action):
+    assert courier_client.post(reverse(f"delivery:{action}", args=[999999]), GOOD_POST).status_code == 404
+    assert courier_client.get(reverse(f"delivery:{action}", args=[999999])).status_code == 405
+
+
+def test_a_courier_picks_up_delivers_and_the_order_follows(courier_client, world, make_delivery):
+    delivery = make_delivery(status=S.ASSIGNED, courier=world.courier)
+
+    assert courier_client.post(reverse("delivery:picked_up", args=[delivery.pk])).status_code == 302
+    response = courier_client.post(reverse("delivery:delivered", args=[delivery.pk]), {"recipient_name": " 리순희 "})
+
+    assert response.status_code == 302 and response["Location"] == reverse("delivery:courier")
+    delivery.refresh_from_db()
+    assert delivery.status == S.DELIVERED and delivery.recipient_name == "리순희"
+    assert delivery.picked_up_at and delivery.delivered_at
+    assert list(delivery.events.values_list("by", flat=True)) == [world.courier.user_id] * 2
+
+
+def test_a_failed_delivery_goes_back_to_the_seller(courier_client, world, make_delivery):
+    delivery = make_delivery(status=S.PICKED_UP, courier=world.courier)
+
+    failed = courier_client.post(reverse("delivery:failed", args=[delivery.pk]), {"reason": "wrong_address"})
+    returned = courier_client.post(reverse("delivery:returned", args=[delivery.pk]))
+
+    assert failed.status_code == returned.status_code == 302
+    delivery.refresh_from_db()
+    assert delivery.status == S.RETURNED and delivery.failure_reason == "wrong_address"
+    assert delivery.failed_at and delivery.returned_at
+
+
+@pytest.mark.parametrize(("action", "status"), [
+    ("delivered", S.ASSIGNED),   # deliver before pickup
+    ("picked_up", S.DELIVERED),  # pickup of a delivered parcel
+    ("picked_up", S.PICKED_UP),  # a second tap
+    ("failed", S.ASSIGNED),
+    ("returned", S.PICKED_UP),
+    ("delivered", S.RETURNED),
+])
+def test_a_step_that_does_not_fit_answers_409_and_changes_nothing(
+        courier_client, world, make_delivery, action, status):
+    delivery = make_delivery(status=status, courier=world.courier)
+    before = Delivery.objects.values().get(pk=delivery.pk)
+
+    response = courier_client.post(reverse(f"delivery:{action}", args=[delivery.pk]), GOOD_POST,
+                                   HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 409
+    assert "Nothing was changed" in response.content.decode()
+    assert Delivery.objects.values().get(pk=delivery.pk) == before
+    assert not DeliveryEvent.objects.exists()
+
+
+@pytest.mark.parametrize(("action", "data"), [
+    ("delivered", {}), ("delivered", {"recipient_name": "   "}), ("delivered", {"recipient_name": "x" * 101}),
+    ("failed", {}), ("failed", {"reason": "bored"}),
+])
+def test_bad_input_answers_400_and_changes_nothing(courier_client, world, make_delivery, action, data):
+    delivery = make_delivery(status=S.PICKED_UP, courier=world.courier)
+    response = courier_client.post(reverse(f"delivery:{action}", args=[delivery.pk]), data)
+    assert response.status_code == 400
+    delivery.refresh_from_db()
+    assert delivery.status == S.PICKED_UP and not DeliveryEvent.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("action", "status", "data"), [
+    ("picked_up", S.ASSIGNED, None),
+    ("delivered", S.PICKED_UP, {"recipient_name": "리순희"}),
+    ("failed", S.PICKED_UP, {"reason": "refused"}),
+])
+def test_two_taps_at_once_record_one_change(world, make_delivery, at_once, action, status, data):
+    delivery = make_delivery(status=status, courier=world.courier)
+    clients = [Client(), Client()]
+    for client in clients:
+        client.force_login(world.courier.user)
+    url = reverse(f"delivery:{action}", args=[delivery.pk])
+
+    codes = at_once(*[lambda client=client: client.post(url, data or {}).status_code for client in clients])
+
+    assert sorted(codes) == [302, 409]
+    assert DeliveryEvent.objects.filter(delivery=delivery).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pickup_and_a_reassignment_at_once_record_one_change(world, make_delivery, other_courier, dispatcher,
+                                                                at_once):
+    delivery = make_delivery(status=S.ASSIGNED, courier=world.courier)
+    courier, boss = Client(), Client()
+    courier.force_login(world.courier.user)
+    boss.force_login(dispatcher)
+
+    codes = at_once(
+        lambda: courier.post(reverse("delivery:picked_up", args=[delivery.pk])).status_code,
+        lambda: boss.post(reverse("delivery:dispatch_reassign"), {
+            "deliveries": [delivery.pk], "courier": other_courier.pk}).status_code,
+    )
+
+    # Whichever comes second finds the delivery moved on (or no longer the courier's).
+    assert sorted(codes) in ([302, 404], [302, 409])
+    assert DeliveryEvent.objects.filter(delivery=delivery).count() == 1

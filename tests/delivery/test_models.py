@@ -1,0 +1,147 @@
+"""Delivery.TRANSITIONS: every step from every status, allowed or refused,
+with its timestamp and event; the constraints behind the steps."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError
+from django.utils import timezone
+
+from delivery.models import CourierNotInService, Delivery, DeliveryEvent, InvalidTransition
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+S = Delivery.Status
+
+
+def take(delivery, step, *, by, courier):
+    if step == "assign":
+        return delivery.assign(courier, by=by)
+    if step == "reassign":
+        return delivery.reassign(courier, by=by)
+    if step == "unassign":
+        return delivery.unassign(by=by)
+    if step == "pick_up":
+        return delivery.mark_picked_up(by=by)
+    if step == "deliver":
+        return delivery.mark_delivered(by=by, recipient_name="리순희")
+    if step == "fail":
+        return delivery.mark_failed(by=by, reason=Delivery.FailureReason.REFUSED)
+    if step == "return":
+        return delivery.mark_returned(by=by)
+    return delivery.cancel(by=by)
+
+
+ALL = [(step, status) for step in Delivery.TRANSITIONS for status in S.values]
+ALLOWED = [(step, status) for step, status in ALL if status in Delivery.TRANSITIONS[step].sources]
+REFUSED = [(step, status) for step, status in ALL if status not in Delivery.TRANSITIONS[step].sources]
+
+
+def test_the_table_has_the_issue_s_steps():
+    assert len(ALLOWED) == 9
+    assert ("deliver", S.ASSIGNED) in REFUSED, "deliver before pickup"
+    assert ("pick_up", S.DELIVERED) in REFUSED, "pickup of a delivered parcel"
+    assert ("return", S.FAILED) in ALLOWED
+
+
+@pytest.mark.parametrize(("step", "status"), ALLOWED)
+def test_an_allowed_step_changes_the_status_and_records_who(world, make_delivery, other_courier, step, status):
+    courier = world.courier if status == S.PENDING else other_courier
+    delivery = make_delivery(status=status, courier=None if status == S.PENDING else world.courier)
+    staff = factories.user()
+
+    changed = take(delivery, step, by=staff, courier=other_courier if step == "reassign" else courier)
+
+    transition = Delivery.TRANSITIONS[step]
+    changed.refresh_from_db()
+    assert changed.status == transition.target
+    if transition.stamp:
+        assert getattr(changed, transition.stamp) is not None
+    event = DeliveryEvent.objects.get(delivery=delivery)
+    assert (event.from_status, event.to_status, event.by) == (status, transition.target, staff)
+
+
+@pytest.mark.parametrize(("step", "status"), REFUSED)
+def test_a_refused_step_changes_nothing(world, make_delivery, step, status):
+    delivery = make_delivery(status=status, courier=None if status == S.PENDING else world.courier)
+    before = Delivery.objects.values().get(pk=delivery.pk)
+
+    with pytest.raises(InvalidTransition):
+        take(delivery, step, by=world.courier.user, courier=world.courier)
+
+    assert Delivery.objects.values().get(pk=delivery.pk) == before
+    assert not DeliveryEvent.objects.exists()
+
+
+def test_the_full_road_stamps_each_step_and_keeps_the_timeline(world, make_delivery):
+    delivery = make_delivery()
+    delivery = delivery.assign(world.courier, by=None)
+    delivery = delivery.mark_picked_up(by=world.courier.user)
+    delivery = delivery.mark_failed(by=world.courier.user, reason=Delivery.FailureReason.NOBODY_HOME)
+    delivery = delivery.mark_returned(by=world.courier.user)
+
+    delivery.refresh_from_db()
+    assert delivery.assigned_at <= delivery.picked_up_at <= delivery.failed_at <= delivery.returned_at
+    assert delivery.failure_reason == "nobody_home"
+    assert list(delivery.events.values_list("to_status", flat=True)) == [
+        S.ASSIGNED, S.PICKED_UP, S.FAILED, S.RETURNED]
+
+
+def test_reassigning_and_unassigning_note_the_couriers(world, make_delivery, other_courier):
+    delivery = make_delivery(status=S.ASSIGNED, courier=world.courier)
+    delivery = delivery.reassign(other_courier, by=None)
+    delivery = delivery.unassign(by=None)
+
+    assert delivery.courier is None and delivery.assigned_at is None
+    notes = list(delivery.events.values_list("note", flat=True))
+    assert notes == [f"{world.courier} → {other_courier}", f"{other_courier} → —"]
+
+
+def test_a_courier_of_another_service_is_refused(world, make_delivery):
+    van = factories.service(districts=[world.district], name_en="Vans", vehicle="van")
+    van_courier = factories.courier(service_=van)
+    delivery = make_delivery()
+
+    with pytest.raises(CourierNotInService):
+        delivery.assign(van_courier, by=None)
+
+    delivery.refresh_from_db()
+    assert delivery.status == S.PENDING and delivery.courier is None
+
+
+def test_the_database_wants_a_recipient_name_on_delivery(world, make_delivery):
+    delivery = make_delivery(status=S.PICKED_UP, courier=world.courier)
+    with pytest.raises(IntegrityError):
+        delivery.mark_delivered(by=None, recipient_name="")
+    delivery.refresh_from_db()
+    assert delivery.status == S.PICKED_UP
+
+
+@pytest.mark.parametrize("reason", ["", "bored"])
+def test_the_database_wants_a_known_reason_on_failure(world, make_delivery, reason):
+    delivery = make_delivery(status=S.PICKED_UP, courier=world.courier)
+    with pytest.raises(IntegrityError):
+        delivery.mark_failed(by=None, reason=reason)
+    delivery.refresh_from_db()
+    assert delivery.status == S.PICKED_UP
+
+
+def test_minutes_left_counts_down_to_the_promise(world, make_delivery):
+    hot = make_delivery(hot=True, promised_by=timezone.now() + timedelta(minutes=20, seconds=30))
+    late = make_delivery(hot=True, promised_by=timezone.now() - timedelta(minutes=5, seconds=30))
+    assert hot.minutes_left == 20
+    assert late.minutes_left == -6
+    assert make_delivery().minutes_left is None
+
+
+def test_a_courier_acting_on_a_row_read_before_a_reassignment_is_refused(world, make_delivery, other_courier):
+    delivery = make_delivery(status=S.ASSIGNED, courier=world.courier)
+    seen_by_first_courier = Delivery.objects.get(pk=delivery.pk)
+    delivery.reassign(other_courier, by=None)
+
+    with pytest.raises(InvalidTransition):
+        seen_by_first_courier.mark_picked_up(by=world.courier.user)
+
+    delivery.refresh_from_db()
+    assert delivery.status == S.ASSIGNED and delivery.courier == other_courier
