@@ -1,6 +1,27 @@
+from pathlib import Path
+
 import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.test import signals as test_signals  # noqa: F401  (its receivers reset translation caches)
 
 from tests import factories
+
+
+def pytest_configure(config):
+    """Compile the message catalogues as `make test` does: the .mo files are
+    build output kept out of git, and without them a bare `pytest` run would
+    serve English msgids on the Korean pages. django.setup() has already
+    loaded the catalogues by now, so announce LOCALE_PATHS as changed, which
+    makes Django drop its cached translations and read the fresh files."""
+    for po in Path(settings.BASE_DIR).glob("locale/*/LC_MESSAGES/django.po"):
+        with po.open("rb") as f:
+            catalog = read_po(f)
+        with po.with_suffix(".mo").open("wb") as f:
+            write_mo(f, catalog)
+    setting_changed.send(sender=None, setting="LOCALE_PATHS", value=settings.LOCALE_PATHS, enter=False)
 
 
 @pytest.fixture
