@@ -118,7 +118,9 @@ def place_order(*, user, cart: Cart, address: Address, slot_id: int, card_number
         sellers = {offers[line.offer_id].seller_id: offers[line.offer_id].seller for line in lines}
         fresh_by_seller = _fresh_minutes_by_seller(offers.values())
         fresh_minutes = min(fresh_by_seller.values(), default=None)
-        open_slots = delivery_services.open_slots(district=address.district, fresh_minutes=fresh_minutes)
+        open_slots = delivery_services.open_slots(
+            district=address.district, fresh_minutes=fresh_minutes, kitchens=[sellers[pk] for pk in fresh_by_seller]
+        )
         if not open_slots.filter(pk=slot_id).exists():
             raise delivery_services.SlotFull()
         slot = delivery_services.book_slot(slot_id=slot_id, count=len(sellers))

@@ -117,8 +117,12 @@ def checkout_pay(request: HttpRequest) -> HttpResponse:
         return redirect("orders:cart")
     if address is None:
         return redirect("orders:checkout")
-    fresh = [line.offer.product.fresh_minutes for line in lines if line.offer.product.fresh_minutes]
-    slots = list(delivery_services.open_slots(district=address.district, fresh_minutes=min(fresh, default=None))[:24])
+    hot_lines = [line for line in lines if line.offer.product.fresh_minutes]
+    slots = list(delivery_services.open_slots(
+        district=address.district,
+        fresh_minutes=min((line.offer.product.fresh_minutes for line in hot_lines), default=None),
+        kitchens={line.offer.seller for line in hot_lines},
+    )[:24])
     fees = delivery_services.fees_by_service(district=address.district)
     for slot in slots:
         slot.fee = fees.get(slot.service_id, 0)

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from catalog.models import Offer
 from delivery import services as delivery_services
@@ -111,6 +112,22 @@ def test_a_restaurant_dish_only_gets_a_slot_the_kitchen_can_meet(customer_client
     assert placed.status_code == 302
     delivery = Order.objects.get().deliveries.get()
     assert delivery.is_hot_food and delivery.promised_by == world.slot.ends_at
+
+
+def test_a_restaurant_dish_only_gets_a_slot_while_the_kitchen_is_open(customer_client, world):
+    slot_start = timezone.localtime(world.slot.starts_at)
+    closed_then = factories.seller(
+        kind="restaurant", opens_at=(slot_start + timedelta(hours=1)).time(),
+        closes_at=(slot_start + timedelta(hours=2)).time(),
+    )
+    noodles = factories.product(category_=world.category, fresh_minutes=45, offers=[(closed_then, 3000, 20)])
+    fill_cart(world.customer, [(noodles.offers.get(), 1)])
+    page = start_checkout(customer_client, world)
+    assert list(page.context["slots"]) == []
+    before = snapshot()
+    refused = pay(customer_client, checkout_token(page), slot=world.slot, card=world.card)
+    assert refused.status_code == 409
+    assert snapshot() == before
 
 
 def test_an_expired_slot_is_refused_with_a_message(customer_client, world, in_checkout):
