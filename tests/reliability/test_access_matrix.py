@@ -7,7 +7,6 @@ listed in PUBLIC or given an entry in MATRIX: nobody adds a private page
 without saying who may open it.
 """
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -123,16 +122,10 @@ class Scenario:
 def _buy(world, person, courier, *, marker: str):
     card = factories.card(owner=person, balance=100_000)
     address = factories.address(owner=person, district_=world.district, line=marker)
-    cart = Cart.objects.create(user=person)
     offer = world.soap.offers.order_by("price").first()
-    order_services.add_to_cart(cart=cart, offer=offer, quantity=1)
-    order = order_services.place_order(
-        user=person, cart=cart, address=address, slot_id=world.slot.pk, card_number=card.number,
-        pin=factories.PIN, token=uuid.uuid4(),
-    )
-    delivery = Delivery.objects.get(order=order)
-    delivery = delivery.assign(courier, by=None)
-    line = order_services.add_to_cart(cart=cart, offer=offer, quantity=2)
+    order = factories.paid_order(customer=person, card_=card, address_=address, offer=offer, slot_=world.slot)
+    delivery = Delivery.objects.get(order=order).assign(courier, by=None)
+    line = order_services.add_to_cart(cart=Cart.objects.get(user=person), offer=offer, quantity=2)
     return order, card, line, delivery
 
 
