@@ -111,11 +111,8 @@ LOGIN_URL = "okryu:login"
 LOGIN_REDIRECT_URL = "catalog:home"
 LOGOUT_REDIRECT_URL = "catalog:home"
 
-# django-axes first: it refuses a locked-out username before any password is checked.
-AUTHENTICATION_BACKENDS = [
-    "okryu.auth_backends.LoginAttemptsBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+# ModelBackend behind django-axes' lockout check, as one backend.
+AUTHENTICATION_BACKENDS = ["okryu.auth_backends.LoginAttemptsBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     # Older hashes still verify and are upgraded to Argon2 at the next login.

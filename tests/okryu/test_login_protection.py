@@ -128,3 +128,17 @@ def test_a_wrong_old_password_changes_nothing(customer_client, world):
 def test_the_password_page_needs_a_login_and_is_linked_from_the_header(client, customer_client):
     assert Client().get(reverse("okryu:password_change")).status_code == 302
     assert reverse("okryu:password_change") in customer_client.get("/").content.decode()
+
+
+def test_registration_logs_the_new_customer_in(client, db):
+    response = client.post(reverse("okryu:register"), {
+        "username": "newcomer", "first_name": "New", "phone": "010", "password1": "a-long-pass-99",
+        "password2": "a-long-pass-99",
+    })
+    assert response.status_code == 302
+    assert client.get(reverse("orders:list")).status_code == 200
+
+
+def test_the_test_clients_login_still_works_without_a_request(client, world):
+    assert client.login(username="customer", password=PASSWORD)
+    assert not Client().login(username="customer", password="wrong")
