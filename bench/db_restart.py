@@ -1,4 +1,5 @@
-"""Fault run: PostgreSQL stops in the middle of a load run and comes back.
+"""Fault run: PostgreSQL stops in the middle of a load run and comes back,
+or (--fault terminate) every backend of the store is killed repeatedly.
 
 Serves the store with gunicorn under production settings on loopback,
 sends a bounded load of catalogue, account and health requests from a few
@@ -7,7 +8,7 @@ reports what the clients saw: responses by status before, during and after
 the outage, any 5xx other than 503, and how long the store took to answer
 200 again once the database was back.
 
-    .venv/bin/python -m bench.db_restart [--seconds 30] [--outage 6] [--clients 6]
+    .venv/bin/python -m bench.db_restart [--seconds 30] [--outage 6] [--clients 6] [--fault restart|terminate]
 
 Uses the embedded server of this checkout (DATABASE_URL unset): it migrates
 loads the demo data and collects the static files first. Traffic goes to 127.0.0.1 only and stops by
@@ -54,6 +55,16 @@ def _start_database() -> None:
                    cwd=embedded_db.BASE_DIR, env=ENV, check=True)
 
 
+def _terminate_backends() -> None:
+    """Kill every server process serving the store's database, as an
+    administrator or a crashing backend would."""
+    subprocess.run([sys.executable, "manage.py", "shell", "-c", (
+        "from django.db import connection\n"
+        "with connection.cursor() as c: c.execute(\"SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND pid <> pg_backend_pid()\")"
+    )], cwd=embedded_db.BASE_DIR, env=ENV, check=True)
+
+
 def _get(url: str) -> tuple[int, str]:
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
@@ -69,6 +80,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--outage", type=float, default=6)
     parser.add_argument("--clients", type=int, default=6)
+    parser.add_argument("--fault", choices=["restart", "terminate"], default="restart")
     options = parser.parse_args()
 
     _manage("migrate", "--noinput")
@@ -102,10 +114,17 @@ def main() -> int:
         for thread in threads:
             thread.start()
         time.sleep(options.seconds / 3)
+        rounds = 0
         down_at = time.monotonic() - start
-        embedded_db.stop()
-        time.sleep(options.outage)
-        _start_database()
+        if options.fault == "restart":
+            embedded_db.stop()
+            time.sleep(options.outage)
+            _start_database()
+        else:
+            deadline = time.monotonic() + options.outage
+            while time.monotonic() < deadline:
+                _terminate_backends()
+                rounds += 1
         up_at = time.monotonic() - start
         for thread in threads:
             thread.join()
@@ -120,7 +139,8 @@ def main() -> int:
     recovered = next((at for at, _path, status, _ in sorted(phases["after"]) if status == 200), None)
     after_recovery = [status for at, _p, status, _ in phases["after"] if recovered is not None and at >= recovered]
     print(f"requests: {len(results)} from {options.clients} clients over {options.seconds:.0f} s")
-    print(f"database stopped at {down_at:.1f} s for {up_at - down_at:.1f} s (stop, pause, start)")
+    fault = "stopped" if options.fault == "restart" else f"backends all terminated {rounds} times"
+    print(f"database {fault} from {down_at:.1f} s for {up_at - down_at:.1f} s")
     for phase, rows in phases.items():
         counts = collections.Counter(status for _at, _path, status, _ in rows)
         print(f"  {phase:>6}: {dict(sorted(counts.items()))}")
