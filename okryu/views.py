@@ -24,7 +24,9 @@ def healthz(request: HttpRequest) -> HttpResponse:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except OperationalError:
-        return JsonResponse({"database": "unreachable"}, status=503, headers={"Retry-After": "5"})
+        return JsonResponse(
+            {"database": "unreachable"}, status=503, headers={"Retry-After": str(settings.DATABASE_RETRY_AFTER)}
+        )
     return JsonResponse({"database": "ok"})
 
 
