@@ -1,9 +1,11 @@
 """Okryu settings. Everything that differs between machines comes from the
 environment (or a .env file beside manage.py) through django-environ."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -36,18 +38,26 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.postgres",
+    "csp",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Below the locale middleware, so the 503 page speaks the visitor's language.
+    "okryu.middleware.DatabaseUnavailableMiddleware",
+    "okryu.middleware.PrivatePagesNoStoreMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "okryu.urls"
@@ -79,6 +89,20 @@ else:
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Every connection gives up instead of hanging: waiting for a row lock, one
+# statement, and a transaction left open by a stuck worker each have a limit
+# (PostgreSQL's own settings, sent at connect; "0" turns one off).
+_timeouts = {
+    "lock_timeout": env.str("DB_LOCK_TIMEOUT", default="5s"),
+    "statement_timeout": env.str("DB_STATEMENT_TIMEOUT", default="15s"),
+    "idle_in_transaction_session_timeout": env.str("DB_IDLE_IN_TRANSACTION_TIMEOUT", default="30s"),
+}
+_options = DATABASES["default"].setdefault("OPTIONS", {})
+_options["options"] = " ".join(
+    [_options.get("options", ""), *(f"-c {name}={value}" for name, value in _timeouts.items())]
+).strip()
+# Seconds a client is told to wait when the database is down (the 503 page).
+DATABASE_RETRY_AFTER = env.int("DATABASE_RETRY_AFTER", default=10)
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://okryu")}
 
@@ -86,6 +110,14 @@ AUTH_USER_MODEL = "okryu.User"
 LOGIN_URL = "okryu:login"
 LOGIN_REDIRECT_URL = "catalog:home"
 LOGOUT_REDIRECT_URL = "catalog:home"
+
+# ModelBackend behind django-axes' lockout check, as one backend.
+AUTHENTICATION_BACKENDS = ["okryu.auth_backends.LoginAttemptsBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # Older hashes still verify and are upgraded to Argon2 at the next login.
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -113,15 +145,54 @@ STORAGES = {
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Request bodies: forms here are small, so a large non-file body is refused
+# (400) before it is parsed; uploaded files above the second limit stream to
+# a temporary file instead of memory. The media helper's validators bound a
+# file's own size.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+FILE_UPLOAD_PERMISSIONS = 0o640
+# Pillow's Image.MAX_IMAGE_PIXELS, set at start-up (okryu.apps): Pillow warns
+# above it and refuses twice it; its own default is about 89 million.
+IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=24_000_000)
+
 # The card network behind checkout: one class, replaceable by a real adapter.
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="payments.issuer.LocalIssuer")
 
+# Lockout by username after repeated failures, whatever the address: a
+# guesser who changes address is stopped too. The same cool-off ends it.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes warns when the address is not a lockout key. Here it must not be:
+# phones on mobile data share carrier NAT addresses, so five typos by one
+# customer would lock out everyone behind the same address.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# axes' default verbose log names the username and address of every attempt.
+AXES_VERBOSE = False
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Everything is self-hosted, and no page has inline script or style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+# Responses of these URL namespaces show someone's account, cart, cards,
+# orders or deliveries: browsers and proxies must not store them.
+NO_STORE_URL_NAMESPACES = ["okryu", "orders", "payments", "delivery", "admin"]
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

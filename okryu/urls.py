@@ -1,8 +1,6 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path, re_path
-from django.views.static import serve
+from django.urls import include, path, re_path, reverse_lazy
 
 from okryu import views
 
@@ -10,7 +8,15 @@ accounts = ([
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("register/", views.register, name="register"),
+    # Own template names: the admin's password pages use Django's defaults.
+    path("password/", auth_views.PasswordChangeView.as_view(
+        template_name="registration/change_password.html", success_url=reverse_lazy("okryu:password_changed"),
+    ), name="password_change"),
+    path("password/done/", auth_views.PasswordChangeDoneView.as_view(
+        template_name="registration/password_changed.html"), name="password_changed"),
 ], "okryu")
+
+handler500 = "okryu.views.server_error"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -24,4 +30,4 @@ urlpatterns = [
 ]
 # Uploaded media from this process: fine for one box on the bureau's
 # network; a front web server can take the /media/ path over unchanged.
-urlpatterns.insert(0, re_path(r"^media/(?P<path>.+)$", serve, {"document_root": settings.MEDIA_ROOT}))
+urlpatterns.insert(0, re_path(r"^media/(?P<path>.+)$", views.media, name="media"))

@@ -1,11 +1,19 @@
+import mimetypes
+import sys
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.db import connection
-from django.db.utils import OperationalError
+from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+from django.views import static
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import requires_csrf_token
 
 from okryu.forms import RegistrationForm
 
@@ -16,7 +24,9 @@ def healthz(request: HttpRequest) -> HttpResponse:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except OperationalError:
-        return JsonResponse({"database": "unreachable"}, status=503, headers={"Retry-After": "5"})
+        return JsonResponse(
+            {"database": "unreachable"}, status=503, headers={"Retry-After": str(settings.DATABASE_RETRY_AFTER)}
+        )
     return JsonResponse({"database": "ok"})
 
 
@@ -30,3 +40,44 @@ def register(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Welcome to Okryu, %(name)s.") % {"name": user.first_name or user.username})
         return redirect(request.GET.get("next") or "catalog:home")
     return render(request, "registration/register.html", {"form": form})
+
+
+# Media types that a browser may show in the page; anything else is a download.
+INLINE_MEDIA_TYPES = {"image/jpeg", "image/png", "image/webp", "image/avif", "audio/mpeg", "audio/ogg",
+                      "audio/mp4", "video/mp4", "video/webm"}
+
+
+def media(request: HttpRequest, path: str) -> HttpResponse:
+    """An uploaded file from MEDIA_ROOT. Uploads are never run: the file gets
+    its own Content-Security-Policy that allows nothing (an SVG or HTML file
+    that slipped in cannot script), nosniff (SecurityMiddleware), and is a
+    download unless it is a picture, sound or video."""
+    response = static.serve(request, path, document_root=settings.MEDIA_ROOT)
+    content_type, _encoding = mimetypes.guess_type(path)
+    if content_type not in INLINE_MEDIA_TYPES:
+        response["Content-Type"] = "application/octet-stream"
+        response["Content-Disposition"] = "attachment"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    # Stored names are generated per upload, so a day in shared caches is safe.
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After, rendered without the request: no context
+    processor runs, so nothing touches the session or the database."""
+    retry_after = settings.DATABASE_RETRY_AFTER
+    body = render_to_string("503.html", {"retry_after": retry_after})
+    response = HttpResponse(body, status=503, headers={"Retry-After": str(retry_after)})
+    add_never_cache_headers(response)
+    return response
+
+
+@requires_csrf_token
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a database outage found outside a view (a middleware
+    saving the session) is a 503 too; anything else is the plain 500 page,
+    which names no error."""
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return database_unavailable(request)
+    return HttpResponse(render_to_string("500.html"), status=500)

@@ -2,7 +2,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -221,5 +221,6 @@ def _back(request: HttpRequest) -> HttpResponse:
     """Back to the page the form was on, when that page is ours."""
     target = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
+        # Not redirect(): it would take a bare word such as "0" for a view name and fail.
+        return HttpResponseRedirect(target)
     return redirect("orders:cart")

@@ -2,6 +2,7 @@
 defaults that a test overrides by keyword."""
 
 import itertools
+import uuid
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -11,7 +12,8 @@ from catalog.models import Category, Offer, Product, Seller
 from catalog.services import refresh_product_summaries
 from delivery.models import Courier, District, ServiceArea, TimeSlot, TransportService
 from okryu.luhn import with_check_digit
-from orders.models import Address
+from orders import services as order_services
+from orders.models import Address, Cart
 from payments import services as payment_services
 
 PASSWORD = "okryu-demo"
@@ -90,3 +92,13 @@ def address(*, owner, district_, **fields):
 def courier(*, service_, username=None):
     person = user(username)
     return Courier.objects.create(user=person, service=service_, phone="010-3333-4444")
+
+
+def paid_order(*, customer, card_, address_, offer, slot_, quantity=1):
+    """An order placed and paid through orders.services.place_order, as checkout does."""
+    cart, _created = Cart.objects.get_or_create(user=customer)
+    order_services.add_to_cart(cart=cart, offer=offer, quantity=quantity)
+    return order_services.place_order(
+        user=customer, cart=cart, address=address_, slot_id=slot_.pk, card_number=card_.number, pin=PIN,
+        token=uuid.uuid4(),
+    )

@@ -1,0 +1,19 @@
+from axes.backends import AxesStandaloneBackend
+from django.contrib.auth.backends import ModelBackend
+
+
+class LoginAttemptsBackend(AxesStandaloneBackend, ModelBackend):
+    """Django's username and password check behind django-axes' lockout.
+
+    One backend, not axes' usual pair: ``login(request, user)`` after
+    registration then needs no ``backend`` argument. Logins through the
+    storefront and the admin pass the request, so they are counted and
+    refused once locked out (axes raises). A call without a request (the
+    test client's ``login()``, a shell) is not an attempt from outside and
+    skips the lockout check, which axes would otherwise refuse to run.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is not None:
+            AxesStandaloneBackend.authenticate(self, request, username=username, password=password, **kwargs)
+        return ModelBackend.authenticate(self, request, username=username, password=password, **kwargs)

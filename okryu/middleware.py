@@ -1,0 +1,42 @@
+"""Project-wide response rules: private pages are never stored, and a
+database that is down answers 503 instead of a 500."""
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
+
+from okryu.views import database_unavailable
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that hits a database that is down or restarting answers 503
+    with Retry-After. Errors raised outside a view (a middleware saving the
+    session) reach ``okryu.views.server_error``, which answers the same."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, OperationalError | InterfaceError):
+            return database_unavailable(request)
+        return None
+
+
+class PrivatePagesNoStoreMiddleware:
+    """Cache-Control: no-store on every response of the private URL
+    namespaces (settings.NO_STORE_URL_NAMESPACES), whatever the view, so a
+    new account, card, cart, checkout or order page cannot forget it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and set(match.namespaces) & set(settings.NO_STORE_URL_NAMESPACES):
+            add_never_cache_headers(response)
+        return response

@@ -1,0 +1,212 @@
+"""The access matrix: every URL that names a private object, requested by
+its owner and by everyone else, with GET and POST.
+
+The URLs come from the URLconf itself. A new URL that takes an argument
+fails ``test_every_url_with_an_argument_is_in_the_matrix`` until it is either
+listed in PUBLIC or given an entry in MATRIX: nobody adds a private page
+without saying who may open it.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from delivery.models import Delivery
+from orders import services as order_services
+from orders.models import Cart, CartLine, Order
+from payments.models import Card
+from tests import factories
+
+# URLs with an argument that anyone may open: catalogue pages and media.
+PUBLIC = {"catalog:category", "catalog:product", "catalog:seller", "media"}
+# The admin checks its own model permissions on every page; it is not ours to list.
+SKIPPED_NAMESPACES = {"admin"}
+
+PERSONAS = ["owner", "other_customer", "courier", "other_courier", "staff", "anonymous"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Who owns the object behind a URL and what its strangers get."""
+
+    owner: str  # "buyer" or "courier": the scenario's person who owns the object
+    args: Callable[["Scenario"], list]
+    state: Callable[["Scenario"], object]  # what must not change when a stranger calls
+    secret: Callable[["Scenario"], str]  # owner's data that must never reach a stranger
+    post_only: bool = False
+    # What a logged-in stranger may get: 404, or (for cart lines) a redirect
+    # back to their own cart when they have no cart at all.
+    denied: frozenset = frozenset({404})
+    anonymous: str = "login"  # where anonymous visitors are sent: "login" or "cart"
+
+
+def _order_state(s):
+    order = Order.objects.get(pk=s.order.pk)
+    return order.status, list(Delivery.objects.filter(order=order).values_list("status", "courier_id"))
+
+
+def _card_state(s):
+    return Card.objects.filter(pk=s.card.pk).values_list("status", "owner_id", "failed_pin_attempts").get()
+
+
+def _line_state(s):
+    return list(CartLine.objects.filter(pk=s.line.pk).values_list("quantity", "cart_id"))
+
+
+def _delivery_state(s):
+    return Delivery.objects.filter(pk=s.delivery.pk).values_list("status", "courier_id", "recipient_name").get()
+
+
+def _grouped(number: str) -> str:
+    return " ".join(number[i:i + 4] for i in range(0, 16, 4))
+
+
+MATRIX = {
+    "orders:detail": Entry("buyer", lambda s: [s.order.number], _order_state, lambda s: s.order.address_line),
+    "orders:receipt": Entry("buyer", lambda s: [s.order.number], _order_state, lambda s: s.order.address_line),
+    "orders:cancel": Entry("buyer", lambda s: [s.order.number], _order_state, lambda s: s.order.address_line,
+                           post_only=True),
+    "orders:update_line": Entry("buyer", lambda s: [s.line.pk], _line_state, lambda s: s.order.address_line,
+                                post_only=True, denied=frozenset({404, 302}), anonymous="cart"),
+    "payments:card": Entry("buyer", lambda s: [s.card.pk], _card_state, lambda s: _grouped(s.card.number)),
+    "delivery:picked_up": Entry("courier", lambda s: [s.delivery.pk], _delivery_state,
+                                lambda s: s.order.address_line, post_only=True),
+    "delivery:delivered": Entry("courier", lambda s: [s.delivery.pk], _delivery_state,
+                                lambda s: s.order.address_line, post_only=True),
+    "delivery:failed": Entry("courier", lambda s: [s.delivery.pk], _delivery_state,
+                             lambda s: s.order.address_line, post_only=True),
+}
+
+# Valid bodies, so that a stranger's POST would do something if it got through.
+POST_DATA = {
+    "orders:update_line": {"quantity": 3},
+    "delivery:delivered": {"recipient_name": "Intruder"},
+    "delivery:failed": {"reason": "absent"},
+}
+
+
+def _urls_with_arguments(resolver: URLResolver, namespace: str = ""):
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace in SKIPPED_NAMESPACES:
+                continue
+            inner = ":".join(filter(None, [namespace, pattern.namespace]))
+            yield from _urls_with_arguments(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.pattern.regex.groups:
+            assert pattern.name, f"a URL with an argument needs a name: {pattern.pattern}"
+            yield ":".join(filter(None, [namespace, pattern.name]))
+
+
+def test_every_url_with_an_argument_is_in_the_matrix():
+    found = set(_urls_with_arguments(get_resolver()))
+    assert found - PUBLIC == set(MATRIX), "list a new private URL in MATRIX (or a public one in PUBLIC)"
+    assert PUBLIC <= found, "PUBLIC names a URL that no longer exists"
+
+
+@dataclass
+class Scenario:
+    """Two customers with an order, a card and a cart line each; each order's
+    delivery is assigned to its own courier; a staff member with no
+    permission."""
+
+    people: dict = field(default_factory=dict)
+    order: Order = None
+    card: Card = None
+    line: CartLine = None
+    delivery: Delivery = None
+
+
+def _buy(world, person, courier, *, marker: str):
+    card = factories.card(owner=person, balance=100_000)
+    address = factories.address(owner=person, district_=world.district, line=marker)
+    offer = world.soap.offers.order_by("price").first()
+    order = factories.paid_order(customer=person, card_=card, address_=address, offer=offer, slot_=world.slot)
+    delivery = Delivery.objects.get(order=order).assign(courier, by=None)
+    line = order_services.add_to_cart(cart=Cart.objects.get(user=person), offer=offer, quantity=2)
+    return order, card, line, delivery
+
+
+@pytest.fixture
+def scenario(world):
+    s = Scenario()
+    other_courier = factories.courier(service_=world.service)
+    other_customer = factories.user()
+    s.order, s.card, s.line, s.delivery = _buy(world, world.customer, world.courier, marker="MARKER-7731 1동")
+    _buy(world, other_customer, other_courier, marker="OTHER-5512 2동")
+    s.people = {
+        "buyer": world.customer,
+        "other_customer": other_customer,
+        "courier": world.courier.user,
+        "other_courier": other_courier.user,
+        "staff": factories.user(is_staff=True),
+    }
+    return s
+
+
+def _client_for(scenario: Scenario, persona: str, entry: Entry) -> Client:
+    client = Client()
+    if persona == "owner":
+        client.force_login(scenario.people[entry.owner])
+    elif persona != "anonymous":
+        # The owner persona of the other kind: the buyer is a stranger on a courier's URL, and so on.
+        person = scenario.people["buyer" if persona == "courier" and entry.owner == "courier" else persona]
+        client.force_login(person)
+    return client
+
+
+CASES = [(name, persona, method) for name in sorted(MATRIX) for persona in PERSONAS for method in ("get", "post")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "persona", "method"), CASES)
+def test_access(name, persona, method, scenario):
+    entry = MATRIX[name]
+    url = reverse(name, args=entry.args(scenario))
+    client = _client_for(scenario, persona, entry)
+    before = entry.state(scenario)
+    response = getattr(client, method)(url, POST_DATA.get(name, {}), HTTP_ACCEPT_LANGUAGE="en")
+    body = response.content.decode()
+
+    assert response.status_code < 500
+    if method == "get" and entry.post_only:
+        assert response.status_code == 405
+        assert entry.state(scenario) == before
+        return
+    if persona == "owner":
+        assert response.status_code in {200, 302}
+        if response.status_code == 200:
+            assert entry.secret(scenario) in body, "the owner sees their own data"
+        return
+    assert entry.secret(scenario) not in body, "a stranger must never see the owner's data"
+    assert entry.state(scenario) == before, "a stranger changed the owner's object"
+    if persona == "anonymous":
+        target = reverse("okryu:login") if entry.anonymous == "login" else reverse("orders:cart")
+        assert response.status_code == 302 and response["Location"].startswith(target)
+    else:
+        assert response.status_code in entry.denied
+        if response.status_code == 302:
+            assert response["Location"] == reverse("orders:cart")
+
+
+
+def _admin_model_urls():
+    from django.contrib import admin
+
+    for model in admin.site._registry:
+        info = (model._meta.app_label, model._meta.model_name)
+        yield f"admin:{info[0]}_{info[1]}_changelist", []
+        yield f"admin:{info[0]}_{info[1]}_change", [1]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "args"), sorted(_admin_model_urls()))
+def test_staff_without_a_permission_get_nothing_from_the_admin(name, args):
+    client = Client()
+    client.force_login(factories.user(is_staff=True))
+    for method in ("get", "post"):
+        response = getattr(client, method)(reverse(name, args=args))
+        assert response.status_code == 403
+        assert "result_list" not in response.content.decode()
