@@ -1,7 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from delivery.models import District
 from okryu.luhn import luhn_checksum_ok
 from orders.models import Address
 from orders.services import MAX_LINE_QUANTITY
@@ -93,3 +92,15 @@ class PaymentForm(forms.Form):
         elif data.get("card") in self.cards:
             data["card_number"] = self.cards[data["card"]].number
         return data
+
+
+class ReviewForm(forms.Form):
+    stars = forms.TypedChoiceField(
+        label=_("Stars"), coerce=int, choices=[(n, "★" * n) for n in range(5, 0, -1)],
+        error_messages={"required": _("Choose from one to five stars."),
+                        "invalid_choice": _("Choose from one to five stars.")},
+    )
+    text = forms.CharField(
+        label=_("Your review"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": _("At most %(limit_value)d characters.")},
+    )
