@@ -5,8 +5,9 @@ limits far below Pillow's own (89 million pixels), so a decompression bomb is
 refused before its pixels are read. Accepted images are re-encoded: the
 stored original loses its metadata and any trailing bytes, and pages only
 ever serve thumbnails written once, at upload, in a few widths as WebP with
-a JPEG fallback. Their names go into a JSON field on the row, so rendering a
-page needs no storage or database look-up.
+a JPEG fallback. A small JSON field on the row says where they are and how
+big (see write_image), so rendering a page needs no storage or database
+look-up, and listing rows stay narrow.
 """
 
 import io
@@ -112,33 +113,41 @@ def write_image(*, image: Image.Image, folder: str) -> tuple[str, dict]:
     """Write a re-encoded original and its thumbnails under ``folder``.
 
     Returns the original's storage name and the thumbnails description
-    ``{"width", "height", "sizes": [{"width", "height", "webp", "jpeg"}, ...]}``
-    that ``{% picture %}`` renders. Thumbnails never upscale: an image
-    narrower than a width gets that width skipped (the smallest is always
-    written).
+    ``{"stem", "width", "height", "widths"}`` (the original's size, the
+    widths written) that renditions() expands. Thumbnails never upscale: a
+    width larger than the image is skipped (the smallest is always written).
     """
     image = _flatten(ImageOps.exif_transpose(image))
+    # A fresh name each time: a changed image never hides behind a cached old one.
     stem = f"{folder}/{uuid.uuid4().hex}"
     original = image.copy()
     original.thumbnail((MAX_ORIGINAL_SIDE, MAX_ORIGINAL_SIDE), Image.Resampling.LANCZOS)
     original_name = _save(original, f"{stem}.jpg", "JPEG")
-    sizes = []
     widths = [w for w in THUMBNAIL_WIDTHS if w <= image.width] or [THUMBNAIL_WIDTHS[0]]
-    for width in widths:
-        height = max(1, round(image.height * width / image.width))
-        resized = image.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
-        sizes.append({
-            "width": width, "height": height,
-            "webp": _save(resized, f"{stem}-{width}.webp", "WEBP"),
-            "jpeg": _save(resized, f"{stem}-{width}.jpg", "JPEG"),
-        })
-    return original_name, {"width": original.width, "height": original.height, "sizes": sizes}
+    thumbnails = {"stem": stem, "width": image.width, "height": image.height, "widths": widths}
+    for size in renditions(thumbnails):
+        resized = image.resize((size["width"], size["height"]), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        _save(resized, size["webp"], "WEBP")
+        _save(resized, size["jpeg"], "JPEG")
+    return original_name, thumbnails
+
+
+def renditions(thumbnails: dict) -> list[dict]:
+    """Each thumbnail as ``{"width", "height", "webp", "jpeg"}`` (storage
+    names), narrowest first; empty when there is no image."""
+    if not thumbnails:
+        return []
+    stem, width, height = thumbnails["stem"], thumbnails["width"], thumbnails["height"]
+    return [
+        {"width": w, "height": max(1, round(height * w / width)), "webp": f"{stem}-{w}.webp", "jpeg": f"{stem}-{w}.jpg"}
+        for w in thumbnails["widths"]
+    ]
 
 
 def delete_image(*, name: str, thumbnails: dict) -> None:
     """Remove an original and its thumbnails from storage (missing files are fine)."""
     names = [name] if name else []
-    for size in thumbnails.get("sizes", []):
+    for size in renditions(thumbnails):
         names += [size["webp"], size["jpeg"]]
     for stored in names:
         default_storage.delete(stored)

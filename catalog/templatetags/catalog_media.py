@@ -7,6 +7,8 @@ from django.core.files.storage import default_storage
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from catalog.media import renditions as all_renditions
+
 register = template.Library()
 
 
@@ -14,9 +16,8 @@ register = template.Library()
 def picture(thumbnails: dict, *, alt: str, sizes: str, largest: int = 640, lazy: bool = True) -> str:
     """Render thumbnails up to ``largest`` pixels wide; ``img`` falls back to
     the widest of them as JPEG. Empty string when there is no image."""
-    renditions = [size for size in (thumbnails or {}).get("sizes", []) if size["width"] <= largest]
-    if not renditions:
-        renditions = (thumbnails or {}).get("sizes", [])[:1]
+    available = all_renditions(thumbnails)
+    renditions = [size for size in available if size["width"] <= largest] or available[:1]
     if not renditions:
         return ""
     fallback = renditions[-1]

@@ -10,6 +10,7 @@ from django.urls import reverse
 from PIL import Image
 
 from catalog import media
+from catalog.media import renditions
 from catalog.models import Product, ProductMedia
 from tests.catalog.images import bomb_upload, image_upload
 
@@ -79,7 +80,7 @@ class TestStored:
         response = upload_image(staff_client, world.soap, image_upload(size=(800, 600)))
         assert response.status_code == 302
         world.soap.refresh_from_db()
-        sizes = world.soap.thumbnails["sizes"]
+        sizes = renditions(world.soap.thumbnails)
         assert [size["width"] for size in sizes] == [160, 320, 640]
         for size in sizes:
             assert size["height"] == size["width"] * 3 // 4
@@ -94,28 +95,28 @@ class TestStored:
         from catalog.services import store_product_image
 
         store_product_image(product=world.soap, file=image_upload(size=(200, 200)))
-        assert [size["width"] for size in world.soap.thumbnails["sizes"]] == [160]
+        assert [size["width"] for size in renditions(world.soap.thumbnails)] == [160]
 
     def test_a_new_image_replaces_the_old_files(self, staff_client, world, media_root,
                                                 django_capture_on_commit_callbacks):
         with django_capture_on_commit_callbacks(execute=True):
             upload_image(staff_client, world.soap, image_upload())
         world.soap.refresh_from_db()
-        first = world.soap.thumbnails["sizes"][0]["webp"]
+        first = renditions(world.soap.thumbnails)[0]["webp"]
         with django_capture_on_commit_callbacks(execute=True):
             upload_image(staff_client, world.soap, image_upload("other.jpg", format="JPEG", mode="RGB"))
         world.soap.refresh_from_db()
-        assert world.soap.thumbnails["sizes"][0]["webp"] != first
+        assert renditions(world.soap.thumbnails)[0]["webp"] != first
         assert not default_storage.exists(first)
 
     def test_the_listing_card_uses_a_small_thumbnail(self, client, staff_client, world, media_root):
         upload_image(staff_client, world.soap, image_upload())
         world.soap.refresh_from_db()
         page = client.get(reverse("catalog:category", args=["soap"])).content.decode()
-        small = world.soap.thumbnails["sizes"][0]
+        small = renditions(world.soap.thumbnails)[0]
         assert default_storage.url(small["webp"]) in page and 'type="image/webp"' in page
         assert world.soap.image.url not in page, "never the original"
-        assert default_storage.url(world.soap.thumbnails["sizes"][2]["jpeg"]) not in page, "not the largest"
+        assert default_storage.url(renditions(world.soap.thumbnails)[2]["jpeg"]) not in page, "not the largest"
         assert 'loading="lazy"' in page and 'sizes="' in page
         assert 'width="320" height="240"' in page
 
@@ -123,7 +124,7 @@ class TestStored:
         upload_image(staff_client, world.soap, image_upload())
         world.soap.refresh_from_db()
         page = client.get(world.soap.get_absolute_url()).content.decode()
-        assert default_storage.url(world.soap.thumbnails["sizes"][2]["jpeg"]) + " 640w" in page
+        assert default_storage.url(renditions(world.soap.thumbnails)[2]["jpeg"]) + " 640w" in page
         assert 'width="640" height="480"' in page
 
 
@@ -144,7 +145,7 @@ class TestGalleryMedia:
         assert response.status_code == 302
         item = ProductMedia.objects.get(product=world.soap)
         assert item.file.name.endswith(".jpg")
-        assert [size["width"] for size in item.thumbnails["sizes"]] == [160, 320, 640]
+        assert [size["width"] for size in renditions(item.thumbnails)] == [160, 320, 640]
 
     def test_a_voice_recording_is_accepted_by_its_bytes(self, staff_client, world, media_root):
         voice = SimpleUploadedFile("voice.mp3", b"ID3\x04\x00" + bytes(200), content_type="audio/mpeg")
@@ -177,8 +178,8 @@ class TestGalleryMedia:
 def test_seed_demo_makes_thumbnails_once(db, media_root):
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     first = dict(Product.objects.values_list("slug", "thumbnails"))
-    assert first and all(len(thumbnails["sizes"]) == 3 for thumbnails in first.values())
+    assert first and all(len(renditions(thumbnails)) == 3 for thumbnails in first.values())
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     assert dict(Product.objects.values_list("slug", "thumbnails")) == first
-    some = next(iter(first.values()))["sizes"][0]
+    some = renditions(next(iter(first.values())))[0]
     assert default_storage.exists(some["webp"]) and default_storage.exists(some["jpeg"])
