@@ -78,8 +78,9 @@ def pages() -> list[tuple[str, list[str]]]:
     from catalog.models import Category, Product
     from catalog.views import PAGE_SIZE
 
+    leaf_products = "children__children__products"
     top = (Category.objects.filter(parent=None, slug__startswith="bench-")
-           .annotate(count=Count("children__children__products", filter=Q(children__children__products__is_active=True)))
+           .annotate(count=Count(leaf_products, filter=Q(**{f"{leaf_products}__is_active": True})))
            .order_by("-count").first())
     if top is None:
         sys.exit("No benchmark catalogue: run bench/load_catalog.py first.")

@@ -109,6 +109,21 @@ class TestStored:
         assert renditions(world.soap.thumbnails)[0]["webp"] != first
         assert not default_storage.exists(first)
 
+    def test_clearing_the_image_clears_the_thumbnails(self, staff_client, world, media_root,
+                                                       django_capture_on_commit_callbacks):
+        upload_image(staff_client, world.soap, image_upload())
+        world.soap.refresh_from_db()
+        small = renditions(world.soap.thumbnails)[0]["webp"]
+        with django_capture_on_commit_callbacks(execute=True):
+            response = staff_client.post(
+                reverse("admin:catalog_product_change", args=[world.soap.pk]),
+                product_form(world.soap, **{"image-clear": "on"}),
+            )
+        assert response.status_code == 302
+        world.soap.refresh_from_db()
+        assert (world.soap.image.name, world.soap.thumbnails) == ("", {})
+        assert not default_storage.exists(small)
+
     def test_the_listing_card_uses_a_small_thumbnail(self, client, staff_client, world, media_root):
         upload_image(staff_client, world.soap, image_upload())
         world.soap.refresh_from_db()
