@@ -120,7 +120,7 @@ class ProductAdmin(admin.ModelAdmin):
     form = ProductForm
     list_display = ["name_ko", "name_en", "category", "best_price", "seller_count", "in_stock", "rating",
                     "is_featured", "is_active"]
-    list_filter = ["is_active", "in_stock", "is_featured", ("category", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["is_active", "in_stock", "is_featured", "category"]
     search_fields = ["name_ko", "name_en", "slug"]
     list_select_related = ["category"]
     show_full_result_count = False
@@ -171,7 +171,7 @@ class ProductAdmin(admin.ModelAdmin):
 @admin.register(Offer)
 class OfferAdmin(admin.ModelAdmin):
     list_display = ["product", "seller", "price", "stock", "is_active", "updated_at"]
-    list_filter = ["is_active", "seller__kind", ("seller", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["is_active", "seller__kind", "seller"]
     search_fields = ["product__name_ko", "product__name_en", "product__slug", "seller__name_ko", "seller__name_en"]
     list_select_related = ["product", "seller"]
     show_full_result_count = False

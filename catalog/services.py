@@ -99,8 +99,10 @@ def refresh_product_summaries(*, product_ids) -> None:
 
 @transaction.atomic
 def set_offers_active(*, offers, active: bool) -> int:
-    """Switch offers on or off and bring their products' summaries up to date."""
-    offer_ids = list(offers.order_by("pk").values_list("pk", flat=True))
+    """Switch offers on or off and bring their products' summaries up to date.
+    The offers are locked in id order first, as checkout locks them."""
+    offer_ids = [pk for (pk,) in Offer.objects.select_for_update().filter(pk__in=offers.values("pk"))
+                 .order_by("pk").values_list("pk")]
     Offer.objects.filter(pk__in=offer_ids).update(is_active=active)
     refresh_product_summaries(product_ids=_products_of(offer_ids))
     return len(offer_ids)
