@@ -1,13 +1,15 @@
 """Customers review what was delivered to them, from their order's page;
 ratings follow; staff hide reviews; the text is shown escaped."""
 
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from catalog.models import Offer, Review
-from catalog.services import set_reviews_hidden, submit_review
+from catalog.services import AlreadyReviewed, set_reviews_hidden, submit_review
 from orders.models import Order
 from tests import factories
 
@@ -128,3 +130,31 @@ def test_the_product_page_queries_stay_few(client, world, django_assert_max_num_
                       purchase_key=order.lines.get().review_key)
     with django_assert_max_num_queries(10):
         assert client.get(world.soap.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reviews_of_one_line_at_once_make_one(world):
+    order = factories.order(
+        owner=world.customer, district_=world.district, offers=[(Offer.objects.get(seller=world.store), 1)]
+    )
+    key, results, barrier = order.lines.get().review_key, [], threading.Barrier(2)
+
+    def submit(stars):
+        try:
+            barrier.wait()
+            submit_review(author=world.customer, product=world.soap, seller=world.store, stars=stars, text="",
+                          purchase_key=key)
+            results.append("ok")
+        except AlreadyReviewed:
+            results.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(stars,)) for stars in (1, 5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["ok", "refused"]
+    world.soap.refresh_from_db()
+    assert world.soap.rating_count == 1 and Review.objects.count() == 1
