@@ -33,6 +33,16 @@ test: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile --domain django --directory locale
 	$(PY) -m pytest --create-db
 
+# Benchmark on its own database (see bench/README.md): load 100,000 products once, then measure.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/okryu_bench
+BENCH_ENV := DATABASE_URL=$(BENCH_DATABASE_URL) SECRET_KEY=bench-only-secret-key ALLOWED_HOSTS=127.0.0.1,localhost
+
+bench: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --domain django --directory locale
+	$(BENCH_ENV) $(MANAGE) migrate --noinput
+	$(BENCH_ENV) $(PY) bench/load_catalog.py
+	$(BENCH_ENV) $(PY) bench/load.py
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 

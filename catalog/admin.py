@@ -1,23 +1,76 @@
-from django.contrib import admin
+"""Staff pages for the catalogue. Every write that affects what listings
+sort on (offers, sellers, reviews, images) goes through catalog.services, so
+the product summaries and ratings stay current."""
 
-from catalog.models import Category, Offer, Product, ProductMedia, Seller
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from catalog import services
+from catalog.media import check_image, check_video, check_voice
+from catalog.models import Category, Offer, Product, ProductMedia, Review, Seller
+
+
+class PercentForm(forms.Form):
+    percent = forms.DecimalField(
+        label=_("Change prices by (%)"), min_value=-90, max_value=500, max_digits=5, decimal_places=2,
+        help_text=_("For example 10 raises every price by 10%, -5 lowers it by 5%. Prices are rounded to whole won."),
+    )
+
+
+def change_prices(modeladmin, request, queryset, offers):
+    """The intermediate page of a "change prices" action: ask for a percent,
+    then apply it to ``offers`` through the catalog service."""
+    form = PercentForm(request.POST if "apply" in request.POST else None)
+    if form.is_valid():
+        count = services.change_offer_prices(offers=offers, percent=form.cleaned_data["percent"])
+        modeladmin.message_user(request, ngettext(
+            "%(count)d price changed.", "%(count)d prices changed.", count) % {"count": count}, messages.SUCCESS)
+        return None
+    return TemplateResponse(request, "admin/catalog/change_prices.html", {
+        **modeladmin.admin_site.each_context(request),
+        "title": _("Change prices"), "opts": modeladmin.model._meta, "form": form, "queryset": queryset,
+        "offer_count": offers.count(), "action": request.POST.get("action", ""),
+        "select_across": request.POST.get("select_across", "0"),
+    })
+
+
+def _report(modeladmin, request, count: int) -> None:
+    modeladmin.message_user(request, ngettext(
+        "%(count)d row updated.", "%(count)d rows updated.", count) % {"count": count}, messages.SUCCESS)
 
 
 @admin.register(Seller)
 class SellerAdmin(admin.ModelAdmin):
-    list_display = ["name_ko", "kind", "district", "rating", "is_active"]
+    list_display = ["name_ko", "name_en", "kind", "district", "rating", "rating_count", "is_active"]
     list_filter = ["kind", "is_active", "district"]
     search_fields = ["name_ko", "name_en", "slug", "address"]
     prepopulated_fields = {"slug": ["name_en"]}
+    readonly_fields = ["rating", "rating_count"]
     filter_horizontal = ["staff"]
+    actions = ["activate", "deactivate"]
+
+    @admin.action(description=_("Activate the selected sellers"))
+    def activate(self, request, queryset):
+        _report(self, request, services.set_sellers_active(sellers=queryset, active=True))
+
+    @admin.action(description=_("Deactivate the selected sellers"))
+    def deactivate(self, request, queryset):
+        _report(self, request, services.set_sellers_active(sellers=queryset, active=False))
 
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ["name_ko", "name_en", "parent", "position"]
-    list_filter = ["parent"]
+    list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["parent"]
     search_fields = ["name_ko", "name_en", "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
+    autocomplete_fields = ["parent"]
 
 
 class OfferInline(admin.TabularInline):
@@ -26,17 +79,151 @@ class OfferInline(admin.TabularInline):
     autocomplete_fields = ["seller"]
 
 
+class ProductMediaForm(forms.ModelForm):
+    CHECKS = {ProductMedia.Kind.IMAGE: check_image, ProductMedia.Kind.AUDIO: check_voice,
+              ProductMedia.Kind.VIDEO: check_video}
+
+    class Meta:
+        model = ProductMedia
+        fields = ["kind", "file", "caption_ko", "caption_en", "position"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("file") and data.get("kind") and {"file", "kind"} & set(self.changed_data):
+            try:
+                self.CHECKS[data["kind"]](data["file"])
+            except ValidationError as error:
+                self.add_error("file", error)
+        return data
+
+
 class ProductMediaInline(admin.TabularInline):
     model = ProductMedia
+    form = ProductMediaForm
     extra = 0
+
+
+class ProductForm(forms.ModelForm):
+    class Meta:
+        model = Product
+        fields = "__all__"  # noqa: DJ007 - ProductAdmin decides the fields; this form only adds a check
+
+    def clean_image(self):
+        image = self.cleaned_data.get("image")
+        if isinstance(image, UploadedFile):
+            check_image(image)
+        return image
 
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["name_ko", "category", "best_price", "seller_count", "in_stock", "is_active"]
+    form = ProductForm
+    list_display = ["name_ko", "name_en", "category", "best_price", "seller_count", "in_stock", "rating",
+                    "is_featured", "is_active"]
     list_filter = ["is_active", "in_stock", "is_featured", "category"]
     search_fields = ["name_ko", "name_en", "slug"]
     list_select_related = ["category"]
+    show_full_result_count = False
     prepopulated_fields = {"slug": ["name_en"]}
+    autocomplete_fields = ["category"]
     readonly_fields = ["best_price", "seller_count", "in_stock", "rating", "rating_count", "units_sold"]
     inlines = [OfferInline, ProductMediaInline]
+    actions = ["activate", "deactivate", "change_offer_prices"]
+
+    def save_model(self, request, obj, form, change):
+        if "image" not in form.changed_data:
+            return super().save_model(request, obj, form, change)
+        # The upload never lands in storage as sent: the service stores a
+        # re-encoded copy with its thumbnails (or clears both).
+        upload = form.cleaned_data["image"]
+        obj.image = form.initial.get("image") or ""
+        super().save_model(request, obj, form, change)
+        services.store_product_image(product=obj, file=upload or None)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is ProductMedia:
+            for media_form in formset.forms:
+                media = media_form.instance
+                changed = {"file", "kind"} & set(media_form.changed_data)
+                kept = media.pk and media not in formset.deleted_objects
+                if kept and changed and media.kind == ProductMedia.Kind.IMAGE:
+                    services.store_media_image(media=media, file=media.file)
+
+    def save_related(self, request, form, formsets, change):
+        # Offers edited inline change the best price and the seller count.
+        super().save_related(request, form, formsets, change)
+        services.refresh_product_summaries(product_ids=[form.instance.pk])
+
+    @admin.action(description=_("Activate the selected products"))
+    def activate(self, request, queryset):
+        _report(self, request, queryset.update(is_active=True))
+
+    @admin.action(description=_("Deactivate the selected products"))
+    def deactivate(self, request, queryset):
+        _report(self, request, queryset.update(is_active=False))
+
+    @admin.action(description=_("Change the prices of every offer of the selected products"))
+    def change_offer_prices(self, request, queryset):
+        return change_prices(self, request, queryset, Offer.objects.filter(product__in=queryset))
+
+
+@admin.register(Offer)
+class OfferAdmin(admin.ModelAdmin):
+    list_display = ["product", "seller", "price", "stock", "is_active", "updated_at"]
+    list_filter = ["is_active", "seller__kind", "seller"]
+    search_fields = ["product__name_ko", "product__name_en", "product__slug", "seller__name_ko", "seller__name_en"]
+    list_select_related = ["product", "seller"]
+    show_full_result_count = False
+    autocomplete_fields = ["product", "seller"]
+    actions = ["activate", "deactivate", "change_prices"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.refresh_product_summaries(product_ids=[obj.product_id])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.refresh_product_summaries(product_ids=[obj.product_id])
+
+    def delete_queryset(self, request, queryset):
+        product_ids = sorted(set(queryset.values_list("product_id", flat=True)))
+        super().delete_queryset(request, queryset)
+        services.refresh_product_summaries(product_ids=product_ids)
+
+    @admin.action(description=_("Activate the selected offers"))
+    def activate(self, request, queryset):
+        _report(self, request, services.set_offers_active(offers=queryset, active=True))
+
+    @admin.action(description=_("Deactivate the selected offers"))
+    def deactivate(self, request, queryset):
+        _report(self, request, services.set_offers_active(offers=queryset, active=False))
+
+    @admin.action(description=_("Change the prices of the selected offers"))
+    def change_prices(self, request, queryset):
+        return change_prices(self, request, queryset, queryset)
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    """Staff read reviews and hide or show them; the text is the customer's
+    and the flag changes only through the actions, which keep ratings right."""
+
+    list_display = ["product", "seller", "author", "stars", "is_hidden", "created_at"]
+    list_filter = ["is_hidden", "stars", ("seller", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["text", "product__name_ko", "product__name_en", "author__username", "purchase_key"]
+    list_select_related = ["product", "seller", "author"]
+    readonly_fields = ["product", "seller", "author", "purchase_key", "stars", "text", "is_hidden", "created_at"]
+    date_hierarchy = "created_at"
+    actions = ["hide", "show"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Hide the selected reviews"))
+    def hide(self, request, queryset):
+        _report(self, request, services.set_reviews_hidden(reviews=queryset, hidden=True))
+
+    @admin.action(description=_("Show the selected reviews again"))
+    def show(self, request, queryset):
+        _report(self, request, services.set_reviews_hidden(reviews=queryset, hidden=False))

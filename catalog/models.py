@@ -89,6 +89,8 @@ class Product(models.Model):
     volume_ml = models.PositiveIntegerField(_("volume (ml)"), null=True, blank=True)
     size = models.CharField(_("size"), max_length=40, blank=True)
     image = models.ImageField(_("main image"), upload_to="products/", blank=True)
+    # Written once by catalog.services when the image is stored; see catalog.media.
+    thumbnails = models.JSONField(_("thumbnails"), default=dict, blank=True, editable=False)
     fresh_minutes = models.PositiveSmallIntegerField(
         _("stays fresh for (minutes)"), null=True, blank=True,
         help_text=_("For restaurant dishes: how long the dish may travel after it is ready."),
@@ -170,6 +172,7 @@ class ProductMedia(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.IMAGE)
     file = models.FileField(_("file"), upload_to="products/")
+    thumbnails = models.JSONField(_("thumbnails"), default=dict, blank=True, editable=False)
     caption_ko = models.CharField(_("caption / alt text (Korean)"), max_length=200, blank=True)
     caption_en = models.CharField(_("caption / alt text (English)"), max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -185,3 +188,35 @@ class ProductMedia(models.Model):
     @property
     def caption(self):
         return pick(self, "caption")
+
+
+class Review(models.Model):
+    """A customer's stars and words on one delivered purchase. Catalog does
+    not know orders: the caller names the purchase with ``purchase_key``."""
+
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("product")
+    )
+    seller = models.ForeignKey(
+        Seller, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("seller")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("author")
+    )
+    purchase_key = models.CharField(_("purchase"), max_length=64, unique=True)
+    stars = models.PositiveSmallIntegerField(_("stars"))
+    text = models.TextField(_("text"), max_length=2000, blank=True)
+    is_hidden = models.BooleanField(_("hidden"), default=False)
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(stars__gte=1, stars__lte=5), name="review_stars_1_to_5"),
+        ]
+        indexes = [models.Index(fields=["product", "-created_at"], name="review_product_recent")]
+
+    def __str__(self):
+        return f"{self.product} ★{self.stars}"

@@ -1,10 +1,14 @@
-"""Catalog workflows: stock taken and given back, and the product summary
-(best price, sellers, stock, sales) that listings sort on."""
+"""Catalog workflows: stock taken and given back, the product summary
+(best price, sellers, stock, sales, rating) that listings sort on, prices
+changed in bulk, product images stored with their thumbnails, and reviews."""
+
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.db.models import Count, F, Min, Q
+from django.db.models import Avg, Count, F, Min, Q
 
-from catalog.models import Offer, Product
+from catalog.media import check_image, delete_image, write_image
+from catalog.models import Offer, Product, ProductMedia, Review, Seller
 
 
 class OutOfStock(Exception):
@@ -91,3 +95,128 @@ def refresh_product_summaries(*, product_ids) -> None:
             seller_count=row["live_seller_count"],
             in_stock=row["in_stock_price"] is not None,
         )
+
+
+@transaction.atomic
+def set_offers_active(*, offers, active: bool) -> int:
+    """Switch offers on or off and bring their products' summaries up to date.
+    The offers are locked in id order first, as checkout locks them."""
+    offer_ids = [pk for (pk,) in Offer.objects.select_for_update().filter(pk__in=offers.values("pk"))
+                 .order_by("pk").values_list("pk")]
+    Offer.objects.filter(pk__in=offer_ids).update(is_active=active)
+    refresh_product_summaries(product_ids=_products_of(offer_ids))
+    return len(offer_ids)
+
+
+@transaction.atomic
+def set_sellers_active(*, sellers, active: bool) -> int:
+    """Switch sellers on or off; every product they offer gets its summary
+    recomputed, since an inactive seller's offers no longer count."""
+    seller_ids = list(sellers.order_by("pk").values_list("pk", flat=True))
+    Seller.objects.filter(pk__in=seller_ids).update(is_active=active)
+    refresh_product_summaries(product_ids=_products_of(
+        Offer.objects.filter(seller__in=seller_ids).values_list("pk", flat=True)
+    ))
+    return len(seller_ids)
+
+
+@transaction.atomic
+def change_offer_prices(*, offers, percent: Decimal) -> int:
+    """Raise (or with a negative percent, lower) the price of each offer by
+    ``percent``, rounded half up to a whole won and never below ₩1. The
+    offers are locked in id order, like checkout locks them, and the
+    products' best prices follow in the same transaction."""
+    factor = 1 + Decimal(percent) / 100
+    locked = list(Offer.objects.select_for_update().filter(pk__in=offers.values("pk")).order_by("pk"))
+    for offer in locked:
+        offer.price = max(1, int((offer.price * factor).quantize(Decimal(1), rounding=ROUND_HALF_UP)))
+    Offer.objects.bulk_update(locked, ["price"])
+    refresh_product_summaries(product_ids=sorted({offer.product_id for offer in locked}))
+    return len(locked)
+
+
+def _products_of(offer_ids) -> list[int]:
+    return sorted(set(Offer.objects.filter(pk__in=offer_ids).values_list("product_id", flat=True)))
+
+
+@transaction.atomic
+def store_product_image(*, product: Product, file) -> None:
+    """Check ``file`` (ValidationError if refused), store a re-encoded copy as
+    the product's image with its thumbnails, and delete the files it
+    replaces once the transaction commits. ``file=None`` removes the image."""
+    _store_image(product, "image", file, folder="products")
+
+
+@transaction.atomic
+def store_media_image(*, media: ProductMedia, file) -> None:
+    """The same as store_product_image for an image in a product's gallery."""
+    _store_image(media, "file", file, folder="products/gallery")
+
+
+def _store_image(row, field: str, file, *, folder: str) -> None:
+    old_name, old_thumbnails = getattr(row, field).name, row.thumbnails
+    name, thumbnails = write_image(image=check_image(file), folder=folder) if file else ("", {})
+    type(row).objects.filter(pk=row.pk).update(**{field: name, "thumbnails": thumbnails})
+    getattr(row, field).name = name
+    row.thumbnails = thumbnails
+    # Files are not transactional: the old ones go only once the new names are committed.
+    transaction.on_commit(lambda: delete_image(name=old_name, thumbnails=old_thumbnails))
+
+
+class AlreadyReviewed(Exception):
+    """This purchase has been reviewed already."""
+
+
+@transaction.atomic
+def submit_review(*, author, product: Product, seller: Seller, stars: int, text: str, purchase_key: str) -> Review:
+    """Record one review per purchase and update the product's and the
+    seller's rating in the same transaction.
+
+    The caller vouches that ``author`` bought ``product`` from ``seller`` in
+    the purchase named by ``purchase_key`` and that it was delivered. Raises
+    AlreadyReviewed for a second review of the same purchase (the unique
+    constraint on ``purchase_key`` backs this up).
+    """
+    _lock_rated(product_ids=[product.pk], seller_ids=[seller.pk])
+    if Review.objects.filter(purchase_key=purchase_key).exists():
+        raise AlreadyReviewed(purchase_key)
+    review = Review.objects.create(
+        product=product, seller=seller, author=author, stars=stars, text=text, purchase_key=purchase_key
+    )
+    _refresh_ratings(product_ids=[product.pk], seller_ids=[seller.pk])
+    return review
+
+
+def reviewed_purchases(*, keys) -> set[str]:
+    """Which of these purchase keys already have a review (hidden or not)."""
+    return set(Review.objects.filter(purchase_key__in=keys).values_list("purchase_key", flat=True))
+
+
+@transaction.atomic
+def set_reviews_hidden(*, reviews, hidden: bool) -> int:
+    """Hide reviews from customers (or show them again); the ratings of their
+    products and sellers count visible reviews only."""
+    rows = list(reviews.values_list("pk", "product_id", "seller_id"))
+    product_ids = sorted({product_id for _, product_id, _ in rows})
+    seller_ids = sorted({seller_id for _, _, seller_id in rows})
+    _lock_rated(product_ids=product_ids, seller_ids=seller_ids)
+    Review.objects.filter(pk__in=[pk for pk, _, _ in rows]).update(is_hidden=hidden)
+    _refresh_ratings(product_ids=product_ids, seller_ids=seller_ids)
+    return len(rows)
+
+
+def _lock_rated(*, product_ids, seller_ids) -> None:
+    # Always products before sellers, each in id order, so that two reviews
+    # (or a review and a staff action) cannot deadlock; the lock also makes
+    # the average read after it include every committed review.
+    list(Product.objects.select_for_update().filter(pk__in=product_ids).order_by("pk").values_list("pk"))
+    list(Seller.objects.select_for_update().filter(pk__in=seller_ids).order_by("pk").values_list("pk"))
+
+
+def _refresh_ratings(*, product_ids, seller_ids) -> None:
+    visible = Review.objects.filter(is_hidden=False)
+    for model, key, ids in ((Product, "product", product_ids), (Seller, "seller", seller_ids)):
+        for pk in ids:
+            summary = visible.filter(**{key: pk}).aggregate(average=Avg("stars"), count=Count("pk"))
+            average = Decimal(summary["average"] or 0).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            model.objects.filter(pk=pk).update(rating=average, rating_count=summary["count"])

@@ -4,9 +4,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from catalog.forms import ListingForm, apply_filters
-from catalog.models import Category, Offer, Product, Seller
+from catalog.models import Category, Offer, Product, Review, Seller
 
 PAGE_SIZE = 24
+REVIEWS_SHOWN = 20
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -53,6 +54,12 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
                 queryset=Offer.objects.filter(is_active=True, seller__is_active=True)
                 .select_related("seller").order_by("price", "id"),
                 to_attr="live_offers",
+            ),
+            Prefetch(
+                "reviews",
+                queryset=Review.objects.filter(is_hidden=False).select_related("author", "seller")
+                .order_by("-created_at", "-id")[:REVIEWS_SHOWN],
+                to_attr="visible_reviews",
             ),
         ),
         slug=slug, is_active=True,

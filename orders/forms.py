@@ -127,3 +127,15 @@ class SalesReportForm(forms.Form):
                 raise forms.ValidationError(
                     _("Choose at most %(days)s days."), code="too_long", params={"days": self.MAX_DAYS})
         return data
+
+
+class ReviewForm(forms.Form):
+    stars = forms.TypedChoiceField(
+        label=_("Stars"), coerce=int, choices=[(n, "★" * n) for n in range(5, 0, -1)],
+        error_messages={"required": _("Choose from one to five stars."),
+                        "invalid_choice": _("Choose from one to five stars.")},
+    )
+    text = forms.CharField(
+        label=_("Your review"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": _("At most %(limit_value)d characters.")},
+    )

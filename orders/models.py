@@ -163,6 +163,11 @@ class OrderLine(models.Model):
     def line_total(self):
         return self.unit_price * self.quantity
 
+    @property
+    def review_key(self) -> str:
+        """How this purchase is named to catalog's review service."""
+        return f"order-line:{self.pk}"
+
 
 class OrderEvent(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")

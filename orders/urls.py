@@ -13,4 +13,5 @@ urlpatterns = [
     path("orders/<str:number>/", views.order_detail, name="detail"),
     path("orders/<str:number>/receipt/", views.receipt, name="receipt"),
     path("orders/<str:number>/cancel/", views.cancel, name="cancel"),
+    path("orders/<str:number>/lines/<int:line_id>/review/", views.review_line, name="review"),
 ]

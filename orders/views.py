@@ -9,13 +9,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from catalog import services as catalog_services
 from catalog.models import Offer
 from catalog.services import OfferUnavailable, OutOfStock
 from delivery import services as delivery_services
 from orders import services
 from orders.cart import cart_lines, current_cart, remember_count
-from orders.forms import AddressForm, AddToCartForm, CartLineForm, ChooseAddressForm, PaymentForm
-from orders.models import Address, CartLine, Order
+from orders.forms import AddressForm, AddToCartForm, CartLineForm, ChooseAddressForm, PaymentForm, ReviewForm
+from orders.models import Address, CartLine, Order, OrderLine
 from payments.gateway import PaymentError, WrongPin
 
 SESSION_ADDRESS_ID = "checkout_address_id"
@@ -177,11 +178,34 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
-    order = get_object_or_404(
-        Order.objects.prefetch_related("lines", "events", "deliveries__seller", "deliveries__slot"),
-        number=number, user=request.user,
+    return _order_page(request, number)
+
+
+@require_POST
+@login_required
+def review_line(request: HttpRequest, number: str, line_id: int) -> HttpResponse:
+    """Review one delivered line of the customer's own order; catalog takes
+    it from there (one review per line, ratings updated)."""
+    line = get_object_or_404(
+        OrderLine.objects.select_related("order", "product", "seller"),
+        pk=line_id, order__number=number, order__user=request.user,
     )
-    return render(request, "orders/order_detail.html", {"order": order})
+    if line.order.status != Order.Status.DELIVERED or line.product is None:
+        messages.error(request, _("An item can be reviewed once its order has been delivered."))
+        return _order_page(request, number, status=409)
+    form = ReviewForm(request.POST, prefix=f"review-{line.pk}")
+    if not form.is_valid():
+        return _order_page(request, number, bound=(line.pk, form), status=400)
+    try:
+        catalog_services.submit_review(
+            author=request.user, product=line.product, seller=line.seller, stars=form.cleaned_data["stars"],
+            text=form.cleaned_data["text"], purchase_key=line.review_key,
+        )
+    except catalog_services.AlreadyReviewed:
+        messages.error(request, _("You have already reviewed this item."))
+        return _order_page(request, number, status=409)
+    messages.success(request, _("Thank you for reviewing %(product)s.") % {"product": line.product_name})
+    return redirect(line.order)
 
 
 @never_cache
@@ -215,6 +239,22 @@ def _order_for_posted_token(request: HttpRequest) -> Order | None:
     except ValueError:
         return None
     return services.order_for_token(user=request.user, token=token)
+
+
+def _order_page(request: HttpRequest, number: str, *, bound=None, status: int = 200) -> HttpResponse:
+    """The customer's order, with a review form on each delivered line not
+    yet reviewed; ``bound`` is a (line id, form) pair that failed to save."""
+    order = get_object_or_404(
+        Order.objects.prefetch_related("lines", "events", "deliveries__seller", "deliveries__slot"),
+        number=number, user=request.user,
+    )
+    if order.status == Order.Status.DELIVERED:
+        lines = [line for line in order.lines.all() if line.product_id]
+        reviewed = catalog_services.reviewed_purchases(keys=[line.review_key for line in lines])
+        for line in lines:
+            if line.review_key not in reviewed:
+                line.review_form = bound[1] if bound and bound[0] == line.pk else ReviewForm(prefix=f"review-{line.pk}")
+    return render(request, "orders/order_detail.html", {"order": order}, status=status)
 
 
 def _back(request: HttpRequest) -> HttpResponse:

@@ -54,3 +54,16 @@ def world(db):
 def customer_client(client, world):
     client.force_login(world.customer)
     return client
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploaded files go to a fresh folder that pytest removes later."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def staff_client(client, db):
+    client.force_login(factories.user("staffer", is_staff=True, is_superuser=True))
+    return client

@@ -13,7 +13,7 @@ from catalog.services import refresh_product_summaries
 from delivery.models import Courier, District, ServiceArea, TimeSlot, TransportService
 from okryu.luhn import with_check_digit
 from orders import services as order_services
-from orders.models import Address, Cart
+from orders.models import Address, Cart, Order, OrderLine
 from payments import services as payment_services
 
 PASSWORD = "okryu-demo"
@@ -102,3 +102,21 @@ def paid_order(*, customer, card_, address_, offer, slot_, quantity=1):
         user=customer, cart=cart, address=address_, slot_id=slot_.pk, card_number=card_.number, pin=PIN,
         token=uuid.uuid4(),
     )
+
+
+def order(*, owner, district_, offers, status=Order.Status.DELIVERED):
+    """An order row with one line per (offer, quantity), written directly in
+    the given status: for pages that show an order, not for checkout."""
+    subtotal = sum(offer.price * quantity for offer, quantity in offers)
+    placed = Order.objects.create(
+        number=f"T{next(_sequence):08d}", user=owner, status=status, checkout_token=uuid.uuid4(),
+        subtotal=subtotal, delivery_fee=1000, total=subtotal + 1000, recipient_name="김철민",
+        phone="010-1111-2222", district=district_, district_name=district_.name_ko, address_line="1동 2호",
+        service_name="급송",
+    )
+    for offer, quantity in offers:
+        OrderLine.objects.create(
+            order=placed, offer=offer, product=offer.product, seller=offer.seller, product_name=offer.product.name_ko,
+            seller_name=offer.seller.name_ko, unit_price=offer.price, quantity=quantity,
+        )
+    return placed

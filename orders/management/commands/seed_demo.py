@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Category, Offer, Product, Seller
-from catalog.services import refresh_product_summaries
+from catalog.services import refresh_product_summaries, store_product_image
 from delivery.models import Courier, District, ServiceArea, TimeSlot, TransportService
 from okryu.demo_images import product_picture
 from okryu.luhn import with_check_digit
@@ -247,8 +247,10 @@ class Command(BaseCommand):
                 "weight_g": weight, "volume_ml": volume, "size": size, "fresh_minutes": fresh,
                 "is_featured": slug in FEATURED,
             })
-            if not product.image:
-                product.image.save(f"{slug}.jpg", ContentFile(product_picture(motif, slug)), save=True)
+            if not product.thumbnails:
+                # Stored through the service like an upload: re-encoded, thumbnails written once.
+                picture = ContentFile(product_picture(motif, slug, size=640), name=f"{slug}.jpg")
+                store_product_image(product=product, file=picture)
             for seller, price, stock in offers:
                 Offer.objects.get_or_create(
                     product=product, seller=sellers[seller], defaults={"price": price, "stock": stock}

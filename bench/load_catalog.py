@@ -1,0 +1,143 @@
+"""Load a generated catalogue for benchmarks into the database named by
+DATABASE_URL: 20 sellers, a three-level category tree, 100,000 products
+with two to five offers each and one image each.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/okryu_bench python bench/load_catalog.py
+
+Idempotent: if the products are there already it says so and stops. The
+data is deterministic (a fixed random seed), so two machines load the same
+catalogue. Six pictures (one per kind of goods) are stored once through the
+catalog's image code and every product points at one of them, as a real
+shop with 100,000 photos would point at 100,000; pages only ever see the
+thumbnails' names. Product summaries (best price, sellers, stock) are
+computed here from the offers generated, as the catalog services would;
+ratings and sales are random, since no orders or reviews are generated.
+"""
+
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "okryu.settings")
+
+PRODUCTS = 100_000
+SELLERS = 20
+BATCH = 5_000
+SLUG_PREFIX = "bench-"
+
+TOP = [  # slug, ko, en, motif
+    ("food", "식료품", "Food", "food"), ("noodles", "국수", "Noodles", "noodles"),
+    ("cosmetics", "화장품", "Cosmetics", "cosmetics"), ("medicine", "의약품", "Medicine", "medicine"),
+    ("shoes", "신발", "Shoes", "shoes"), ("bags", "가방", "Bags", "bags"),
+]
+MIDDLE = [("a", "일반", "General"), ("b", "고급", "Premium"), ("c", "수입", "Imported"),
+          ("d", "지방특산", "Local"), ("e", "계절", "Seasonal")]
+LEAVES = [("1", "소형", "Small"), ("2", "중형", "Medium"), ("3", "대형", "Large"),
+          ("4", "묶음", "Bundle"), ("5", "선물", "Gift")]
+WORDS = {
+    "food": [("김치", "kimchi"), ("된장", "soybean paste"), ("사과", "apple"), ("쌀", "rice"), ("두부", "tofu")],
+    "noodles": [("평양랭면", "Pyongyang raengmyon"), ("국수", "noodles"), ("쟁반국수", "tray noodles"),
+                ("온면", "warm noodles"), ("메밀국수", "buckwheat noodles")],
+    "cosmetics": [("살결물", "skin toner"), ("크림", "cream"), ("비누", "soap"), ("샴푸", "shampoo"),
+                  ("립스틱", "lipstick")],
+    "medicine": [("감기약", "cold tablets"), ("소화제", "digestive"), ("비타민", "vitamin"), ("붕대", "bandage"),
+                 ("인삼정", "ginseng extract")],
+    "shoes": [("운동신발", "sports shoes"), ("구두", "leather shoes"), ("장화", "boots"), ("실내신", "slippers"),
+              ("샌들", "sandals")],
+    "bags": [("배낭", "backpack"), ("손가방", "handbag"), ("서류가방", "briefcase"), ("지갑", "wallet"),
+             ("려행가방", "travel bag")],
+}
+ADJECTIVES = [("좋은", "fine"), ("새", "new"), ("큰", "big"), ("작은", "small"), ("특제", "special"),
+              ("봄향기", "Pomhyanggi"), ("대동강", "Taedonggang"), ("묘향산", "Myohyangsan")]
+
+
+def main() -> int:
+    if not os.environ.get("DATABASE_URL"):
+        print("Set DATABASE_URL to the benchmark database (see bench/README.md).", file=sys.stderr)
+        return 2
+    import django
+
+    django.setup()
+    from catalog.models import Product
+
+    existing = Product.objects.filter(slug__startswith=SLUG_PREFIX).count()
+    if existing >= PRODUCTS:
+        print(f"Benchmark catalogue already loaded ({existing:,} products); nothing to do.")
+        return 0
+    if existing:
+        print(f"A partial load ({existing:,} products) is in the way: drop the database and run again.",
+              file=sys.stderr)
+        return 1
+    started = time.monotonic()
+    load()
+    print(f"Loaded {PRODUCTS:,} products in {time.monotonic() - started:.1f} s.")
+    return 0
+
+
+def load() -> None:
+    from django.core.files.base import ContentFile
+    from django.db import connection, transaction
+
+    from catalog.media import check_image, write_image
+    from catalog.models import Category, Offer, Product, Seller
+    from okryu.demo_images import product_picture
+
+    rng = random.Random(20260101)
+    pictures = {}
+    for _, _, _, motif in TOP:
+        upload = ContentFile(product_picture(motif, motif, size=640), name=f"{motif}.jpg")
+        pictures[motif] = write_image(image=check_image(upload), folder="bench")
+    with transaction.atomic():
+        kinds = ["store", "factory", "restaurant"]
+        sellers = Seller.objects.bulk_create([
+            Seller(kind=kinds[n % 3], name_ko=f"시험상점 {n}", name_en=f"Bench seller {n}",
+                   slug=f"{SLUG_PREFIX}seller-{n}", district="중구역", address=f"중구역 {n}")
+            for n in range(SELLERS)
+        ])
+        leaves = []
+        for position, (top_slug, top_ko, top_en, motif) in enumerate(TOP):
+            top = Category.objects.create(slug=f"{SLUG_PREFIX}{top_slug}", name_ko=f"{top_ko}",
+                                          name_en=top_en, position=100 + position)
+            for middle_slug, middle_ko, middle_en in MIDDLE:
+                middle = Category.objects.create(parent=top, slug=f"{top.slug}-{middle_slug}",
+                                                 name_ko=f"{middle_ko} {top_ko}", name_en=f"{middle_en} {top_en}")
+                for leaf_slug, leaf_ko, leaf_en in LEAVES:
+                    leaf = Category.objects.create(parent=middle, slug=f"{middle.slug}-{leaf_slug}",
+                                                   name_ko=f"{leaf_ko} {middle_ko} {top_ko}",
+                                                   name_en=f"{leaf_en} {middle_en} {top_en}")
+                    leaves.append((leaf, motif))
+        for start in range(0, PRODUCTS, BATCH):
+            products, offers = [], []
+            for n in range(start, min(start + BATCH, PRODUCTS)):
+                leaf, motif = leaves[n % len(leaves)]
+                adjective, noun = rng.choice(ADJECTIVES), rng.choice(WORDS[motif])
+                image_name, thumbnails = pictures[motif]
+                chosen = rng.sample(sellers, rng.randint(2, 5))
+                prices = [rng.randint(5, 500) * 100 for _ in chosen]
+                stocks = [rng.choice([0, 0, 3, 10, 50, 200]) for _ in chosen]
+                in_stock_prices = [price for price, stock in zip(prices, stocks, strict=True) if stock]
+                product = Product(
+                    category=leaf, slug=f"{SLUG_PREFIX}{n}", name_ko=f"{adjective[0]} {noun[0]} {n}",
+                    name_en=f"{adjective[1].title()} {noun[1]} {n}",
+                    description_ko=f"{noun[0]}. 시험용 상품입니다.", description_en=f"{noun[1]}. A benchmark product.",
+                    weight_g=rng.choice([None, 100, 250, 500, 1000]), image=image_name, thumbnails=thumbnails,
+                    is_featured=n % 997 == 0, fresh_minutes=40 if motif == "noodles" and n % 7 == 0 else None,
+                    best_price=min(in_stock_prices or prices), seller_count=len(chosen),
+                    in_stock=bool(in_stock_prices), rating=round(rng.uniform(2.5, 5), 2),
+                    rating_count=rng.randint(0, 300), units_sold=rng.randint(0, 5000),
+                )
+                products.append(product)
+                offers += [Offer(product=product, seller=seller, price=price, stock=stock)
+                           for seller, price, stock in zip(chosen, prices, stocks, strict=True)]
+            Product.objects.bulk_create(products)
+            Offer.objects.bulk_create(offers, batch_size=BATCH)
+            print(f"  {start + len(products):,} products", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

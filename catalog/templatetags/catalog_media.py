@@ -1,0 +1,34 @@
+"""``{% picture %}``: a product image as <picture> with WebP and JPEG
+sources, srcset/sizes, width/height and lazy loading, built from the
+thumbnail names stored on the row (no storage or database access)."""
+
+from django import template
+from django.core.files.storage import default_storage
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from catalog.media import renditions as all_renditions
+
+register = template.Library()
+
+
+@register.simple_tag
+def picture(thumbnails: dict, *, alt: str, sizes: str, largest: int = 640, lazy: bool = True) -> str:
+    """Render thumbnails up to ``largest`` pixels wide; ``img`` falls back to
+    the widest of them as JPEG. Empty string when there is no image."""
+    available = all_renditions(thumbnails)
+    renditions = [size for size in available if size["width"] <= largest] or available[:1]
+    if not renditions:
+        return ""
+    fallback = renditions[-1]
+
+    def srcset(kind: str) -> str:
+        return ", ".join(f"{default_storage.url(size[kind])} {size['width']}w" for size in renditions)
+
+    return format_html(
+        '<picture><source type="image/webp" srcset="{}" sizes="{}">'
+        '<img src="{}" srcset="{}" sizes="{}" alt="{}" width="{}" height="{}"{}></picture>',
+        srcset("webp"), sizes, default_storage.url(fallback["jpeg"]), srcset("jpeg"), sizes, alt,
+        fallback["width"], fallback["height"],
+        mark_safe(' loading="lazy" decoding="async"' if lazy else ' fetchpriority="high"'),
+    )
