@@ -128,3 +128,31 @@ def test_inactive_and_unsold_products_are_not_found(client, shelf):
     Product.objects.filter(slug="tea").update(is_active=False)
     factories.product(name_ko="인삼술", name_en="Ginseng liquor", slug="liquor")  # no offer, no price
     assert found(client, "인삼") == ["ginseng-soap"]
+
+
+def test_search_results_page_by_rank_without_repeats(client, shelf, world):
+    factories.bulk_products(40, category_=world.category, sellers=[world.store], name_ko="랭면", name_en="Cold noodles")
+    seen, params = [], {"q": "냉면"}
+    while True:
+        page = client.get(reverse("catalog:search"), params).context["page"]
+        seen += [product.slug for product in page.items]
+        if not page.next_cursor:
+            break
+        params = {"q": "냉면", "after": page.next_cursor}
+    assert len(seen) == len(set(seen)) == 41
+    assert seen[-1] == "noodles", "the compound 평양랭면 ranks below the exact word 랭면"
+    back = client.get(reverse("catalog:search"), {"q": "냉면", "before": page.previous_cursor}).context["page"]
+    assert [product.slug for product in back.items] == seen[:24]
+
+
+def test_the_migration_fills_the_search_column_of_existing_rows(shelf):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("catalog.migrations.0003_product_search_and_list_indexes")
+    Product.objects.update(search_text="")
+    migration.fill_search_text(apps, None)
+    tea = Product.objects.get(slug="tea")
+    assert tea.search_text == document("인삼차", "Ginseng tea")
+    assert Product.objects.filter(search_text="").count() == 0
