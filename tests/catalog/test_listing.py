@@ -117,8 +117,11 @@ def test_next_and_previous_walk_every_product_once(client, shop, world, sort):
     {"sort": "newest", "after": "yesterday_3"}, {"sort": "newest", "after": "2026-13-45T99:00:00_3"},
     {"after": "99999999999999999999_1"}, {"after": "5_99999999999999999999"},
 ])
-def test_bad_parameters_render_a_sensible_page(client, shop, params):
-    response = client.get(food_url(), params)
+@pytest.mark.parametrize("page", ["category", "search", "seller"])
+def test_bad_parameters_render_a_sensible_page(client, shop, world, params, page):
+    url = {"category": food_url(), "search": reverse("catalog:search"),
+           "seller": reverse("catalog:seller", args=[world.store.slug])}[page]
+    response = client.get(url, {**params, "q": "인삼"} if page == "search" else params)
     assert response.status_code == 200
     assert response.context["products"] is not None
 
