@@ -49,11 +49,6 @@ def normalise(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def normalise_query(query: str) -> str:
-    """A customer's query, cut to MAX_QUERY_LENGTH characters and normalised."""
-    return normalise(query[:MAX_QUERY_LENGTH])
-
-
 def document(*texts: str) -> str:
     """The search document stored for a product: its names, normalised.
 

@@ -45,11 +45,10 @@ def search(request: HttpRequest) -> HttpResponse:
         products = Product.objects.listed().matching(query, threshold=SEARCH_THRESHOLD)
         context.update(_listing(request, products, ListingForm(request.GET, search=True)))
         if not context["products"]:
-            # Nothing at the usual threshold: offer what is close, and the categories.
+            # Nothing at the usual threshold: offer what is close.
             close = Product.objects.listed().matching(query, threshold=CLOSE_MATCH_THRESHOLD)
             context["close_matches"] = close.order_by("-rank", "id")[:CLOSE_MATCH_COUNT]
-            context["categories"] = Category.objects.filter(parent=None)
-    else:
+    if not context.get("products"):
         context["categories"] = Category.objects.filter(parent=None)
     return render(request, "catalog/search.html", context)
 
