@@ -1,34 +1,40 @@
 from django import forms
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import Seller
+from catalog.models import Offer, Seller
+from catalog.pagination import Sort
 
 SORTS = {
-    "cheapest": ("best_price", "id"),
-    "priciest": ("-best_price", "-id"),
-    "rating": ("-rating", "-id"),
-    "bestselling": ("-units_sold", "-id"),
-    "newest": ("-created_at", "-id"),
+    "cheapest": Sort("best_price"),
+    "priciest": Sort("best_price", descending=True),
+    "rating": Sort("rating", descending=True),
+    "bestselling": Sort("units_sold", descending=True),
+    "newest": Sort("created_at", descending=True),
 }
+# Search results: the rank annotation of ProductQuerySet.matching.
+RELEVANCE = "relevance"
+SORTS_WITH_RELEVANCE = {RELEVANCE: Sort("rank", descending=True), **SORTS}
+SORT_CHOICES = [
+    ("cheapest", _("Cheapest")),
+    ("priciest", _("Most expensive")),
+    ("rating", _("Best rated")),
+    ("bestselling", _("Best selling")),
+    ("newest", _("Newest")),
+]
 
 
 class ListingForm(forms.Form):
     """The filters and sort of a product list, read from the query string.
     Anything invalid is dropped, so a bad link still shows a sensible page."""
 
-    q = forms.CharField(label=_("Search"), max_length=100, required=False)
-    sort = forms.ChoiceField(
-        label=_("Sort"), required=False,
-        choices=[
-            ("cheapest", _("Cheapest")),
-            ("priciest", _("Most expensive")),
-            ("rating", _("Best rated")),
-            ("bestselling", _("Best selling")),
-            ("newest", _("Newest")),
-        ],
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORT_CHOICES)
+    price_min = forms.IntegerField(label=_("Price from"), min_value=0, max_value=2**31 - 1, required=False)
+    price_max = forms.IntegerField(label=_("Price to"), min_value=0, max_value=2**31 - 1, required=False)
+    seller = forms.ModelChoiceField(
+        label=_("Seller"), queryset=Seller.objects.filter(is_active=True), to_field_name="slug",
+        required=False, empty_label=_("Any"),
     )
-    price_min = forms.IntegerField(label=_("Price from"), min_value=0, required=False)
-    price_max = forms.IntegerField(label=_("Price to"), min_value=0, required=False)
     kind = forms.ChoiceField(label=_("Seller kind"), choices=[("", _("Any"))] + Seller.Kind.choices, required=False)
     in_stock = forms.BooleanField(label=_("In stock only"), required=False)
     rating = forms.TypedChoiceField(
@@ -36,21 +42,40 @@ class ListingForm(forms.Form):
         choices=[("", _("Any")), (4, _("4★ and up")), (3, _("3★ and up"))],
     )
 
+    def __init__(self, data, *, search: bool = False, seller_page: bool = False):
+        super().__init__(data)
+        self.default_sort = RELEVANCE if search else "cheapest"
+        if search:
+            self.fields["sort"].choices = [(RELEVANCE, _("Best match")), *SORT_CHOICES]
+        if seller_page:
+            del self.fields["seller"]
+
     def cleaned(self) -> dict:
         """The valid fields only: an invalid value is treated as absent."""
         self.is_valid()
         return {name: value for name, value in self.cleaned_data.items() if value not in (None, "", False)}
 
+    def sort_order(self, filters: dict) -> Sort:
+        return SORTS_WITH_RELEVANCE[filters.get("sort", self.default_sort)]
+
 
 def apply_filters(products, filters: dict):
+    """``products`` narrowed by the cleaned filters of a ListingForm."""
     if "price_min" in filters:
         products = products.filter(best_price__gte=filters["price_min"])
     if "price_max" in filters:
         products = products.filter(best_price__lte=filters["price_max"])
-    if "kind" in filters:
-        products = products.filter(offers__seller__kind=filters["kind"], offers__is_active=True).distinct()
+    if "seller" in filters or "kind" in filters:
+        # EXISTS rather than a join: no duplicate rows to DISTINCT away, and
+        # the product index keeps giving the sort order.
+        offers = Offer.objects.filter(product=OuterRef("pk"), is_active=True, seller__is_active=True)
+        if "seller" in filters:
+            offers = offers.filter(seller=filters["seller"])
+        if "kind" in filters:
+            offers = offers.filter(seller__kind=filters["kind"])
+        products = products.filter(Exists(offers))
     if filters.get("in_stock"):
         products = products.filter(in_stock=True)
     if "rating" in filters:
         products = products.filter(rating__gte=filters["rating"])
-    return products.order_by(*SORTS[filters.get("sort", "cheapest")])
+    return products

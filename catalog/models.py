@@ -1,8 +1,11 @@
 from django.conf import settings
-from django.db import models
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db import connections, models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from catalog import search
 from okryu.localized import pick
 
 
@@ -76,6 +79,35 @@ class Category(models.Model):
         return pick(self, "name")
 
 
+# The sort keys of product lists; each has an index (category, key, id) for
+# category pages and (key, id) for search and seller pages, both limited to
+# the rows lists show.
+LISTED = models.Q(is_active=True, best_price__isnull=False)
+SORT_KEYS = {"best_price": "price", "rating": "rating", "units_sold": "sold", "created_at": "new"}
+
+
+class ProductQuerySet(models.QuerySet):
+    def listed(self):
+        """Products a list shows: active, and offered by at least one live seller
+        (a product nobody sells has no price to sort on)."""
+        return self.filter(LISTED)
+
+    def matching(self, query: str, *, threshold: float):
+        """Products whose search document holds something like the normalised
+        ``query`` (pg_trgm word similarity >= threshold), annotated with ``rank``.
+
+        The GIN trigram index filters with the session's
+        pg_trgm.word_similarity_threshold, so this sets it on the connection
+        first; every caller sets its own value, so no request depends on what
+        an earlier one left behind.
+        """
+        with connections[self.db].cursor() as cursor:
+            cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)", [str(threshold)])
+        return self.filter(search_text__trigram_word_similar=query).annotate(
+            rank=TrigramWordSimilarity(models.Value(query), "search_text")
+        )
+
+
 class Product(models.Model):
     category = models.ForeignKey(
         Category, on_delete=models.PROTECT, related_name="products", verbose_name=_("category")
@@ -106,14 +138,34 @@ class Product(models.Model):
     rating = models.DecimalField(_("rating"), max_digits=3, decimal_places=2, default=0)
     rating_count = models.PositiveIntegerField(_("number of ratings"), default=0)
     units_sold = models.PositiveIntegerField(_("units sold"), default=0)
+    # The names, normalised by catalog.search.document; written by save(), so
+    # code that bypasses it (bulk_create, update) must set it the same way.
+    search_text = models.TextField(_("search text"), blank=True, default="", editable=False)
+
+    objects = ProductQuerySet.as_manager()
 
     class Meta:
         ordering = ["name_ko"]
         verbose_name = _("product")
         verbose_name_plural = _("products")
+        indexes = [
+            GinIndex(name="product_search_trgm", fields=["search_text"], opclasses=["gin_trgm_ops"]),
+            *(
+                models.Index(fields=[*prefix, key, "id"], condition=LISTED, name=f"product_{scope}_{short}")
+                for key, short in SORT_KEYS.items()
+                for prefix, scope in ((["category"], "cat"), ([], "all"))
+            ),
+        ]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.search_text = search.document(self.name_ko, self.name_en)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"name_ko", "name_en"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("catalog:product", args=[self.slug])

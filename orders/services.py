@@ -13,6 +13,7 @@ from catalog import services as catalog_services
 from catalog.models import Offer
 from delivery import services as delivery_services
 from delivery.models import Delivery
+from okryu.db import retry_on_conflict
 from orders.models import Address, Cart, CartLine, Order, OrderEvent, OrderLine
 from payments.gateway import get_gateway
 from payments.models import Payment
@@ -88,6 +89,7 @@ def order_for_token(*, user, token: uuid.UUID) -> Order | None:
     return Order.objects.filter(checkout_token=token, user=user).first()
 
 
+@retry_on_conflict
 def place_order(*, user, cart: Cart, address: Address, slot_id: int, card_number: str, pin: str,
                 token: uuid.UUID) -> Order:
     """Turn the cart into a paid order, all or nothing.
@@ -173,6 +175,7 @@ def _new_order_number() -> str:
 # After checkout
 
 
+@retry_on_conflict
 @transaction.atomic
 def cancel_order(*, order: Order, by) -> Order:
     """Cancel while nothing has left the seller: the hold is voided (or what

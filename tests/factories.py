@@ -120,3 +120,24 @@ def order(*, owner, district_, offers, status=Order.Status.DELIVERED):
             seller_name=offer.seller.name_ko, unit_price=offer.price, quantity=quantity,
         )
     return placed
+
+
+def bulk_products(count, *, category_, sellers, name_ko="상품", name_en="Product", price=1000):
+    """``count`` listed products, each offered by every seller in ``sellers``,
+    written with bulk_create (so the summary and search columns are set here)."""
+    from catalog.search import document
+
+    start = next(_sequence) * 100_000
+    items = Product.objects.bulk_create(
+        Product(
+            category=category_, slug=f"bulk-{start + i}", name_ko=f"{name_ko} {i}", name_en=f"{name_en} {i}",
+            search_text=document(f"{name_ko} {i}", f"{name_en} {i}"), best_price=price + i,
+            seller_count=len(sellers), in_stock=True,
+        )
+        for i in range(count)
+    )
+    Offer.objects.bulk_create(
+        Offer(product=item, seller=offer_seller, price=price + i, stock=5)
+        for i, item in enumerate(items) for offer_seller in sellers
+    )
+    return items

@@ -1,0 +1,79 @@
+"""Every customer catalogue page runs the same, small number of SQL queries
+with 10 products as with 1,000."""
+
+from urllib.parse import urlencode
+
+import pytest
+from django.db import reset_queries
+from django.urls import reverse, reverse_lazy
+
+from catalog.models import Offer, Product
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+MAX_QUERIES = 10
+
+
+@pytest.fixture
+def catalogue(world):
+    food = factories.category(name_ko="식료품", name_en="Food", slug="food")
+    noodles = factories.category(name_ko="국수", name_en="Noodles", slug="noodles", parent=food)
+    restaurant = factories.seller(kind="restaurant", name_ko="옥류관", slug="okryukwan")
+    sellers = [world.store, world.factory, restaurant]
+
+    def grow(count):
+        items = factories.bulk_products(
+            count, category_=noodles, sellers=sellers, name_ko="평양랭면", name_en="Pyongyang naengmyeon"
+        )
+        Product.objects.filter(pk__in=[item.pk for item in items[::3]]).update(is_featured=True, fresh_minutes=40)
+        return items
+
+    first = grow(10)
+    return {"grow": grow, "product": first[0], "sellers": sellers}
+
+
+NEWEST = reverse_lazy("catalog:category", args=["food"])
+
+
+def second_page(client) -> str:
+    """The URL of the second page of the newest products of Food, as the Next link gives it."""
+    cursor = client.get(NEWEST, {"sort": "newest"}).context["page"].next_cursor
+    return f"{NEWEST}?{urlencode({'sort': 'newest', 'after': cursor})}"
+
+
+PAGES = [
+    ("home", lambda c: reverse("catalog:home")),
+    ("category", lambda c: reverse("catalog:category", args=["food"])),
+    ("category filtered", lambda c: reverse("catalog:category", args=["food"])
+     + "?kind=restaurant&seller=okryukwan&in_stock=on&price_min=1&rating=3&sort=priciest"),
+    ("category page 2", lambda c: c["second_page"]),
+    ("search Korean", lambda c: reverse("catalog:search") + "?q=냉면"),
+    ("search English typo", lambda c: reverse("catalog:search") + "?q=naengmyon&kind=store"),
+    ("search nothing", lambda c: reverse("catalog:search") + "?q=qqxxzz"),
+    ("seller", lambda c: reverse("catalog:seller", args=[c["seller"]]) + "?sort=bestselling"),
+    ("product", lambda c: reverse("catalog:product", args=[c["slug"]])),
+]
+
+
+@pytest.mark.parametrize(("name", "url"), PAGES, ids=[name for name, _ in PAGES])
+def test_the_query_count_does_not_grow_with_the_catalogue(
+    client, catalogue, django_assert_max_num_queries, django_assert_num_queries, name, url
+):
+    product = catalogue["product"]
+    context = {"seller": catalogue["sellers"][2].slug, "slug": product.slug, "second_page": second_page(client)}
+    # Each request empties the connection's query log (request_started), so
+    # start from an empty log for the counts to line up.
+    reset_queries()
+    with django_assert_max_num_queries(MAX_QUERIES) as small:
+        assert client.get(url(context)).status_code == 200
+    count = len(small)
+
+    catalogue["grow"](1000)
+    # The first product gains offers from many more sellers too.
+    more_sellers = [factories.seller() for _ in range(20)]
+    Offer.objects.bulk_create(Offer(product=product, seller=seller, price=900, stock=2) for seller in more_sellers)
+    context["second_page"] = second_page(client)
+    reset_queries()
+    with django_assert_num_queries(count):
+        assert client.get(url(context)).status_code == 200
