@@ -3,6 +3,7 @@
 import pytest
 from django.urls import get_resolver, reverse
 
+from tests import factories
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +55,12 @@ def _private_pages_without_arguments():
 
 @pytest.mark.parametrize("name", sorted(_private_pages_without_arguments()))
 def test_every_private_page_is_no_store(name, world, client):
-    client.force_login(world.courier.user if name.startswith("delivery:") else world.customer)
+    if name.startswith("delivery:dispatch"):
+        client.force_login(factories.user(is_staff=True, is_superuser=True))
+    elif name.startswith("delivery:"):
+        client.force_login(world.courier.user)
+    else:
+        client.force_login(world.customer)
     response = client.get(reverse(name))
     assert response.status_code in {200, 302, 405}
     assert "no-store" in response["Cache-Control"]

@@ -30,12 +30,13 @@ READ_ONLY = {
     "healthz", "media", "okryu:password_changed",
     "catalog:home", "catalog:search", "catalog:category", "catalog:product", "catalog:seller",
     "orders:cart", "orders:list", "orders:detail", "orders:receipt", "payments:card", "delivery:courier",
+    "delivery:dispatch",
 }
 
 
 @dataclass(frozen=True)
 class PostView:
-    who: str  # "customer", "courier" or "anonymous"
+    who: str  # "customer", "courier", "dispatcher" or "anonymous"
     fields: tuple[str, ...]
     args: Callable = lambda shop: []
 
@@ -55,6 +56,15 @@ POST_VIEWS = {
     "delivery:picked_up": PostView("courier", ("status",), lambda shop: [shop.delivery.pk]),
     "delivery:delivered": PostView("courier", ("recipient_name", "courier"), lambda shop: [shop.delivery.pk]),
     "delivery:failed": PostView("courier", ("reason",), lambda shop: [shop.delivery.pk]),
+    "delivery:returned": PostView("courier", ("status",), lambda shop: [shop.delivery.pk]),
+    "orders:review": PostView(
+        "customer", ("stars", "text", "author"), lambda shop: [shop.order.number, shop.order.lines.get().pk]
+    ),
+    "delivery:dispatch_assign": PostView("dispatcher", ("deliveries", "courier")),
+    "delivery:dispatch_reassign": PostView("dispatcher", ("deliveries", "courier")),
+    "delivery:dispatch_unassign": PostView("dispatcher", ("deliveries",)),
+    "delivery:dispatch_returned": PostView("dispatcher", ("deliveries",)),
+    "delivery:dispatch_automatically": PostView("dispatcher", ("deliveries",)),
 }
 
 
@@ -88,7 +98,7 @@ class Shop:
         # Values that mean something here, so that examples also reach the code behind valid input.
         self.meaningful = [
             str(offer.pk), str(world.slot.pk), str(world.card.pk), world.card.number, str(world.address.pk),
-            str(world.district.pk), factories.PIN, factories.PASSWORD, "customer", "1", "0", "-1", "other",
+            str(world.district.pk), str(self.delivery.pk), str(world.courier.pk), factories.PIN, factories.PASSWORD, "customer", "1", "0", "-1", "other",
             self.order.number, "absent", "en", "ko", "/", "//evil.example/", "00000000-0000-0000-0000-000000000000",
         ]
 
@@ -98,6 +108,8 @@ class Shop:
             client.force_login(self.world.customer)
         elif who == "courier":
             client.force_login(self.world.courier.user)
+        elif who == "dispatcher":
+            client.force_login(factories.user(is_staff=True, is_superuser=True))
         return client
 
 
