@@ -60,21 +60,20 @@ class TestBadInputHoldsNothing:
             authorize(gateway, funded, amount=3_000)
         assert nothing_held(funded)
 
-    def test_it_refuses_a_locked_card_even_with_the_right_pin(self, gateway):
+    @pytest.mark.parametrize(("status", "error"), [(Card.Status.LOCKED, CardLocked), (Card.Status.CLOSED, CardClosed)])
+    def test_it_refuses_a_card_that_is_not_active_even_with_the_right_pin(self, gateway, status, error):
         funded = card()
-        Card.objects.filter(pk=funded.pk).update(status=Card.Status.LOCKED)
-        with pytest.raises(CardLocked):
+        Card.objects.filter(pk=funded.pk).update(status=status)
+        with pytest.raises(error):
             authorize(gateway, funded)
         assert nothing_held(funded)
 
-    def test_it_refuses_a_closed_card(self, gateway):
-        funded = card()
+    def test_a_closed_card_cannot_be_topped_up(self):
+        funded = card(balance=0)
         Card.objects.filter(pk=funded.pk).update(status=Card.Status.CLOSED)
         with pytest.raises(CardClosed):
-            authorize(gateway, funded)
-        with pytest.raises(CardClosed):
             services.top_up(card=funded, amount=1_000, idempotency_key="t")
-        assert nothing_held(funded)
+        assert services.card_balances(funded)["available"] == 0
 
     @pytest.mark.parametrize("amount", [0, -1, -5_000, True, 10.5, "100", 10**13])
     def test_it_refuses_an_amount_that_is_not_positive_whole_won(self, gateway, amount):

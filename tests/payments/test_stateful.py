@@ -3,8 +3,10 @@
 run against the real database through the gateway and compared with a
 reference model. After every step the books must hold.
 
-Size: max_examples × stateful_step_count = 125 × 100 steps at most; the
-test counts the steps actually run and asserts at least 10,000.
+Size: max_examples × stateful_step_count = 150 × 100 steps at most; the
+test counts the steps actually run (a step is one call into the network)
+and asserts at least 10,000. It runs without shrinking: a failure prints the
+whole failing sequence at once instead of spending minutes minimising it.
 """
 
 import itertools
