@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from okryu.luhn import luhn_checksum_ok
+from payments.gateway import MAX_AMOUNT
 
 
 class LinkCardForm(forms.Form):
@@ -19,3 +20,22 @@ class LinkCardForm(forms.Form):
         if len(number) != 16 or not luhn_checksum_ok(number):
             raise forms.ValidationError(_("Enter the 16 digits of the card exactly as printed."), code="card_number")
         return number
+
+    def clean_pin(self):
+        pin = self.cleaned_data["pin"]
+        if not pin.isdigit():
+            raise forms.ValidationError(_("The PIN is 4 to 6 digits."), code="pin")
+        return pin
+
+
+class TopUpForm(forms.Form):
+    """Staff put cash on a card. The token, fixed when the form is shown,
+    makes a double submit top up once."""
+
+    amount = forms.IntegerField(label=_("Amount (won)"), min_value=1, max_value=MAX_AMOUNT)
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+    token = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class ReconciliationForm(forms.Form):
+    days = forms.IntegerField(label=_("Days"), min_value=1, max_value=366, initial=14, required=False)

@@ -21,6 +21,10 @@ class UnknownCard(PaymentError):
     message = _("There is no card with that number.")
 
 
+class InvalidCardNumber(UnknownCard):
+    message = _("That is not a valid card number: check the 16 digits.")
+
+
 class WrongPin(PaymentError):
     message = _("The PIN is wrong.")
 
@@ -41,23 +45,65 @@ class InvalidAmount(PaymentError):
     message = _("The amount must be a positive number of won.")
 
 
+class RefundTooLarge(InvalidAmount):
+    message = _("The refund is more than was paid and not yet refunded.")
+
+
+class InvalidTransition(PaymentError):
+    """The payment's status does not allow the operation (capture a voided
+    hold, void a captured payment, refund before capture)."""
+
+    message = _("This payment can no longer be changed that way.")
+
+    def __init__(self, current: str, wanted: str):
+        super().__init__(f"{current} → {wanted}")
+        self.current = current
+        self.wanted = wanted
+
+
+class IdempotencyKeyReused(PaymentError):
+    """A key that already made a different movement: a caller's bug, never a replay."""
+
+    message = _("This operation conflicts with an earlier one. Start again.")
+
+
+# The largest single movement the network accepts: far above any order, far
+# below what a bigint column holds, so a typo cannot overflow a balance.
+MAX_AMOUNT = 10**12
+
+
+def check_amount(amount) -> None:
+    """Raise InvalidAmount unless ``amount`` is a positive whole number of won."""
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_AMOUNT:
+        raise InvalidAmount()
+
+
 class Gateway:
-    """The interface. Every method is idempotent on its key: a replay returns
-    the first result and moves no money twice."""
+    """The interface. Every money-moving method is idempotent: ``authorize``
+    and ``refund`` on the caller's key, ``capture`` and ``void`` on the
+    payment (a payment is captured or voided at most once). A replay returns
+    the payment and moves no money twice, also when replays run concurrently.
+    Amounts are positive whole won."""
 
     def verify_pin(self, *, card_number: str, pin: str) -> None:
+        """Raise unless the card is usable with this PIN; a wrong PIN counts
+        toward locking the card even if the caller rolls back."""
         raise NotImplementedError
 
     def authorize(self, *, card_number: str, pin: str, amount: int, reference: str, idempotency_key: str):
+        """Hold ``amount`` on the card and return the new Payment."""
         raise NotImplementedError
 
-    def capture(self, payment, amount: int | None = None):
+    def capture(self, payment, amount: int | None = None, *, by=None):
+        """Take ``amount`` (default: all) of the hold; release the rest."""
         raise NotImplementedError
 
-    def void(self, payment):
+    def void(self, payment, *, by=None, note: str = ""):
+        """Release the whole hold of an authorized payment."""
         raise NotImplementedError
 
     def refund(self, payment, amount: int, *, idempotency_key: str, by=None):
+        """Give back part or all of what was captured and not yet refunded."""
         raise NotImplementedError
 
 

@@ -1,26 +1,47 @@
 """The issuer side of the e-card network, kept in this database: PIN checks,
-holds, captures, voids and refunds, all through the ledger."""
+holds, captures, voids and refunds, all through the ledger.
+
+Locks are always taken in one order: the card row (PIN checks and holds),
+else the payment row (capture, void, refund); then ledger accounts in id
+order. Nothing locks a card or a payment while holding an account, so no
+two operations can wait on each other in a cycle.
+"""
 
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from okryu.luhn import luhn_checksum_ok
 from payments import ledger
 from payments.gateway import (
-    CardClosed, CardLocked, Gateway, InsufficientFunds, InvalidAmount, UnknownCard, WrongPin,
+    CardClosed,
+    CardLocked,
+    Gateway,
+    IdempotencyKeyReused,
+    InsufficientFunds,
+    InvalidAmount,
+    InvalidCardNumber,
+    InvalidTransition,
+    RefundTooLarge,
+    UnknownCard,
+    WrongPin,
+    check_amount,
 )
-from payments.models import Account, Card, CardEvent, LedgerTransaction, Payment
+from payments.models import Account, Card, CardEvent, LedgerTransaction, Payment, PaymentEvent
 
 HOLD_LIFETIME = timedelta(days=7)
 
 
 class LocalIssuer(Gateway):
+    @sensitive_variables("pin")
     def verify_pin(self, *, card_number: str, pin: str) -> None:
         """Check the PIN in a transaction of its own, so that a wrong PIN
-        counts even when the caller's work is rolled back. The fifth wrong
-        PIN in a row locks the card."""
+        counts even when the caller's work is rolled back (call it outside
+        the caller's transaction for that). Wrong PINs queue on the card's
+        row lock: the fifth wrong PIN in a row locks the card, and later
+        ones find it locked, so the counter never passes five."""
         with transaction.atomic():
             card = self._locked_card(card_number)
             self._check_status(card)
@@ -37,100 +58,141 @@ class LocalIssuer(Gateway):
             card.save(update_fields=["failed_pin_attempts", "status"])
         raise WrongPin()
 
-    @transaction.atomic
+    @sensitive_variables("pin")
     def authorize(self, *, card_number: str, pin: str, amount: int, reference: str, idempotency_key: str) -> Payment:
-        """Hold ``amount`` on the card. A replayed key returns the first payment."""
-        if amount <= 0:
-            raise InvalidAmount()
-        existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing
-        card = self._locked_card(card_number)
-        self._check_status(card)
-        if not card.pin_matches(pin):
-            raise WrongPin()
-        available = ledger.card_account(card)
-        if available.balance < amount:
-            raise InsufficientFunds()
-        payment = Payment.objects.create(
-            reference=reference, card=card, idempotency_key=idempotency_key, authorized=amount,
-            hold_expires_at=timezone.now() + HOLD_LIFETIME,
-        )
-        ledger.post(
-            kind=LedgerTransaction.Kind.HOLD, amount=amount, payment=payment,
-            debit=available, credit=ledger.card_account(card, Account.Kind.HOLD),
-            idempotency_key=f"{idempotency_key}:hold",
-        )
+        """Hold ``amount`` on the card: the card's available account pays
+        into its hold account. The PIN is verified first (a wrong one
+        counts). A replayed key returns the first payment, also when replays
+        run at the same time; the same key with another card, amount or
+        reference raises IdempotencyKeyReused."""
+        check_amount(amount)
+        replay = self._replayed_authorization(idempotency_key, card_number, amount, reference)
+        if replay is not None:
+            return replay
+        self.verify_pin(card_number=card_number, pin=pin)
+        with transaction.atomic():
+            card = self._locked_card(card_number)
+            self._check_status(card)
+            # Replays on this card queued on its lock; the first one's payment is theirs.
+            replay = self._replayed_authorization(idempotency_key, card_number, amount, reference)
+            if replay is not None:
+                return replay
+            available = ledger.card_account(card)
+            # Only holds take money out of the available account, and holds
+            # take the card's lock, so this balance cannot drop under us.
+            if available.balance < amount:
+                raise InsufficientFunds()
+            try:
+                with transaction.atomic():
+                    payment = Payment.objects.create(
+                        reference=reference, card=card, idempotency_key=idempotency_key, authorized=amount,
+                        hold_expires_at=timezone.now() + HOLD_LIFETIME,
+                    )
+            except IntegrityError:
+                # The same key on another card's lock won the race.
+                replay = self._replayed_authorization(idempotency_key, card_number, amount, reference)
+                if replay is None:
+                    raise
+                return replay
+            ledger.post(
+                kind=LedgerTransaction.Kind.HOLD, amount=amount, payment=payment,
+                debit=available, credit=ledger.card_account(card, Account.Kind.HOLD),
+                idempotency_key=f"{idempotency_key}:hold",
+            )
+            PaymentEvent.objects.create(payment=payment, to_status=Payment.Status.AUTHORIZED, amount=amount)
         return payment
 
     @transaction.atomic
-    def capture(self, payment: Payment, amount: int | None = None) -> Payment:
+    def capture(self, payment: Payment, amount: int | None = None, *, by=None) -> Payment:
         """Take ``amount`` (all of the hold by default) as revenue and release
-        the rest. Capturing a captured payment again changes nothing."""
+        the rest to the card. A payment is captured once: capturing it again
+        returns it unchanged, whatever the amount; a voided one raises
+        InvalidTransition."""
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        if payment.status != Payment.Status.AUTHORIZED:
+        if payment.captured:
             return payment
+        if not payment.allows(Payment.Status.CAPTURED):
+            raise InvalidTransition(payment.status, Payment.Status.CAPTURED)
         amount = payment.authorized if amount is None else amount
-        if not 0 < amount <= payment.authorized:
+        check_amount(amount)
+        if amount > payment.authorized:
             raise InvalidAmount()
         hold = ledger.card_account(payment.card, Account.Kind.HOLD)
+        available = ledger.card_account(payment.card)
+        revenue = ledger.bureau_account(Account.Kind.REVENUE)
+        ledger.lock_accounts(hold, available, revenue)
         ledger.post(
-            kind=LedgerTransaction.Kind.CAPTURE, amount=amount, payment=payment,
-            debit=hold, credit=ledger.bureau_account(Account.Kind.REVENUE),
-            idempotency_key=f"{payment.idempotency_key}:capture",
+            kind=LedgerTransaction.Kind.CAPTURE, amount=amount, payment=payment, by=by,
+            debit=hold, credit=revenue, idempotency_key=f"{payment.idempotency_key}:capture",
         )
         if amount < payment.authorized:
             ledger.post(
-                kind=LedgerTransaction.Kind.RELEASE, amount=payment.authorized - amount, payment=payment,
-                debit=hold, credit=ledger.card_account(payment.card),
-                idempotency_key=f"{payment.idempotency_key}:release",
+                kind=LedgerTransaction.Kind.RELEASE, amount=payment.authorized - amount, payment=payment, by=by,
+                debit=hold, credit=available, idempotency_key=f"{payment.idempotency_key}:release",
             )
-        payment.captured = amount
-        payment.status = Payment.Status.CAPTURED
-        payment.save(update_fields=["captured", "status"])
-        return payment
+        return payment.change_status(Payment.Status.CAPTURED, amount=amount, by=by, captured=amount)
 
     @transaction.atomic
-    def void(self, payment: Payment) -> Payment:
-        """Release the whole hold. Voiding a voided payment changes nothing."""
+    def void(self, payment: Payment, *, by=None, note: str = "") -> Payment:
+        """Release the whole hold of an authorized payment. Voiding a voided
+        payment returns it unchanged; a captured one raises InvalidTransition
+        (give money back with a refund)."""
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        if payment.status != Payment.Status.AUTHORIZED:
+        if payment.status == Payment.Status.VOIDED:
             return payment
+        if not payment.allows(Payment.Status.VOIDED):
+            raise InvalidTransition(payment.status, Payment.Status.VOIDED)
         ledger.post(
-            kind=LedgerTransaction.Kind.RELEASE, amount=payment.authorized, payment=payment,
+            kind=LedgerTransaction.Kind.RELEASE, amount=payment.authorized, payment=payment, by=by, note=note,
             debit=ledger.card_account(payment.card, Account.Kind.HOLD), credit=ledger.card_account(payment.card),
             idempotency_key=f"{payment.idempotency_key}:release",
         )
-        payment.status = Payment.Status.VOIDED
-        payment.save(update_fields=["status"])
-        return payment
+        return payment.change_status(Payment.Status.VOIDED, amount=payment.authorized, by=by, note=note)
 
     @transaction.atomic
     def refund(self, payment: Payment, amount: int, *, idempotency_key: str, by=None) -> Payment:
-        """Give back up to what was captured and not yet refunded."""
+        """Give back ``amount`` of what was captured and not yet refunded,
+        from revenue to the card. A replayed key refunds nothing more and
+        returns the payment as it is now; a key used for anything else
+        raises IdempotencyKeyReused. More than is left raises RefundTooLarge;
+        a payment not captured raises InvalidTransition."""
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        if LedgerTransaction.objects.filter(idempotency_key=idempotency_key).exists():
+        # Replays of one key queue on the payment's lock and find the first one's movement.
+        earlier = LedgerTransaction.objects.filter(idempotency_key=idempotency_key).first()
+        if earlier is not None:
+            if (earlier.kind, earlier.payment_id, earlier.amount) != (
+                LedgerTransaction.Kind.REFUND, payment.pk, amount
+            ):
+                raise IdempotencyKeyReused()
             return payment
-        if payment.status not in (Payment.Status.CAPTURED, Payment.Status.PARTLY_REFUNDED):
-            raise InvalidAmount()
-        if not 0 < amount <= payment.captured - payment.refunded:
-            raise InvalidAmount()
+        check_amount(amount)
+        refunded = payment.refunded + amount
+        status = Payment.Status.REFUNDED if refunded == payment.captured else Payment.Status.PARTLY_REFUNDED
+        if not payment.allows(status):
+            raise InvalidTransition(payment.status, status)
+        if refunded > payment.captured:
+            raise RefundTooLarge()
+        revenue = ledger.bureau_account(Account.Kind.REVENUE)
+        available = ledger.card_account(payment.card)
         ledger.post(
             kind=LedgerTransaction.Kind.REFUND, amount=amount, payment=payment, by=by,
-            debit=ledger.bureau_account(Account.Kind.REVENUE), credit=ledger.card_account(payment.card),
-            idempotency_key=idempotency_key,
+            debit=revenue, credit=available, idempotency_key=idempotency_key,
         )
-        payment.refunded += amount
-        payment.status = (
-            Payment.Status.REFUNDED if payment.refunded == payment.captured else Payment.Status.PARTLY_REFUNDED
-        )
-        payment.save(update_fields=["refunded", "status"])
+        return payment.change_status(status, amount=amount, by=by, refunded=refunded)
+
+    @staticmethod
+    def _replayed_authorization(idempotency_key: str, card_number: str, amount: int, reference: str):
+        payment = Payment.objects.select_related("card").filter(idempotency_key=idempotency_key).first()
+        if payment is None:
+            return None
+        if (payment.card.number, payment.authorized, payment.reference) != (card_number, amount, reference):
+            raise IdempotencyKeyReused()
         return payment
 
     @staticmethod
     def _locked_card(card_number: str) -> Card:
-        if not luhn_checksum_ok(card_number):
-            raise UnknownCard()
+        if not isinstance(card_number, str) or len(card_number) != 16 or not luhn_checksum_ok(card_number):
+            raise InvalidCardNumber()
         card = Card.objects.select_for_update().filter(number=card_number).first()
         if card is None:
             raise UnknownCard()

@@ -1,10 +1,12 @@
-"""Double-entry bookkeeping. Entries are only ever inserted; every
-transaction's entries sum to zero; cached balances move with F()
-expressions in the same database transaction."""
+"""Double-entry bookkeeping. Entries are only ever inserted (a trigger in the
+database refuses updates and deletes); every transaction's entries sum to
+zero; cached balances move with F() expressions in the same database
+transaction, and a constraint keeps them from going below zero."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from payments.gateway import IdempotencyKeyReused
 from payments.models import Account, Card, LedgerEntry, LedgerTransaction
 
 
@@ -18,19 +20,41 @@ def card_account(card: Card, kind: str = Account.Kind.CARD) -> Account:
     return account
 
 
+def lock_accounts(*accounts: Account) -> None:
+    """Lock the accounts a workflow will move, in id order. A workflow that
+    posts more than one movement (a partial capture: capture, then release)
+    takes its locks up front, so that no two workflows wait on each other
+    in a cycle."""
+    list(Account.objects.select_for_update().filter(pk__in=[a.pk for a in accounts]).order_by("pk").values("pk"))
+
+
 @transaction.atomic
 def post(*, kind: str, amount: int, debit: Account, credit: Account, idempotency_key: str,
          payment=None, note: str = "", by=None) -> LedgerTransaction:
-    """Move ``amount`` from ``debit`` to ``credit``; a replayed key posts nothing.
+    """Move ``amount`` from ``debit`` to ``credit``.
 
-    The database refuses a move that would take a card's balance below zero.
+    A replayed key posts nothing and returns the first movement, also when
+    the replay runs concurrently (the unique key decides, and the loser
+    reads the winner's row). A key that made a different movement raises
+    IdempotencyKeyReused. The database refuses a move that would take a
+    card's balance below zero.
     """
     existing = LedgerTransaction.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                movement = LedgerTransaction.objects.create(
+                    kind=kind, amount=amount, idempotency_key=idempotency_key, payment=payment, note=note, by=by
+                )
+        except IntegrityError:
+            # A concurrent call with the same key committed first: read its row.
+            existing = LedgerTransaction.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is None:
+                raise
     if existing is not None:
+        if (existing.kind, existing.amount, existing.payment_id) != (kind, amount, payment and payment.pk):
+            raise IdempotencyKeyReused()
         return existing
-    movement = LedgerTransaction.objects.create(
-        kind=kind, amount=amount, idempotency_key=idempotency_key, payment=payment, note=note, by=by
-    )
     LedgerEntry.objects.bulk_create([
         LedgerEntry(transaction=movement, account=debit, amount=-amount),
         LedgerEntry(transaction=movement, account=credit, amount=amount),

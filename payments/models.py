@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from payments.gateway import InvalidTransition
 
 
 class Card(models.Model):
@@ -13,7 +15,7 @@ class Card(models.Model):
         LOCKED = "locked", _("Locked")
         CLOSED = "closed", _("Closed")
 
-    MAX_PIN_FAILURES = 5
+    MAX_PIN_FAILURES = 5  # also in the card_pin_failures_at_most_five constraint
 
     number = models.CharField(_("card number"), max_length=16, unique=True)
     holder_name = models.CharField(_("holder name"), max_length=100)
@@ -30,6 +32,15 @@ class Card(models.Model):
         ordering = ["id"]
         verbose_name = _("e-card")
         verbose_name_plural = _("e-cards")
+        permissions = [
+            ("top_up_card", _("Can top up an e-card")),
+            ("unlock_card", _("Can unlock an e-card")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(failed_pin_attempts__lte=5), name="card_pin_failures_at_most_five"
+            ),
+        ]
 
     def __str__(self):
         return self.masked_number
@@ -67,6 +78,9 @@ class CardEvent(models.Model):
         ordering = ["created_at", "id"]
         verbose_name = _("card event")
         verbose_name_plural = _("card events")
+
+    def __str__(self):
+        return self.get_kind_display()
 
 
 class Account(models.Model):
@@ -110,6 +124,13 @@ class Payment(models.Model):
         PARTLY_REFUNDED = "partly_refunded", _("Partly refunded")
         REFUNDED = "refunded", _("Refunded")
 
+    # A refund may follow a partial refund, so PARTLY_REFUNDED leads to itself.
+    TRANSITIONS = {
+        Status.AUTHORIZED: {Status.CAPTURED, Status.VOIDED},
+        Status.CAPTURED: {Status.PARTLY_REFUNDED, Status.REFUNDED},
+        Status.PARTLY_REFUNDED: {Status.PARTLY_REFUNDED, Status.REFUNDED},
+    }
+
     reference = models.CharField(_("reference"), max_length=40, db_index=True)
     card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="payments", verbose_name=_("card"))
     idempotency_key = models.CharField(_("idempotency key"), max_length=80, unique=True)
@@ -124,14 +145,68 @@ class Payment(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
+        permissions = [("refund_payment", _("Can refund a payment"))]
         constraints = [
-            models.CheckConstraint(condition=models.Q(captured__lte=models.F("authorized")), name="payment_captured_le_authorized"),
-            models.CheckConstraint(condition=models.Q(refunded__lte=models.F("captured")), name="payment_refunded_le_captured"),
+            models.CheckConstraint(
+                condition=models.Q(captured__lte=models.F("authorized")), name="payment_captured_le_authorized"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(refunded__lte=models.F("captured")), name="payment_refunded_le_captured"
+            ),
             models.CheckConstraint(condition=models.Q(authorized__gt=0), name="payment_amount_positive"),
+        ]
+        indexes = [
+            # release_expired_holds looks for authorized payments by expiry.
+            models.Index(
+                fields=["hold_expires_at"], condition=models.Q(status="authorized"), name="payment_open_hold_idx"
+            ),
         ]
 
     def __str__(self):
         return f"{self.reference} ({self.get_status_display()})"
+
+    def allows(self, status: str) -> bool:
+        return status in self.TRANSITIONS.get(self.status, set())
+
+    def change_status(self, status: str, *, amount: int, by=None, note: str = "", **fields) -> "Payment":
+        """Lock the row, check the transition, save it with ``fields`` and
+        record the event. The issuer moves the money; this keeps the row's
+        story."""
+        with transaction.atomic():
+            locked = Payment.objects.select_for_update().get(pk=self.pk)
+            if not locked.allows(status):
+                raise InvalidTransition(locked.status, status)
+            previous = locked.status
+            locked.status = status
+            for name, value in fields.items():
+                setattr(locked, name, value)
+            locked.save(update_fields=["status", *fields])
+            PaymentEvent.objects.create(
+                payment=locked, from_status=previous, to_status=status, amount=amount, by=by, note=note
+            )
+        return locked
+
+
+class PaymentEvent(models.Model):
+    """One row per status change of a payment; ``amount`` is what moved."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="events")
+    from_status = models.CharField(_("from"), max_length=20, choices=Payment.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Payment.Status.choices)
+    amount = models.PositiveBigIntegerField(_("amount"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("payment event")
+        verbose_name_plural = _("payment events")
+
+    def __str__(self):
+        return f"{self.from_status} → {self.to_status}"
 
 
 class LedgerTransaction(models.Model):
@@ -174,3 +249,6 @@ class LedgerEntry(models.Model):
     class Meta:
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
+
+    def __str__(self):
+        return f"{self.account}: {self.amount}"

@@ -1,19 +1,25 @@
-"""Storefront-side card operations: issuing, linking, top-ups, balances."""
+"""Storefront- and bureau-side card operations: issuing, linking, top-ups,
+balances, refunds and releasing expired holds."""
 
 import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from okryu.luhn import with_check_digit
 from payments import ledger
-from payments.gateway import get_gateway
-from payments.models import Account, Card, CardEvent, LedgerEntry, LedgerTransaction
+from payments.gateway import CardClosed, check_amount, get_gateway
+from payments.models import Account, Card, CardEvent, LedgerEntry, LedgerTransaction, Payment
 
 # The bureau's issuer prefix on the national network.
 CARD_PREFIX = "9408"
 
 
+@sensitive_variables("pin")
 @transaction.atomic
 def issue_card(*, holder_name: str, pin: str, owner=None, number: str | None = None, by=None) -> Card:
     """Create a card with a Luhn-valid number and its two ledger accounts."""
@@ -22,13 +28,20 @@ def issue_card(*, holder_name: str, pin: str, owner=None, number: str | None = N
     card = Card(number=number, holder_name=holder_name, owner=owner)
     card.set_pin(pin)
     card.save()
-    Account.objects.bulk_create([Account(kind=Account.Kind.CARD, card=card), Account(kind=Account.Kind.HOLD, card=card)])
+    Account.objects.bulk_create([Account(kind=kind, card=card) for kind in (Account.Kind.CARD, Account.Kind.HOLD)])
     CardEvent.objects.create(card=card, kind=CardEvent.Kind.ISSUED, by=by)
     return card
 
 
 def top_up(*, card: Card, amount: int, idempotency_key: str, by=None, note: str = "") -> LedgerTransaction:
-    """Put cash on the card. A replayed key tops up once."""
+    """Put cash on the card: the cash account pays the card's available
+    account, recorded with who and why. A replayed key tops up once, also
+    when the replays run at the same time, and returns the first movement.
+    Raises InvalidAmount, CardClosed (a locked card can be topped up), or
+    IdempotencyKeyReused for a key that made a different movement."""
+    check_amount(amount)
+    if Card.objects.filter(pk=card.pk, status=Card.Status.CLOSED).exists():
+        raise CardClosed()
     return ledger.post(
         kind=LedgerTransaction.Kind.TOP_UP, amount=amount, note=note, by=by,
         debit=ledger.bureau_account(Account.Kind.CASH), credit=ledger.card_account(card),
@@ -38,31 +51,47 @@ def top_up(*, card: Card, amount: int, idempotency_key: str, by=None, note: str 
 
 def card_balances(card: Card) -> dict[str, int]:
     """Available, held and total, summed from the ledger entries themselves."""
-    sums = dict(
-        LedgerEntry.objects.filter(account__card=card)
-        .values_list("account__kind")
+    return balances_by_card([card])[card.pk]
+
+
+def balances_by_card(cards: Iterable[Card]) -> dict[int, dict[str, int]]:
+    """``card_balances`` for many cards in one query, keyed by card id."""
+    ids = [card.pk for card in cards]
+    sums = {card_id: {Account.Kind.CARD: 0, Account.Kind.HOLD: 0} for card_id in ids}
+    rows = (
+        LedgerEntry.objects.filter(account__card__in=ids)
+        .values_list("account__card", "account__kind")
         .annotate(total=Sum("amount"))
+        .order_by()
     )
-    available = sums.get(Account.Kind.CARD, 0)
-    held = sums.get(Account.Kind.HOLD, 0)
-    return {"available": available, "held": held, "balance": available + held}
+    for card_id, kind, total in rows:
+        sums[card_id][kind] = total
+    return {
+        card_id: {"available": kinds[Account.Kind.CARD], "held": kinds[Account.Kind.HOLD],
+                  "balance": kinds[Account.Kind.CARD] + kinds[Account.Kind.HOLD]}
+        for card_id, kinds in sums.items()
+    }
 
 
 @transaction.atomic
-def unlock_card(*, card: Card, by) -> None:
+def unlock_card(*, card: Card, by) -> bool:
+    """Unlock a card locked by wrong PINs and reset the counter, recording
+    who did it. A card that is not locked is left alone (returns False)."""
     card = Card.objects.select_for_update().get(pk=card.pk)
     if card.status != Card.Status.LOCKED:
-        return
+        return False
     card.status = Card.Status.ACTIVE
     card.failed_pin_attempts = 0
     card.save(update_fields=["status", "failed_pin_attempts"])
     CardEvent.objects.create(card=card, kind=CardEvent.Kind.UNLOCKED, by=by)
+    return True
 
 
 class CardTaken(Exception):
     """The card is linked to another account."""
 
 
+@sensitive_variables("pin")
 def link_card(*, user, card_number: str, pin: str) -> Card:
     """Link a card to the account once its PIN is proven.
 
@@ -82,9 +111,44 @@ def link_card(*, user, card_number: str, pin: str) -> Card:
 
 
 def statement(card: Card):
-    """The card's own ledger entries, newest first."""
+    """The movements of the card's available account, newest first: top-ups,
+    holds (negative), releases, refunds."""
     return (
         LedgerEntry.objects.filter(account__card=card, account__kind=Account.Kind.CARD)
-        .select_related("transaction")
+        .select_related("transaction__payment", "transaction__by")
         .order_by("-transaction__created_at", "-id")
     )
+
+
+def refund_payment(*, payment: Payment, amount: int, by, idempotency_key: str) -> Payment:
+    """Refund part or all of a captured payment through the gateway; for the
+    orders admin. Idempotent on the key: a replay refunds nothing more.
+    Raises RefundTooLarge, InvalidAmount, InvalidTransition (not captured)
+    or IdempotencyKeyReused, all PaymentErrors with a message for staff.
+    Permission checks (``payments.refund_payment``) are the caller's."""
+    return get_gateway().refund(payment, amount, idempotency_key=idempotency_key, by=by)
+
+
+def release_expired_holds(*, now: datetime | None = None, older_than: timedelta | None = None) -> int:
+    """Void authorized payments whose hold has expired, or (with
+    ``older_than``) that were authorized longer ago than that; return how
+    many this call voided. Each payment is claimed with SKIP LOCKED in a
+    transaction of its own, so two runs at once share the work instead of
+    waiting, and a payment captured meanwhile is simply not authorized any
+    more. Running it again voids nothing twice."""
+    now = now or timezone.now()
+    due = Q(hold_expires_at__lte=now)
+    if older_than is not None:
+        due |= Q(created_at__lte=now - older_than)
+    gateway = get_gateway()
+    released = 0
+    while True:
+        with transaction.atomic():
+            payment = (
+                Payment.objects.filter(due, status=Payment.Status.AUTHORIZED)
+                .select_for_update(skip_locked=True).order_by("pk").first()
+            )
+            if payment is None:
+                return released
+            gateway.void(payment, note="hold expired")
+            released += 1
