@@ -90,3 +90,17 @@ def address(*, owner, district_, **fields):
 def courier(*, service_, username=None):
     person = user(username)
     return Courier.objects.create(user=person, service=service_, phone="010-3333-4444")
+
+
+def paid_order(*, customer, offer, slot, address, card, quantity=1):
+    """An order placed and paid through checkout's own service, as the
+    checkout page would place it."""
+    from orders import services as order_services
+    from orders.models import Cart
+
+    cart, _ = Cart.objects.get_or_create(user=customer)
+    order_services.add_to_cart(cart=cart, offer=offer, quantity=quantity)
+    return order_services.place_order(
+        user=customer, cart=cart, address=address, slot_id=slot.pk, card_number=card.number, pin=PIN,
+        token=order_services.new_checkout_token(),
+    )
