@@ -39,10 +39,13 @@ AXE_PREFIX = BASE_DIR / "var" / "node"
 AXE_SCRIPT = AXE_PREFIX / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = BASE_DIR / "var" / "screenshots"
 PAGE_WEIGHT_REPORT = BASE_DIR / "var" / "page-weight.txt"
+AXE_REPORT = BASE_DIR / "var" / "axe.txt"
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 768}}
 LOCALES = {"ko": "ko-KR", "en": "en-US"}
 # HTML, CSS and JS of one page, compressed, on a first visit (images excluded).
 PAGE_WEIGHT_BUDGET = 30 * 1024
+# Below this many bytes compression gains nothing (Django's GZipMiddleware skips under 200).
+MIN_COMPRESSED = 1000
 WEIGHED_TYPES = {"document": "html", "stylesheet": "css", "script": "js"}
 BLOCKING_IMPACTS = {"serious", "critical"}
 
@@ -173,41 +176,47 @@ def viewport(request) -> str:
     return request.param
 
 
-class PageWeights:
-    """Bytes of each checked page, collected over the package and written to
-    var/page-weight.txt at its end."""
+class Findings:
+    """What the checked pages measured over the package: their weights,
+    written to var/page-weight.txt, and every axe-core violation, blocking
+    or not, written to var/axe.txt."""
 
     def __init__(self):
-        self.rows: dict[tuple[str, str], dict[str, int]] = {}
+        self.weights: dict[tuple[str, str], dict[str, int]] = {}
+        self.violations: dict[tuple[str, str], list[dict]] = {}
 
-    def add(self, name: str, viewport: str, sizes: dict[str, int]) -> None:
-        self.rows[(name, viewport)] = sizes
-
-    def table(self) -> str:
+    def weight_table(self) -> str:
         lines = [f"{'page':<22}{'viewport':<10}{'html':>8}{'css':>8}{'js':>8}{'total':>8}  (bytes over the wire)"]
-        for (name, viewport), sizes in sorted(self.rows.items()):
+        for (name, viewport), sizes in sorted(self.weights.items()):
             lines.append(f"{name:<22}{viewport:<10}{sizes['html']:>8}{sizes['css']:>8}{sizes['js']:>8}"
                          f"{sizes['total']:>8}")
         return "\n".join(lines) + "\n"
 
+    def axe_report(self) -> str:
+        return "".join(
+            f"{name} ({viewport}):\n{_describe(found)}\n" for (name, viewport), found in sorted(self.violations.items())
+            if found
+        ) or "no violations\n"
+
 
 @pytest.fixture(scope="package")
-def page_weights():
-    weights = PageWeights()
-    yield weights
-    if weights.rows:
+def findings():
+    found = Findings()
+    yield found
+    if found.weights:
         PAGE_WEIGHT_REPORT.parent.mkdir(parents=True, exist_ok=True)
-        PAGE_WEIGHT_REPORT.write_text(weights.table())
-        print("\n" + weights.table())
+        PAGE_WEIGHT_REPORT.write_text(found.weight_table())
+        AXE_REPORT.write_text(found.axe_report())
+        print("\n" + found.weight_table())
 
 
 class Visitor:
     """One browser context: a customer, a courier or a staff member, on one
     viewport and in one language."""
 
-    def __init__(self, *, browser, server, viewport: str, language: str, axe_script: Path, page_weights):
+    def __init__(self, *, browser, server, viewport: str, language: str, axe_script: Path, findings):
         self.server, self.viewport, self.language = server, viewport, language
-        self.axe_script, self.page_weights = axe_script, page_weights
+        self.axe_script, self.findings = axe_script, findings
         self.outside: list[str] = []
         self.requests = []
         self.context = browser.new_context(
@@ -263,11 +272,13 @@ class Visitor:
         then a screenshot into var/screenshots/."""
         page = self.page
         page.wait_for_load_state("load")
-        sizes = self._weigh()
-        self.page_weights.add(f"{name}-{self.language}", self.viewport, sizes)
+        sizes, uncompressed = self._weigh()
+        key = (f"{name}-{self.language}", self.viewport)
+        self.findings.weights[key] = sizes
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         page.add_script_tag(path=str(self.axe_script))
         violations = page.evaluate("axe.run(document, {resultTypes: ['violations']}).then(r => r.violations)")
+        self.findings.violations[key] = violations
         # Lazy images below the fold would stay blank in a full-page screenshot.
         page.evaluate("""() => Promise.all([...document.images].map(image => {
             image.loading = "eager";
@@ -280,25 +291,31 @@ class Visitor:
         assert not blocking, f"axe-core on {page.url}:\n" + _describe(blocking)
         assert overflow <= 0, f"{page.url} is {overflow}px wider than the {self.viewport} viewport"
         assert sizes["total"] < PAGE_WEIGHT_BUDGET, f"{page.url} weighs {sizes} bytes, over {PAGE_WEIGHT_BUDGET}"
+        assert not uncompressed, f"sent without compression: {uncompressed}"
         return sizes
 
-    def _weigh(self) -> dict[str, int]:
-        """Compressed bytes (headers and body) of the current document, its
-        redirects, and the CSS and JS loaded since."""
-        documents = [i for i, r in enumerate(self.requests) if r.resource_type == "document" and r.frame == self.page.main_frame]
+    def _weigh(self) -> tuple[dict[str, int], list[str]]:
+        """Bytes over the wire (headers and body) of the current document, its
+        redirects, and the CSS and JS loaded since; and the URLs of those
+        that came uncompressed although big enough to gain from it."""
+        documents = [
+            i for i, r in enumerate(self.requests) if r.resource_type == "document" and r.frame == self.page.main_frame
+        ]
         start = documents[-1] if documents else 0
         current = self.requests[start]
         chain = []
         while current.redirected_from is not None:
             current = current.redirected_from
             chain.append(current)
-        totals = {"html": 0, "css": 0, "js": 0}
+        totals, uncompressed = {"html": 0, "css": 0, "js": 0}, []
         for request in chain + self.requests[start:]:
             kind = WEIGHED_TYPES.get(request.resource_type)
             if kind:
                 sizes = request.sizes()
                 totals[kind] += sizes["responseBodySize"] + sizes["responseHeadersSize"]
-        return {**totals, "total": sum(totals.values())}
+                if sizes["responseBodySize"] > MIN_COMPRESSED and "content-encoding" not in request.response().headers:
+                    uncompressed.append(request.url)
+        return {**totals, "total": sum(totals.values())}, uncompressed
 
 
 def _describe(violations: list[dict]) -> str:
@@ -311,7 +328,7 @@ def _describe(violations: list[dict]) -> str:
 
 
 @pytest.fixture
-def visitor(shop, browser, server, viewport, axe_script, page_weights):
+def visitor(shop, browser, server, viewport, axe_script, findings):
     """Make browser contexts for this test: ``visitor(language="ko")``. At
     the end, each is closed and must not have asked for anything outside the
     server under test."""
@@ -319,7 +336,7 @@ def visitor(shop, browser, server, viewport, axe_script, page_weights):
 
     def make(*, language: str) -> Visitor:
         made.append(Visitor(browser=browser, server=server, viewport=viewport, language=language,
-                            axe_script=axe_script, page_weights=page_weights))
+                            axe_script=axe_script, findings=findings))
         return made[-1]
 
     yield make

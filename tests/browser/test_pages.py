@@ -59,9 +59,9 @@ def test_listing_pages_show_thumbnails_not_the_original_pictures(visitor, viewpo
     originals = {product.image.url for product in Product.objects.exclude(image="")}
     v = visitor(language="ko")
     v.page.goto(reverse("catalog:category", args=["food"]))
-    sources = v.page.locator("main img").evaluate_all(
-        "images => images.flatMap(i => [i.getAttribute('src'), ...(i.srcset || '').split(',').map(s => s.trim().split(' ')[0])])"
-    )
+    sources = v.page.locator("main img").evaluate_all("""images => images.flatMap(image => [
+        image.getAttribute("src"), ...(image.srcset || "").split(",").map(candidate => candidate.trim().split(" ")[0])
+    ])""")
     sources = {source for source in sources if source}
     assert sources, "the listing shows pictures"
     assert not sources & originals
