@@ -36,7 +36,7 @@ test: $(VENV)/.installed
 # The browser tests save every checked page under var/screenshots/; this
 # runs them and copies the set shown in the README into docs/screenshots/.
 DOC_SCREENSHOTS := home-phone search-phone product-phone cart-phone checkout-pay-phone order-phone courier-phone \
-	en-home-phone home-desktop product-desktop checkout-pay-desktop order-delivered-desktop
+	en-product-phone home-desktop product-desktop checkout-pay-desktop order-delivered-desktop
 screenshots: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile --domain django --directory locale
 	$(PY) -m pytest --create-db tests/browser
