@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import quote, urlencode, urlsplit
@@ -24,7 +25,6 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
-from django.utils import timezone
 
 from tests import factories
 
@@ -101,7 +101,7 @@ def shop(transactional_db, settings, media_root):
     call_command("seed_demo", stdout=io.StringIO())
     express, van = TransportService.objects.order_by("pk")
     for service in (express, van):
-        factories.slot(service_=service, starts_in=timezone.timedelta(minutes=50), capacity=100)
+        factories.slot(service_=service, starts_in=timedelta(minutes=50), capacity=100)
     return SimpleNamespace(express=express, van=van)
 
 
@@ -164,11 +164,13 @@ def browser(server):
     # takes for async code and then refuses ORM calls; the tests are plain
     # synchronous code, so the check is lifted while the browser lives.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture(params=list(VIEWPORTS))
