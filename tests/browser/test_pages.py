@@ -65,3 +65,12 @@ def test_listing_pages_show_thumbnails_not_the_original_pictures(visitor, viewpo
     sources = {source for source in sources if source}
     assert sources, "the listing shows pictures"
     assert not sources & originals
+
+
+def test_a_request_outside_the_server_is_refused_and_reported(visitor, viewport):
+    v = visitor(language="ko")
+    v.page.goto("/")
+    outcome = v.page.evaluate("() => fetch('http://192.0.2.1/tracker.js').then(() => 'sent', () => 'refused')")
+    assert outcome == "refused"
+    assert v.outside == ["http://192.0.2.1/tracker.js"]
+    v.outside.clear()  # reported; the fixture would otherwise fail this test at its end
