@@ -10,7 +10,7 @@ RUN_ENV := DEBUG=false ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=fal
 	SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false SECURE_HSTS_SECONDS=0 \
 	SECRET_KEY="$$(cat var/secret_key)"
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean screenshots
 
 $(VENV)/.installed: requirements.txt requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,16 @@ bench: $(VENV)/.installed
 	$(BENCH_ENV) $(MANAGE) migrate --noinput
 	$(BENCH_ENV) $(PY) bench/load_catalog.py
 	$(BENCH_ENV) $(PY) bench/load.py
+
+# The browser tests save every checked page under var/screenshots/; this
+# runs them and copies the set shown in the README into docs/screenshots/.
+DOC_SCREENSHOTS := home-phone search-phone product-phone cart-phone checkout-pay-phone order-phone courier-phone \
+	en-product-phone home-desktop product-desktop checkout-pay-desktop order-delivered-desktop
+screenshots: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --domain django --directory locale
+	$(PY) -m pytest --create-db tests/browser
+	mkdir -p docs/screenshots
+	for name in $(DOC_SCREENSHOTS); do cp var/screenshots/$$name.png docs/screenshots/; done
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -45,6 +45,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages compressed for slow phone connections (static files are already
+    # precompressed by WhiteNoise, which answers before this runs). BREACH:
+    # Django masks the CSRF token anew on every response and this middleware
+    # pads its output with random bytes, so a reflected query cannot be used
+    # to guess a secret byte by byte from compressed lengths.
+    "django.middleware.gzip.GZipMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
