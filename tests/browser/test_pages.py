@@ -1,7 +1,6 @@
 """The customer pages the journeys do not pass through, the keyboard, and
 the pictures of listing pages."""
 
-import pytest
 from django.urls import reverse
 
 from catalog.models import Product
