@@ -8,6 +8,7 @@ import zlib
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from catalog import services as catalog_services
 from catalog.models import Offer
@@ -90,6 +91,7 @@ def order_for_token(*, user, token: uuid.UUID) -> Order | None:
 
 
 @retry_on_conflict
+@sensitive_variables("pin", "card_number")
 def place_order(*, user, cart: Cart, address: Address, slot_id: int, card_number: str, pin: str,
                 token: uuid.UUID) -> Order:
     """Turn the cart into a paid order, all or nothing.

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from catalog import services as catalog_services
@@ -100,6 +101,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     }, status=400 if request.method == "POST" else 200)
 
 
+@sensitive_post_parameters("pin", "card_number")
 @never_cache
 @login_required
 def checkout_pay(request: HttpRequest) -> HttpResponse:

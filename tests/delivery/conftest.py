@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from django.apps import apps
+from django.contrib.auth.management import create_permissions
 from django.db import connection
 
 from delivery.models import Delivery
@@ -62,7 +63,9 @@ def other_courier(world):
 def dispatcher(db):
     person = factories.user("dispatcher", is_staff=True)
     # The data migration made this group; a flush by a transactional test
-    # empties it, so the tests rebuild it the same way.
+    # empties it, so the tests rebuild it the same way, permissions first
+    # (a flush that skips post_migrate leaves none to give).
+    create_permissions(apps.get_app_config("delivery"), verbosity=0)
     person.groups.add(ensure_dispatcher_group(apps))
     return person
 
