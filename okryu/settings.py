@@ -133,7 +133,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="ko")
-LANGUAGES = [("ko", "한국어"), ("en", "English")]
+LANGUAGES = [("ko", "조선어"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Pyongyang"
 USE_I18N = True
