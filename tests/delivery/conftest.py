@@ -67,6 +67,7 @@ def dispatcher(db):
     # (a flush that skips post_migrate leaves none to give).
     create_permissions(apps.get_app_config("delivery"), verbosity=0)
     person.groups.add(ensure_dispatcher_group(apps))
+    assert person.has_perm("delivery.dispatch"), list(person.groups.values_list("permissions__codename", flat=True))
     return person
 
 

@@ -69,8 +69,11 @@ def test_the_board_groups_waiting_deliveries_by_slot_and_district_and_shows_load
     response = dispatcher_client.get(BOARD)
 
     page = response.content.decode()
-    assert page.index(f'value="{first.pk}"') < page.index(f'value="{second.pk}"') < page.index(f'value="{third.pk}"')
-    assert page.index("가구역") < page.index(f'value="{second.pk}"')
+    def tick_box(delivery):
+        return page.index(f'name="deliveries" value="{delivery.pk}"')
+
+    assert tick_box(first) < tick_box(second) < tick_box(third)
+    assert page.index("가구역") < tick_box(second)
     couriers = {c.pk: c.load for c in response.context["couriers"]}
     assert couriers == {world.courier.pk: 2, other_courier.pk: 0}
 
