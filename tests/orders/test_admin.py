@@ -125,7 +125,7 @@ def test_actions_mark_preparing_and_ready_and_report_each_refusal(boss_client, w
 
 def test_cancel_and_refund_action(boss_client, world, orders):
     leaving = orders["mixed"].deliveries.first()
-    leaving.assign(world.courier, by=None)
+    leaving = leaving.assign(world.courier, by=None)
     delivery_services.pick_up(delivery=leaving, by=world.courier.user)
     response = boss_client.post(reverse(CHANGELIST), {
         "action": "cancel_and_refund", "_selected_action": [orders["store"].pk, orders["mixed"].pk],
@@ -155,7 +155,7 @@ def test_csv_export_follows_the_filters(boss_client, world, orders):
 
 def delivered(world, order):
     for delivery in order.deliveries.all():
-        delivery.assign(world.courier, by=None)
+        delivery = delivery.assign(world.courier, by=None)
         delivery_services.pick_up(delivery=delivery, by=world.courier.user)
         delivery_services.deliver(delivery=delivery, by=world.courier.user, recipient_name="김철민")
     order.refresh_from_db()

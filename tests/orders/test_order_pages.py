@@ -59,7 +59,7 @@ def test_the_list_detail_and_receipt(customer_client, order, world):
 
 def test_the_detail_page_shows_delivery_progress(customer_client, order, world):
     delivery = order.deliveries.get(seller=world.store)
-    delivery.assign(world.courier, by=None)
+    delivery = delivery.assign(world.courier, by=None)
     delivery_services.pick_up(delivery=delivery, by=world.courier.user)
     html = customer_client.get(order.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "s-picked_up" in html and "s-pending" in html and "s-out_for_delivery" in html
@@ -108,7 +108,7 @@ def test_cancelling_refunds_what_was_already_captured(customer_client, order, wo
 
 def test_it_refuses_to_cancel_once_goods_left_the_seller(customer_client, order, world):
     delivery = order.deliveries.get(seller=world.factory)
-    delivery.assign(world.courier, by=None)
+    delivery = delivery.assign(world.courier, by=None)
     delivery_services.pick_up(delivery=delivery, by=world.courier.user)
     response = customer_client.post(reverse("orders:cancel", args=[order.number]), follow=True)
     assert [m.level_tag for m in response.context["messages"]] == ["error"]
@@ -120,8 +120,12 @@ def test_it_refuses_to_cancel_once_goods_left_the_seller(customer_client, order,
 def test_the_order_is_delivered_when_every_delivery_is(order, world):
     store_part, factory_part = order.deliveries.order_by("seller__name_ko")
     for delivery in (store_part, factory_part):
-        delivery.assign(world.courier, by=None)
+        delivery = delivery.assign(world.courier, by=None)
         delivery_services.pick_up(delivery=delivery, by=world.courier.user)
+    # assign() returns the changed row; these were read before it, and a
+    # delivery refuses a step from a row read before its courier changed.
+    store_part.refresh_from_db()
+    factory_part.refresh_from_db()
     delivery_services.deliver(delivery=store_part, by=world.courier.user, recipient_name="김철민")
     order.refresh_from_db()
     assert order.status == Order.Status.OUT_FOR_DELIVERY
