@@ -120,7 +120,10 @@ def load() -> None:
         products, offers = io.StringIO(), io.StringIO()
         offer_id = first_offer
         for n in range(PRODUCTS):
-            leaf, motif = leaves[n % len(leaves)]
+            # Half the catalogue in the first top category (food: 50,000
+            # products, deep enough for page 2,000), the rest spread evenly.
+            per_top = len(MIDDLE) * len(LEAVES)
+            leaf, motif = leaves[n // 2 % per_top] if n % 2 == 0 else leaves[per_top + n // 2 % (len(leaves) - per_top)]
             adjective, noun = rng.choice(ADJECTIVES), rng.choice(WORDS[motif])
             image_name, thumbnails = pictures[motif]
             chosen = rng.sample(sellers, rng.randint(2, 5))

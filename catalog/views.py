@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db.models import Prefetch, Q
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control
@@ -40,14 +40,22 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def category(request: HttpRequest, slug: str) -> HttpResponse:
-    category = get_object_or_404(Category.objects.select_related("parent"), slug=slug)
+    category, children = catalog_cache.get_or_build(catalog_cache.version(), ("category", slug), lambda: (
+        _category_with_children(slug)))
+    if category is None:
+        raise Http404
     # The tree is at most three levels deep: the category, children, grandchildren.
     descendants = Category.objects.filter(Q(pk=category.pk) | Q(parent=category) | Q(parent__parent=category))
     return render(request, "catalog/category.html", {
-        "category": category, "children": category.children.all(),
+        "category": category, "children": children,
         **_listing(request, ("category", category.pk), lambda: Product.objects.listed().filter(
             category__in=descendants), ListingForm(request.GET)),
     })
+
+
+def _category_with_children(slug: str) -> tuple[Category | None, list[Category]]:
+    category = Category.objects.select_related("parent").filter(slug=slug).first()
+    return category, list(category.children.all()) if category else []
 
 
 def search(request: HttpRequest) -> HttpResponse:
@@ -70,7 +78,10 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 def seller(request: HttpRequest, slug: str) -> HttpResponse:
-    seller = get_object_or_404(Seller, slug=slug, is_active=True)
+    seller = catalog_cache.get_or_build(catalog_cache.version(), ("seller", slug), lambda: (
+        Seller.objects.filter(slug=slug, is_active=True).first()))
+    if seller is None:
+        raise Http404
     return render(request, "catalog/seller.html", {
         "seller": seller, **_listing(request, ("seller", seller.pk), lambda: apply_filters(
             Product.objects.listed(), {"seller": seller}), ListingForm(request.GET, seller_page=True)),
@@ -91,7 +102,9 @@ def _product_etag(request: HttpRequest, slug: str) -> str:
 @cache_control(private=True, no_cache=True)
 @condition(etag_func=_product_etag)
 def product(request: HttpRequest, slug: str) -> HttpResponse:
-    product = get_object_or_404(
+    # The product with its offers, reviews and media, cached per catalogue
+    # version: building these queries costs more than running them.
+    product = catalog_cache.get_or_build(catalog_cache.version(), ("product", slug), lambda: (
         Product.objects.select_related("category").prefetch_related(
             "media",
             Prefetch(
@@ -103,12 +116,16 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
             Prefetch(
                 "reviews",
                 queryset=Review.objects.filter(is_hidden=False).select_related("author", "seller")
+                # Not the password hash: this goes into the shared cache.
+                .defer("author__password")
                 .order_by("-created_at", "-id")[:REVIEWS_SHOWN],
                 to_attr="visible_reviews",
             ),
-        ),
-        slug=slug, is_active=True,
-    )
+        )
+        .filter(slug=slug, is_active=True).first()
+    ))
+    if product is None:
+        raise Http404
     return render(request, "catalog/product.html", {"product": product})
 
 
@@ -135,5 +152,9 @@ def _listing(request: HttpRequest, scope: tuple, products, form: ListingForm) ->
         query.pop(cursor, None)
     if "q" in query:
         query["q"] = query["q"][: search_text.MAX_QUERY_LENGTH]
+    # The filter form renders its widgets through templates, the costliest
+    # part of a cached listing: its HTML is cached too, per query string.
+    filters_key = catalog_cache.key(catalog_version, "filters", sorted(form.fields), sorted(query.lists()),
+                                    get_language())
     return {"form": form, "page": page, "products": page.items, "grid": grid, "query_string": query.urlencode(),
-            "catalog_version": catalog_version}
+            "catalog_version": catalog_version, "filters_key": filters_key, "cache_timeout": catalog_cache.TIMEOUT}
