@@ -92,9 +92,9 @@ def _product_etag(request: HttpRequest, slug: str) -> str:
     # No query: the catalogue version changes with any price, stock, offer or
     # review; the rest is what else the page shows to this visitor (language,
     # cart count in the header, the CSRF cookie its forms' tokens come from).
-    parts = (catalog_cache.version(), slug, get_language(), request.user.pk if request.user.is_authenticated
-             else None, request.session.get(CART_COUNT), request.COOKIES.get(settings.CSRF_COOKIE_NAME))
-    return catalog_cache.key(*parts).rpartition(":")[2]
+    visitor = (slug, get_language(), request.user.pk if request.user.is_authenticated else None,
+               request.session.get(CART_COUNT), request.COOKIES.get(settings.CSRF_COOKIE_NAME))
+    return catalog_cache.key(catalog_cache.version(), *visitor).removeprefix("catalog:").replace(":", "-")
 
 
 # Private: the header and the forms are this visitor's; no-cache: the
