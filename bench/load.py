@@ -49,7 +49,7 @@ BROWSER = {"Accept-Encoding": "gzip", "Accept-Language": "ko"}
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=8123)
-    parser.add_argument("--seconds", type=int, default=10, help="of each measured wrk run")
+    parser.add_argument("--seconds", type=int, default=8, help="of each measured wrk run")
     parser.add_argument("--rounds", type=int, default=3, help="every page is measured this many times, in turn")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--buyers", type=int, default=16, help="parallel buyers in the checkout run")
