@@ -191,10 +191,10 @@ class MemorySampler:
         total = 0
         for pid in self.workers():
             try:
-                status = Path(f"/proc/{pid}/status").read_text()
+                rss = re.search(r"VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
             except OSError:
                 continue
-            total += int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))
+            total += int(rss.group(1)) if rss else 0  # a worker exiting (max_requests) has none
         return total / 1024
 
     def _loop(self):
