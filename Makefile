@@ -35,7 +35,10 @@ test: $(VENV)/.installed
 
 # Benchmark on its own database (see bench/README.md): load 100,000 products once, then measure.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/okryu_bench
-BENCH_ENV := DATABASE_URL=$(BENCH_DATABASE_URL) SECRET_KEY=bench-only-secret-key ALLOWED_HOSTS=127.0.0.1,localhost
+# The cache shared by the gunicorn workers, as in production.
+BENCH_CACHE_URL ?= redis://127.0.0.1:6379/1
+BENCH_ENV := DATABASE_URL=$(BENCH_DATABASE_URL) CACHE_URL=$(BENCH_CACHE_URL) SECRET_KEY=bench-only-secret-key \
+	ALLOWED_HOSTS=127.0.0.1,localhost
 
 bench: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile --domain django --directory locale

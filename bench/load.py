@@ -1,82 +1,118 @@
 """Drive real HTTP load with wrk against gunicorn running the production
-settings on the benchmark database, and print requests per second and
-p50/p99 latency for each kind of page.
+settings on the benchmark database, and print one table: each page's
+requests per second (median of the rounds, and their spread), p50/p99
+latency, SQL queries, HTML size raw and gzipped, the gunicorn workers'
+resident memory, and the ratio to the floor (bench/floor/) measured in the
+same run; then a checkout run as orders per second (bench/checkout.py).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/okryu_bench python bench/load.py [--seconds 20]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/okryu_bench python bench/load.py [--seconds 10 --rounds 3]
 
-Load the catalogue first (bench/load_catalog.py). The script starts
-gunicorn itself (gunicorn.conf.py, access log off), warms each page up,
-measures, and stops gunicorn. wrk runs on the same machine and takes CPU
-from the server, so the figures are for comparing commits on one machine,
-not absolute capacity.
+Load the catalogue first (bench/load_catalog.py). The script counts each
+page's queries with Django's test client in this process (once with an
+empty cache, once warm), starts gunicorn itself (gunicorn.conf.py, access
+log off, bench.floor.settings: the project's settings plus /floor/), warms
+each page up, measures, and stops gunicorn. wrk runs on the same machine
+and takes CPU from the server, so the figures are for comparing commits on
+one machine, not absolute capacity.
 """
 
 import argparse
+import gzip
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "okryu.settings")
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench.floor.settings"
 
 PRODUCTION = {
-    "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_SSL_REDIRECT": "false",
+    "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver", "SECURE_SSL_REDIRECT": "false",
     "SESSION_COOKIE_SECURE": "false", "CSRF_COOKIE_SECURE": "false", "SECURE_HSTS_SECONDS": "0",
+    # Logins: many buyers from one address, all with the right password.
+    "AXES_FAILURE_LIMIT": "1000",
 }
 PRODUCT_PAGES = 2_000
+DEEP_ROW = 48_000
+CART_LINES = 5
+BROWSER = {"Accept-Encoding": "gzip", "Accept-Language": "ko"}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=8123)
-    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=8, help="of each measured wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="every page is measured this many times, in turn")
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--buyers", type=int, default=16, help="parallel buyers in the checkout run")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default: gunicorn.conf.py)")
+    parser.add_argument("--threads", type=int, help="gunicorn threads per worker (default: gunicorn.conf.py)")
+    parser.add_argument("--only", help="measure only the pages whose name contains this")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL") or not shutil.which("wrk"):
         print("Needs DATABASE_URL (the benchmark database) and wrk (apt-get install wrk).", file=sys.stderr)
         return 2
     env = {**os.environ, **PRODUCTION, "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key")}
     os.environ.update(env)
-    scenarios = pages()
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-                   cwd=ROOT, env=env, check=True)
-    server = subprocess.Popen([
-        sys.executable, "-m", "gunicorn", "okryu.wsgi", "--config", str(ROOT / "gunicorn.conf.py"),
-        "--bind", f"127.0.0.1:{args.port}", "--access-logfile", "/dev/null",
-    ], cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{args.port}"
-    try:
-        wait_until_up(base)
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                text=True).stdout.strip()
-        print(f"commit {commit}, {os.cpu_count()} CPUs, wrk -c{args.connections} -d{args.seconds}s")
-        print(f"{'page':<22}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
-        for name, paths in scenarios:
-            rate, p50, p99 = run_wrk(base, paths, seconds=args.seconds, connections=args.connections)
-            wait_until_up(base)  # let requests still queued finish before the next page is measured
-            print(f"{name:<22}{rate:>10.1f}{p50:>10.1f}{p99:>10.1f}", flush=True)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    return 0
-
-
-def pages() -> list[tuple[str, list[str]]]:
-    """The URLs of each scenario, read from the benchmark catalogue."""
     import django
 
     django.setup()
+    from bench import checkout
+
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+                   cwd=ROOT, env=env, check=True)
+    scenarios = pages()
+    sizes = measure_pages(scenarios)
+    env["FLOOR_PAGE_BYTES"] = str(sizes["category page 1"][1])
+    buyers = checkout.prepare(buyers=args.buyers)
+    command = [sys.executable, "-m", "gunicorn", "okryu.wsgi", "--config", str(ROOT / "gunicorn.conf.py"),
+               "--bind", f"127.0.0.1:{args.port}", "--access-logfile", "/dev/null"]
+    command += ["--workers", str(args.workers)] if args.workers else []
+    command += ["--threads", str(args.threads)] if args.threads else []
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{args.port}"
+    results: dict[str, list] = {}
+    try:
+        wait_until_up(base)
+        if args.only:
+            scenarios = [s for s in scenarios if s[0] == "floor" or args.only in s[0]]
+        for _round in range(args.rounds):
+            for name, paths, extra in scenarios:
+                with MemorySampler(server.pid) as memory:
+                    measured = run_wrk(base, paths, seconds=args.seconds, connections=args.connections, **extra)
+                results.setdefault(name, []).append((*measured, memory.peak_mb))
+                wait_until_up(base)  # let requests still queued finish before the next page
+                print(f"  round {_round + 1}: {name}: {measured[0]:.1f} req/s", file=sys.stderr, flush=True)
+        with MemorySampler(server.pid) as memory:
+            orders = checkout.run(base, buyers, seconds=args.seconds * 2)
+        orders["rss"] = memory.peak_mb
+        worker_count = len(MemorySampler(server.pid).workers())
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
+    print(f"\ncommit {commit}, {os.cpu_count()} CPUs, {worker_count} gunicorn workers, "
+          f"wrk -t2 -c{args.connections}, {args.rounds} rounds of {args.seconds} s a page, "
+          f"cache {os.environ.get('CACHE_URL', 'locmem (per worker)')}\n")
+    print_table(results, sizes, orders)
+    return 0 if orders["oversold"] == 0 and orders["consistent"] else 1
+
+
+def pages() -> list[tuple[str, list[str], dict]]:
+    """The URLs of each scenario, read from the benchmark catalogue."""
     from django.db.models import Count, Q
 
-    from catalog.models import Category, Product
-    from catalog.views import PAGE_SIZE
+    from bench import checkout
+    from catalog.models import Category, Product, Seller
 
     leaf_products = "children__children__products"
     top = (Category.objects.filter(parent=None, slug__startswith="bench-")
@@ -84,16 +120,95 @@ def pages() -> list[tuple[str, list[str]]]:
            .order_by("-count").first())
     if top is None:
         sys.exit("No benchmark catalogue: run bench/load_catalog.py first.")
-    deep_page = max(1, top.count // PAGE_SIZE - 5)
+    # The keyset cursor of the row DEEP_ROW rows into the top category's
+    # default sort (cheapest), as the Next links would reach it: page 2,000.
+    deep = (Product.objects.listed().filter(category__parent__parent=top).order_by("best_price", "id")
+            .values_list("best_price", "id")[DEEP_ROW - 1])
     slugs = list(Product.objects.filter(slug__startswith="bench-").order_by("?").values_list("slug", flat=True)
                  [:PRODUCT_PAGES])
+    seller = Seller.objects.filter(slug__startswith="bench-").order_by("pk").first()
+    cart_cookie = checkout.cart_session(lines=CART_LINES)
+    add = checkout.add_to_cart_request()
     return [
-        ("home", ["/"]),
-        ("category page 1", [f"/c/{top.slug}/"]),
-        (f"category page {deep_page}", [f"/c/{top.slug}/?page={deep_page}"]),
-        ("search", ["/search/?q=%EB%9E%AD%EB%A9%B4", "/search/?q=soap", "/search/?q=%EA%B9%80%EC%B9%98"]),
-        ("product", [f"/p/{slug}/" for slug in slugs]),
+        ("floor", ["/floor/"], {}),
+        ("home", ["/"], {}),
+        ("category page 1", [f"/c/{top.slug}/"], {}),
+        (f"category page {DEEP_ROW // 24:,}", [f"/c/{top.slug}/?after={deep[0]}_{deep[1]}"], {}),
+        ("search ko common 냉면", ["/search/?q=%EB%83%89%EB%A9%B4"], {}),
+        ("search ko typo 랭멘", ["/search/?q=%EB%9E%AD%EB%A9%98"], {}),
+        ("search en common noodles", ["/search/?q=noodles"], {}),
+        ("search en typo raengmyun", ["/search/?q=raengmyun"], {}),
+        ("product", [f"/p/{slug}/" for slug in slugs], {}),
+        ("seller", [f"/s/{seller.slug}/"], {}),
+        (f"cart ({CART_LINES} lines)", ["/cart/"], {"headers": {"Cookie": cart_cookie}}),
+        ("add-to-cart POST", ["/cart/add/"], add),
+        ("category page 1, no gzip", [f"/c/{top.slug}/"], {"gzip": False}),
     ]
+
+
+def measure_pages(scenarios) -> dict[str, tuple]:
+    """(SQL queries with an empty cache, warm, HTML bytes, gzipped bytes) of
+    each page, fetched once in this process with the test client."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    sizes = {}
+    for name, paths, extra in scenarios:
+        if name == "floor":
+            continue
+        headers = {"HTTP_COOKIE": extra["headers"]["Cookie"]} if "headers" in extra else {}
+        client, counts = Client(HTTP_ACCEPT_LANGUAGE="ko", **headers), []
+        for warm in (False, True):
+            if not warm:
+                cache.clear()
+            with CaptureQueriesContext(connection) as queries:
+                if "bodies" in extra:
+                    response = client.post(paths[0], extra["bodies"][0],
+                                           content_type="application/x-www-form-urlencoded")
+                else:
+                    response = client.get(paths[0])
+            assert response.status_code in (200, 302), (name, response.status_code)
+            counts.append(len(queries))
+        sizes[name] = (counts[0], len(response.content), len(gzip.compress(response.content, 6)), counts[1])
+    sizes["floor"] = (1, sizes["category page 1"][1], None, 1)
+    return sizes
+
+
+class MemorySampler:
+    """Peak total resident memory of the gunicorn workers (the master's
+    children), read from /proc every 0.2 s while a run lasts."""
+
+    def __init__(self, master: int):
+        self.master, self.peak_mb, self._stop = master, 0.0, threading.Event()
+
+    def workers(self) -> list[int]:
+        children = Path(f"/proc/{self.master}/task/{self.master}/children")
+        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+    def sample(self) -> float:
+        total = 0
+        for pid in self.workers():
+            try:
+                rss = re.search(r"VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
+            except OSError:
+                continue
+            total += int(rss.group(1)) if rss else 0  # a worker exiting (max_requests) has none
+        return total / 1024
+
+    def _loop(self):
+        while not self._stop.wait(0.2):
+            self.peak_mb = max(self.peak_mb, self.sample())
+
+    def __enter__(self):
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
 
 
 def wait_until_up(base: str) -> None:
@@ -108,17 +223,28 @@ def wait_until_up(base: str) -> None:
 
 LUA = """
 paths = {%s}
+bodies = {%s}
 counter = 0
+%s
 request = function()
   counter = counter + 1
+  if #bodies > 0 then
+    return wrk.format("POST", paths[1], nil, bodies[(counter %% #bodies) + 1])
+  end
   return wrk.format("GET", paths[(counter %% #paths) + 1])
 end
 """
 
 
-def run_wrk(base: str, paths: list[str], *, seconds: int, connections: int) -> tuple[float, float, float]:
+def run_wrk(base: str, paths: list[str], *, seconds: int, connections: int, headers=None, bodies=(), token=None,
+            gzip: bool = True) -> tuple[float, float, float]:
+    headers = {**(BROWSER if gzip else {"Accept-Language": "ko"}), **(headers or {})}
+    if bodies:
+        headers.update({"Content-Type": "application/x-www-form-urlencoded", "X-CSRFToken": token})
+    header_lines = "\n".join(f'wrk.headers["{key}"] = "{value}"' for key, value in headers.items())
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
-        script.write(LUA % ", ".join(f'"{path}"' for path in paths))
+        script.write(LUA % (", ".join(f'"{path}"' for path in paths), ", ".join(f'"{body}"' for body in bodies),
+                            header_lines))
         script.flush()
         # A 10 s timeout so that slow pages are measured rather than dropped.
         command = ["wrk", "-t2", f"-c{connections}", "--timeout", "10s", "--latency", "-s", script.name, base]
@@ -135,6 +261,27 @@ def run_wrk(base: str, paths: list[str], *, seconds: int, connections: int) -> t
 def _percentile(output: str, which: str) -> float:
     value, unit = re.search(rf"^\s+{which}(?:\.000)?%\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+
+def print_table(results: dict, sizes: dict, orders: dict) -> None:
+    floor = statistics.median(rate for rate, *_ in results["floor"])
+    print("| page | req/s (median) | req/s min–max | p50 ms | p99 ms | SQL cold/warm | HTML bytes | gzip bytes "
+          "| workers RSS MB | × floor |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, runs in results.items():
+        rates = [run[0] for run in runs]
+        cold, raw, packed, warm = sizes[name]
+        print(f"| {name} | {statistics.median(rates):.1f} | {min(rates):.1f}–{max(rates):.1f} "
+              f"| {statistics.median(run[1] for run in runs):.1f} | {statistics.median(run[2] for run in runs):.1f} "
+              f"| {cold}/{warm} | {raw:,} | {packed and f'{packed:,}' or '—'} | {max(run[3] for run in runs):.0f} "
+              f"| {statistics.median(rates) / floor:.2f} |")
+    print(f"| checkout (login, cart, checkout, pay), {orders['buyers']} buyers | {orders['rate']:.1f} orders/s "
+          f"| {orders['orders']} orders in {orders['seconds']:.0f} s | {orders['p50']:.0f} | {orders['p99']:.0f} "
+          f"| | | | {orders['rss']:.0f} | |")
+    print(f"\ncheckout: {orders['orders']} orders, {orders['sold_out']} refused as sold out, "
+          f"{orders['errors']} errors; stock taken {orders['taken']} = units ordered {orders['units']}; "
+          f"lowest stock {orders['lowest_stock']}; oversold {orders['oversold']}"
+          f"{'' if orders['consistent'] else ' — STOCK TAKEN DIFFERS FROM UNITS ORDERED'}")
 
 
 if __name__ == "__main__":

@@ -14,18 +14,22 @@ computed here from the offers generated, as the catalog services would;
 ratings and sales are random, since no orders or reviews are generated.
 """
 
+import io
+import json
 import os
 import random
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "okryu.settings")
+# COPY of 350,000 rows and the index builds run longer than a page may.
+os.environ.setdefault("DB_STATEMENT_TIMEOUT", "0")
 
 PRODUCTS = 100_000
 SELLERS = 20
-BATCH = 5_000
 SLUG_PREFIX = "bench-"
 
 TOP = [  # slug, ko, en, motif
@@ -80,7 +84,9 @@ def main() -> int:
 def load() -> None:
     from django.core.files.base import ContentFile
     from django.db import connection, transaction
+    from django.utils import timezone
 
+    from catalog import search
     from catalog.media import check_image, write_image
     from catalog.models import Category, Offer, Product, Seller
     from okryu.demo_images import product_picture
@@ -109,34 +115,75 @@ def load() -> None:
                                                    name_ko=f"{leaf_ko} {middle_ko} {top_ko}",
                                                    name_en=f"{leaf_en} {middle_en} {top_en}")
                     leaves.append((leaf, motif))
-        for start in range(0, PRODUCTS, BATCH):
-            products, offers = [], []
-            for n in range(start, min(start + BATCH, PRODUCTS)):
-                leaf, motif = leaves[n % len(leaves)]
-                adjective, noun = rng.choice(ADJECTIVES), rng.choice(WORDS[motif])
-                image_name, thumbnails = pictures[motif]
-                chosen = rng.sample(sellers, rng.randint(2, 5))
-                prices = [rng.randint(5, 500) * 100 for _ in chosen]
-                stocks = [rng.choice([0, 0, 3, 10, 50, 200]) for _ in chosen]
-                in_stock_prices = [price for price, stock in zip(prices, stocks, strict=True) if stock]
-                product = Product(
-                    category=leaf, slug=f"{SLUG_PREFIX}{n}", name_ko=f"{adjective[0]} {noun[0]} {n}",
-                    name_en=f"{adjective[1].title()} {noun[1]} {n}",
-                    description_ko=f"{noun[0]}. 시험용 상품입니다.", description_en=f"{noun[1]}. A benchmark product.",
-                    weight_g=rng.choice([None, 100, 250, 500, 1000]), image=image_name, thumbnails=thumbnails,
-                    is_featured=n % 997 == 0, fresh_minutes=40 if motif == "noodles" and n % 7 == 0 else None,
-                    best_price=min(in_stock_prices or prices), seller_count=len(chosen),
-                    in_stock=bool(in_stock_prices), rating=round(rng.uniform(2.5, 5), 2),
-                    rating_count=rng.randint(0, 300), units_sold=rng.randint(0, 5000),
-                )
-                products.append(product)
-                offers += [Offer(product=product, seller=seller, price=price, stock=stock)
-                           for seller, price, stock in zip(chosen, prices, stocks, strict=True)]
-            Product.objects.bulk_create(products)
-            Offer.objects.bulk_create(offers, batch_size=BATCH)
-            print(f"  {start + len(products):,} products", flush=True)
+        first_product, first_offer = _reserve_ids(Product, PRODUCTS), _reserve_ids(Offer, PRODUCTS * 5)
+        created = timezone.now() - timedelta(seconds=PRODUCTS)
+        products, offers = io.StringIO(), io.StringIO()
+        offer_id = first_offer
+        for n in range(PRODUCTS):
+            # Half the catalogue in the first top category (food: 50,000
+            # products, deep enough for page 2,000), the rest spread evenly.
+            per_top = len(MIDDLE) * len(LEAVES)
+            leaf, motif = leaves[n // 2 % per_top] if n % 2 == 0 else leaves[per_top + n // 2 % (len(leaves) - per_top)]
+            adjective, noun = rng.choice(ADJECTIVES), rng.choice(WORDS[motif])
+            image_name, thumbnails = pictures[motif]
+            chosen = rng.sample(sellers, rng.randint(2, 5))
+            prices = [rng.randint(5, 500) * 100 for _ in chosen]
+            stocks = [rng.choice([0, 0, 3, 10, 50, 200]) for _ in chosen]
+            in_stock_prices = [price for price, stock in zip(prices, stocks, strict=True) if stock]
+            name_ko, name_en = f"{adjective[0]} {noun[0]} {n}", f"{adjective[1].title()} {noun[1]} {n}"
+            product_id = first_product + n
+            _row(products, [
+                product_id, leaf.pk, f"{SLUG_PREFIX}{n}", name_ko, name_en,
+                f"{noun[0]}. 시험용 상품입니다.", f"{noun[1]}. A benchmark product.",
+                rng.choice([None, 100, 250, 500, 1000]), None, "", image_name, json.dumps(thumbnails),
+                40 if motif == "noodles" and n % 7 == 0 else None, True, n % 997 == 0,
+                (created + timedelta(seconds=n)).isoformat(), min(in_stock_prices or prices), len(chosen),
+                bool(in_stock_prices), round(rng.uniform(2.5, 5), 2), rng.randint(0, 300),
+                rng.randint(0, 5000), search.document(name_ko, name_en),
+            ])
+            for seller, price, stock in zip(chosen, prices, stocks, strict=True):
+                _row(offers, [offer_id, product_id, seller.pk, price, stock, True, created.isoformat()])
+                offer_id += 1
+        _copy(connection, Product, PRODUCT_COLUMNS, products)
+        print(f"  {PRODUCTS:,} products", flush=True)
+        _copy(connection, Offer, OFFER_COLUMNS, offers)
+        print(f"  {offer_id - first_offer:,} offers", flush=True)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+
+
+PRODUCT_COLUMNS = (
+    "id", "category_id", "slug", "name_ko", "name_en", "description_ko", "description_en", "weight_g",
+    "volume_ml", "size", "image", "thumbnails", "fresh_minutes", "is_active", "is_featured", "created_at",
+    "best_price", "seller_count", "in_stock", "rating", "rating_count", "units_sold", "search_text",
+)
+OFFER_COLUMNS = ("id", "product_id", "seller_id", "price", "stock", "is_active", "updated_at")
+
+
+def _reserve_ids(model, count: int) -> int:
+    """The first of ``count`` consecutive ids taken from the table's sequence
+    (the load runs alone, so nothing else draws from it meanwhile)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [model._meta.db_table])
+        (sequence,) = cursor.fetchone()
+        cursor.execute("SELECT setval(%s, nextval(%s) + %s - 1)", [sequence, sequence, count])
+        return cursor.fetchone()[0] - count + 1
+
+
+def _row(out, values) -> None:
+    # COPY's text format: tab-separated, \N for NULL; the generated text has
+    # no tabs, newlines or backslashes to escape.
+    out.write("\t".join("\\N" if v is None else ("t" if v else "f") if isinstance(v, bool) else str(v)
+                         for v in values))
+    out.write("\n")
+
+
+def _copy(connection, model, columns, data) -> None:
+    data.seek(0)
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN", data)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import transaction
 from django.db.models import Avg, Count, F, Min, Q
 
+from catalog.cache import bump_version
 from catalog.media import check_image, delete_image, write_image
 from catalog.models import Offer, Product, ProductMedia, Review, Seller
 
@@ -95,6 +96,8 @@ def refresh_product_summaries(*, product_ids) -> None:
             seller_count=row["live_seller_count"],
             in_stock=row["in_stock_price"] is not None,
         )
+    # Every change of offers, prices, stock or sales ends here.
+    bump_version()
 
 
 @transaction.atomic
@@ -159,6 +162,7 @@ def _store_image(row, field: str, file, *, folder: str) -> None:
     type(row).objects.filter(pk=row.pk).update(**{field: name, "thumbnails": thumbnails})
     getattr(row, field).name = name
     row.thumbnails = thumbnails
+    bump_version()
     # Files are not transactional: the old ones go only once the new names are committed.
     transaction.on_commit(lambda: delete_image(name=old_name, thumbnails=old_thumbnails))
 
@@ -220,3 +224,4 @@ def _refresh_ratings(*, product_ids, seller_ids) -> None:
             summary = visible.filter(**{key: pk}).aggregate(average=Avg("stars"), count=Count("pk"))
             average = Decimal(summary["average"] or 0).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
             model.objects.filter(pk=pk).update(rating=average, rating_count=summary["count"])
+    bump_version()

@@ -67,3 +67,12 @@ def media_root(settings, tmp_path):
 def staff_client(client, db):
     client.force_login(factories.user("staffer", is_staff=True, is_superuser=True))
     return client
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: the catalogue pages cache what
+    they show, and an earlier test's rows were rolled back under it."""
+    from django.core.cache import cache
+
+    cache.clear()

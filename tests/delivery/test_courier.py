@@ -62,8 +62,8 @@ def test_the_page_runs_a_fixed_number_of_queries(courier_client, world, make_del
                                                  django_assert_num_queries):
     for n in range(count):
         make_delivery(status=[S.ASSIGNED, S.PICKED_UP, S.FAILED][n % 3], courier=world.courier, hot=n % 4 == 0)
-    # session, user, courier, deliveries, their order lines
-    with django_assert_num_queries(5):
+    # session, user with its courier row, deliveries, their order lines
+    with django_assert_num_queries(4):
         response = courier_client.get(reverse("delivery:courier"))
     assert response.content.decode().count('class="panel job') == count
 

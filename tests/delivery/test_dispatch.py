@@ -87,9 +87,9 @@ def test_the_board_runs_a_fixed_number_of_queries(dispatcher_client, world, make
                       slot=factories.slot(service_=world.service, starts_in=timedelta(hours=n + 3))
                       if n % 5 == 0 else None,
                       hot=n % 3 == 0)
-    # session, user, the user's courier row (menu), user and group
+    # session, user with its courier row (menu), user and group
     # permissions, couriers, waiting, assigned, failed deliveries
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = dispatcher_client.get(BOARD)
     page = response.content.decode()
     assert page.count('name="deliveries"') == count

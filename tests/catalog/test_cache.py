@@ -1,0 +1,118 @@
+"""The catalogue pages' cache and conditional GET: a page cached for the
+catalogue version shows a new price, stock or rating as soon as the catalog
+service that changed it commits, and a product page answers 304 until then."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from catalog import services
+from catalog.models import Offer
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+CATEGORY = reverse("catalog:category", args=["soap"])
+
+
+def listed_prices(client, url):
+    return {product.slug: product.best_price for product in client.get(url).context["products"]}
+
+
+def offer_prices(client, slug):
+    product = client.get(reverse("catalog:product", args=[slug])).context["product"]
+    return {offer.pk: (offer.price, offer.stock) for offer in product.live_offers}
+
+
+@pytest.mark.parametrize("url", [CATEGORY, reverse("catalog:search") + "?q=인삼비누"])
+def test_a_cached_listing_runs_fewer_queries_and_shows_a_new_price(
+    client, world, url, django_capture_on_commit_callbacks
+):
+    with CaptureQueriesContext(connection) as cold:
+        assert listed_prices(client, url) == {"ginseng-soap": 1400}
+    with CaptureQueriesContext(connection) as warm:
+        assert listed_prices(client, url) == {"ginseng-soap": 1400}
+    assert len(warm) < len(cold), "the second request is served from the cache"
+
+    cheaper = Offer.objects.filter(seller=world.factory, product=world.soap)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_offer_prices(offers=cheaper, percent=Decimal(-50))
+    assert listed_prices(client, url) == {"ginseng-soap": 700}
+
+
+def test_the_product_page_follows_stock_taken_and_prices(client, world, django_capture_on_commit_callbacks):
+    store_offer = world.soap.offers.get(seller=world.store)
+    factory_offer = world.soap.offers.get(seller=world.factory)
+    assert offer_prices(client, "ginseng-soap") == {factory_offer.pk: (1400, 5), store_offer.pk: (1500, 10)}
+    with django_capture_on_commit_callbacks(execute=True):
+        services.take_stock(quantities={factory_offer.pk: 5})
+    assert offer_prices(client, "ginseng-soap") == {factory_offer.pk: (1400, 0), store_offer.pk: (1500, 10)}
+    # The listing's summary follows too: the best price in stock is now the store's.
+    assert listed_prices(client, CATEGORY) == {"ginseng-soap": 1500}
+
+
+def test_the_product_page_follows_a_review(client, world, django_capture_on_commit_callbacks):
+    url = reverse("catalog:product", args=["ginseng-soap"])
+    assert client.get(url).context["product"].rating_count == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit_review(author=world.customer, product=world.soap, seller=world.store, stars=4, text="좋다",
+                               purchase_key="bench-test-1")
+    product = client.get(url).context["product"]
+    assert (product.rating_count, product.rating) == (1, Decimal("4.00"))
+    assert [review.stars for review in product.visible_reviews] == [4]
+
+
+def test_a_change_waits_for_the_commit(client, world):
+    """Inside the service's transaction nothing is invalidated yet: a page
+    built meanwhile would read the old rows, so the bump comes on commit."""
+    listed_prices(client, CATEGORY)
+    services.change_offer_prices(offers=world.soap.offers.all(), percent=Decimal(10))
+    # The test's transaction never commits: the cached page stays as it was.
+    assert listed_prices(client, CATEGORY) == {"ginseng-soap": 1400}
+
+
+def test_the_product_page_answers_304_until_something_changes(client, world, django_capture_on_commit_callbacks):
+    url = reverse("catalog:product", args=["ginseng-soap"])
+    client.get(url)  # a first visit: the CSRF cookie its forms' tokens come from (part of the ETag)
+    first = client.get(url)
+    etag = first.headers["ETag"]
+    assert "no-cache" in first.headers["Cache-Control"] and "private" in first.headers["Cache-Control"]
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again.content == b""
+    assert not [q for q in queries if "catalog_" in q["sql"]], "a 304 reads no catalogue rows"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_offer_prices(offers=world.soap.offers.all(), percent=Decimal(10))
+    changed = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+
+def test_the_etag_differs_by_language_and_visitor(client, world):
+    url = reverse("catalog:product", args=["ginseng-soap"])
+    korean = client.get(url, HTTP_ACCEPT_LANGUAGE="ko").headers["ETag"]
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").headers["ETag"]
+    client.force_login(world.customer)
+    logged_in = client.get(url, HTTP_ACCEPT_LANGUAGE="ko")
+    assert len({korean, english, logged_in.headers["ETag"]}) == 3
+    assert client.get(url, HTTP_ACCEPT_LANGUAGE="ko", HTTP_IF_NONE_MATCH=korean).status_code == 200
+
+
+def test_a_product_switched_off_answers_404_at_once(client, world, staff_client, django_capture_on_commit_callbacks):
+    url = reverse("catalog:product", args=["ginseng-soap"])
+    assert client.get(url).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        services.set_offers_active(offers=world.soap.offers.all(), active=False)
+    assert client.get(url).context["product"].live_offers == []
+    assert listed_prices(client, CATEGORY) == {}
+
+
+def test_an_unknown_product_category_or_seller_answers_404(client, db):
+    factories.category(slug="empty")
+    for url in (reverse("catalog:product", args=["nope"]), reverse("catalog:category", args=["nope"]),
+                reverse("catalog:seller", args=["nope"])):
+        assert client.get(url).status_code == 404
+        assert client.get(url).status_code == 404, "and again from the cache"
