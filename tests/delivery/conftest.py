@@ -8,6 +8,8 @@ import uuid
 import pytest
 from django.apps import apps
 from django.contrib.auth.management import create_permissions
+from django.contrib.contenttypes.management import create_contenttypes
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
 from delivery.models import Delivery
@@ -65,6 +67,9 @@ def dispatcher(db):
     # The data migration made this group; a flush by a transactional test
     # empties it, so the tests rebuild it the same way, permissions first
     # (a flush that skips post_migrate leaves none to give).
+    # A flush also leaves ContentType's cache pointing at deleted rows.
+    ContentType.objects.clear_cache()
+    create_contenttypes(apps.get_app_config("delivery"), verbosity=0)
     create_permissions(apps.get_app_config("delivery"), verbosity=0)
     person.groups.add(ensure_dispatcher_group(apps))
     assert person.has_perm("delivery.dispatch"), list(person.groups.values_list("permissions__codename", flat=True))
