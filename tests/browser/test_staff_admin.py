@@ -67,6 +67,8 @@ def test_staff_top_up_mark_ready_dispatch_and_refund_part_of_an_order(visitor, v
     address = factories.address(owner=customer, district_=District.objects.get(slug="moranbong"))
     card = factories.card(owner=customer, balance=50_000)
     courier = factories.courier(service_=shop.express)
+    courier.user.first_name = "리영호"  # named as the demo couriers are, for the board's screenshot
+    courier.user.save(update_fields=["first_name"])
     slot = factories.slot(service_=shop.express, starts_in=timedelta(minutes=5))
     kimchi = Offer.objects.filter(product__slug="kimchi").order_by("price").first()
     order = factories.paid_order(customer=customer, offer=kimchi, slot_=slot, address_=address, card_=card, quantity=2)
