@@ -47,14 +47,15 @@ bench: $(VENV)/.installed
 	$(BENCH_ENV) $(PY) bench/load.py
 
 # The browser tests save every checked page under var/screenshots/; this
-# runs them and copies the set shown in the README into docs/screenshots/.
+# runs them and puts the set shown in the README, cut to the top of each
+# page and palette-reduced, into docs/screenshots/.
 DOC_SCREENSHOTS := home-phone search-phone product-phone cart-phone checkout-pay-phone order-phone courier-phone \
-	en-product-phone home-desktop product-desktop checkout-pay-desktop order-delivered-desktop
+	dispatch-phone en-product-phone home-desktop product-desktop checkout-pay-desktop order-delivered-desktop \
+	dispatch-desktop
 screenshots: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile --domain django --directory locale
 	$(PY) -m pytest --create-db tests/browser
-	mkdir -p docs/screenshots
-	for name in $(DOC_SCREENSHOTS); do cp var/screenshots/$$name.png docs/screenshots/; done
+	$(PY) -m tests.browser.doc_screenshots $(DOC_SCREENSHOTS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -62,6 +62,11 @@ def test_listing_pages_show_thumbnails_not_the_original_pictures(visitor, viewpo
     sources = {source for source in sources if source}
     assert sources, "the listing shows pictures"
     assert not sources & originals
+    # The card's link text names the product: its picture is decorative there,
+    # and keeps the product's name on the product page.
+    assert set(v.page.locator("main .card img").evaluate_all("images => images.map(i => i.alt)")) == {""}
+    v.page.goto(reverse("catalog:product", args=["insam-soap"]))
+    assert v.page.locator("main img").first.get_attribute("alt") == Product.objects.get(slug="insam-soap").name_ko
 
 
 def test_a_request_outside_the_server_is_refused_and_reported(visitor, viewport):
