@@ -43,7 +43,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bench.common import BASE_DIR, ENV, start_gunicorn, terminate_backends
+from bench.common import BASE_DIR, ENV, TERMINATE_BACKENDS, start_gunicorn
 
 PRICE = 1_000
 FEE = 1_000
@@ -103,6 +103,8 @@ class Buyer:
             status, text, location = error.code, error.read().decode(errors="replace"), error.headers["Location"] or ""
         except OSError:
             status, text, location = 0, "", ""
+        if ORDER_URL.search(location):
+            what += " (order)"
         with self.record.lock:
             self.record.responses.append((start, time.monotonic(), what, status))
         if found := CSRF.search(text):
@@ -252,20 +254,25 @@ def _workers(master: int) -> list[int]:
         return [int(pid) for pid in children.read().split()]
 
 
-def _faults(record: Record, gunicorn: subprocess.Popen, env: dict, log: list, stop: threading.Event) -> None:
-    """Terminate backends once 3 orders are placed; SIGKILL a worker once 6
-    are and checkouts are in flight."""
-    while record.placed() < 3 and not stop.wait(0.02):
+def _faults(record: Record, gunicorn: subprocess.Popen, log: list, stop: threading.Event) -> None:
+    """Terminate the store's backends every 50 ms for a second once 2 orders
+    are placed; SIGKILL a worker once 4 are and checkouts are in flight."""
+    from django.db import connection
+
+    while record.placed() < 2 and not stop.wait(0.02):
         pass
     if stop.is_set():
         return
     at = time.monotonic()
-    rounds = 0
-    while time.monotonic() - at < 1.0:
-        terminate_backends(env)
-        rounds += 1
-    log.append((f"PostgreSQL backends terminated ({rounds} rounds in 1 s)", at))
-    while (record.placed() < 6 or record.in_flight == 0) and not stop.wait(0.01):
+    killed = 0
+    with connection.cursor() as cursor:
+        while time.monotonic() - at < 1.0:
+            cursor.execute(TERMINATE_BACKENDS)
+            killed += cursor.fetchone()[0]
+            time.sleep(0.05)
+    connection.close()
+    log.append((f"{killed} PostgreSQL backends terminated over 1 s", at))
+    while (record.placed() < 4 or record.in_flight == 0) and not stop.wait(0.01):
         pass
     if stop.is_set():
         return
@@ -277,12 +284,17 @@ def _faults(record: Record, gunicorn: subprocess.Popen, env: dict, log: list, st
 def _fault_report(record: Record, at: float) -> str:
     bad = sorted((end, status) for _s, end, _w, status in record.responses if end >= at and status not in OK | {409})
     window = [(end, status) for end, status in bad if end - at < 10]
-    recovered = min((end for start, end, what, status in record.responses
-                     if start >= at and what == "pay" and status == 302), default=None)
+    answered = min((end for start, end, _w, status in record.responses if start >= at and status in OK), default=None)
+    placed = min((end for start, end, what, status in record.responses
+                  if start >= at and what == "pay (order)"), default=None)
     errors = dict(collections.Counter(status for _e, status in window))
     outage = (window[-1][0] - at) if window else 0.0
-    back = f"{recovered - at:.2f} s" if recovered else "never"
-    return f"errors {errors or '{}'} over {outage:.2f} s; next placed checkout after {back}"
+
+    def after(moment):
+        return f"{moment - at:.2f} s" if moment else "never"
+
+    return (f"errors by status {errors or '{}'} within {outage:.2f} s; first good answer started after it "
+            f"{after(answered)}, first checkout placed after it {after(placed)}")
 
 
 def main() -> int:
@@ -309,7 +321,7 @@ def main() -> int:
     connection.close()
     gunicorn, base = start_gunicorn(env, workers=options.workers)
     record, faults, stop = Record(), [], threading.Event()
-    injector = threading.Thread(target=_faults, args=(record, gunicorn, env, faults, stop))
+    injector = threading.Thread(target=_faults, args=(record, gunicorn, faults, stop))
     try:
         if options.faults:
             injector.start()

@@ -56,11 +56,17 @@ def start_gunicorn(env: dict, *, workers: int) -> tuple[subprocess.Popen, str]:
     return process, base
 
 
+# Every server process serving the store's database but the caller's own,
+# killed as an administrator or a crashing backend would.
+TERMINATE_BACKENDS = (
+    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+)
+
+
 def terminate_backends(env: dict) -> None:
-    """Kill every server process serving the store's database, as an
-    administrator or a crashing backend would."""
+    """TERMINATE_BACKENDS from a fresh process (for a caller without Django)."""
     subprocess.run([sys.executable, "manage.py", "shell", "-c", (
         "from django.db import connection\n"
-        "with connection.cursor() as c: c.execute(\"SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-        " WHERE datname = current_database() AND pid <> pg_backend_pid()\")"
+        f"with connection.cursor() as c: c.execute({TERMINATE_BACKENDS!r})"
     )], cwd=BASE_DIR, env=env, check=True)
