@@ -342,6 +342,9 @@ def main() -> int:
         print(f"  {name}: {value}")
     for what, at in faults:
         print(f"  fault at {at - record.started:.2f} s: {what}: {_fault_report(record, at)}")
+    slow = collections.Counter(what for start, end, what, status in record.responses
+                               if status == 0 and end - start > 50)
+    print(f"  no answer within the client's 60 s timeout, by request: {dict(slow)}")
     unexpected = [row for row in record.responses if row[3] >= 500 and row[3] != 503]
     print(f"  5xx other than 503: {len(unexpected)}")
     failed = figures["problems"] or figures["oversold"] or figures["duplicate orders per token"] or \
