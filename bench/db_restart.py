@@ -17,30 +17,15 @@ itself after --seconds.
 
 import argparse
 import collections
-import os
-import secrets
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 
+from bench.common import ENV, get, start_gunicorn, terminate_backends
 from okryu import embedded_db
 
-ENV = {
-    **os.environ, "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false",
-    "SESSION_COOKIE_SECURE": "false", "CSRF_COOKIE_SECURE": "false", "SECURE_HSTS_SECONDS": "0",
-    "SECRET_KEY": secrets.token_urlsafe(50), "LOG_LEVEL": "CRITICAL",
-}
 PATHS = ["/", "/healthz", "/search/?q=%EB%B9%84%EB%88%84", "/accounts/login/", "/cart/"]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _manage(*args: str) -> None:
@@ -55,26 +40,6 @@ def _start_database() -> None:
                    cwd=embedded_db.BASE_DIR, env=ENV, check=True)
 
 
-def _terminate_backends() -> None:
-    """Kill every server process serving the store's database, as an
-    administrator or a crashing backend would."""
-    subprocess.run([sys.executable, "manage.py", "shell", "-c", (
-        "from django.db import connection\n"
-        "with connection.cursor() as c: c.execute(\"SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-        " WHERE datname = current_database() AND pid <> pg_backend_pid()\")"
-    )], cwd=embedded_db.BASE_DIR, env=ENV, check=True)
-
-
-def _get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, ""
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers.get("Retry-After", "")
-    except OSError:
-        return 0, ""  # no HTTP answer at all (connection refused or reset)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=30)
@@ -86,18 +51,8 @@ def main() -> int:
     _manage("migrate", "--noinput")
     _manage("seed_demo")
     _manage("collectstatic", "--noinput", "--verbosity", "0")
-    port = _free_port()
-    gunicorn = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "okryu.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "3",
-         "--timeout", "30", "--log-level", "critical", "--access-logfile", "/dev/null"],
-        cwd=embedded_db.BASE_DIR, env=ENV,
-    )
-    base = f"http://127.0.0.1:{port}"
+    gunicorn, base = start_gunicorn(ENV, workers=3)
     try:
-        for _ in range(100):
-            if _get(base + "/healthz")[0] == 200:
-                break
-            time.sleep(0.1)
         results = []  # (seconds since start, path, status, retry-after)
         start = time.monotonic()
         stop_at = start + options.seconds
@@ -107,7 +62,7 @@ def main() -> int:
             while time.monotonic() < stop_at:
                 path = PATHS[i % len(PATHS)]
                 i += 1
-                status, retry_after = _get(base + path)
+                status, retry_after = get(base + path)
                 results.append((time.monotonic() - start, path, status, retry_after))
 
         threads = [threading.Thread(target=client, args=(n,)) for n in range(options.clients)]
@@ -123,7 +78,7 @@ def main() -> int:
         else:
             deadline = time.monotonic() + options.outage
             while time.monotonic() < deadline:
-                _terminate_backends()
+                terminate_backends(ENV)
                 rounds += 1
         up_at = time.monotonic() - start
         for thread in threads:

@@ -4,6 +4,8 @@ catalog (stock), delivery (slot, deliveries) and payments (the hold)."""
 import secrets
 import uuid
 import zlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -249,3 +251,64 @@ def record_delivery_progress(*, order_id: int, by) -> Order:
     if statuses == {Delivery.Status.DELIVERED} and order.status == Order.Status.OUT_FOR_DELIVERY:
         order = order.change_status(Order.Status.DELIVERED, by=by)
     return order
+
+
+# Housekeeping
+
+
+@dataclass
+class Expired:
+    """What one ``expire_abandoned`` run did and found."""
+
+    voided_holds: list[str]
+    deleted_carts: int
+    stuck_orders: list[str]
+
+
+def expire_abandoned(*, hold_grace: timedelta, cart_age: timedelta, now: datetime | None = None) -> Expired:
+    """Release what checkouts left behind; safe to run twice at once and to repeat.
+
+    - An authorized payment that no order points at, older than
+      ``hold_grace``, is voided: its order never completed (with a network
+      adapter whose authorization commits on its own, a worker killed
+      between authorize and the order's commit leaves exactly that). The
+      grace must exceed the longest checkout, so that a hold whose order is
+      still being written is never taken for an orphan.
+    - Anonymous carts untouched for ``cart_age`` are deleted.
+    - Orders still PLACED (never paid) after ``hold_grace`` are reported,
+      not touched: checkout pays in the same transaction that places, so
+      they cannot arise here and need a person to look at them.
+
+    Rows are claimed with SKIP LOCKED, each payment in a transaction of its
+    own, so two runs share the work instead of waiting or doing it twice.
+    """
+    now = now or timezone.now()
+    gateway = get_gateway()
+    voided = []
+    while True:
+        with transaction.atomic():
+            payment = (
+                Payment.objects.filter(status=Payment.Status.AUTHORIZED, created_at__lte=now - hold_grace)
+                .exclude(pk__in=Order.objects.filter(payment__isnull=False).values("payment_id"))
+                .select_for_update(skip_locked=True).order_by("pk").first()
+            )
+            if payment is None:
+                break
+            gateway.void(payment, note="no order")
+            voided.append(payment.reference)
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Cart.objects.filter(user=None, updated_at__lte=now - cart_age)
+                .select_for_update(skip_locked=True).order_by("pk").values_list("pk", flat=True)[:500]
+            )
+            if not batch:
+                break
+            CartLine.objects.filter(cart_id__in=batch).delete()
+            deleted += Cart.objects.filter(pk__in=batch).delete()[1].get(Cart._meta.label, 0)
+    stuck = list(
+        Order.objects.filter(status=Order.Status.PLACED, created_at__lte=now - hold_grace)
+        .order_by("pk").values_list("number", flat=True)
+    )
+    return Expired(voided_holds=voided, deleted_carts=deleted, stuck_orders=stuck)

@@ -106,15 +106,18 @@ def checkout(request: HttpRequest) -> HttpResponse:
 @login_required
 def checkout_pay(request: HttpRequest) -> HttpResponse:
     """Step two: time slot, review and payment."""
-    replayed = _order_for_posted_token(request)
-    if replayed is not None:
-        # A double click, or back and resubmit: the first submit's order.
-        return redirect(replayed)
     cart = current_cart(request)
     lines = cart_lines(cart)
     address = Address.objects.select_related("district").filter(
         pk=request.session.get(SESSION_ADDRESS_ID), user=request.user
     ).first()
+    # A double click, back and resubmit, or a retry after the answer was
+    # lost: the first submit's order. Asked after reading the cart and the
+    # address, which that submit empties and forgets when it commits, so a
+    # replay that finds them gone also finds the order.
+    replayed = _order_for_posted_token(request)
+    if replayed is not None:
+        return redirect(replayed)
     if not lines:
         messages.error(request, _("Your cart is empty."))
         return redirect("orders:cart")

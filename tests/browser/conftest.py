@@ -11,22 +11,18 @@ database is emptied after it."""
 import io
 import json
 import os
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
 
 from tests import factories
+from tests.live_server import gunicorn
 
 BASE_DIR = Path(settings.BASE_DIR)
 CHROMIUM = "/usr/bin/chromium"
@@ -53,38 +49,6 @@ BLOCKING_IMPACTS = {"serious", "critical"}
 # The server and its data
 
 
-def _database_url(db: dict) -> str:
-    """A DATABASE_URL for django-environ naming the same database as ``db``;
-    a Unix socket directory goes in the query string, where libpq takes it."""
-    credentials = quote(db["USER"] or "", safe="")
-    if db.get("PASSWORD"):
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host, port, name = db.get("HOST") or "", str(db.get("PORT") or ""), quote(db["NAME"], safe="")
-    if host.startswith("/"):
-        return f"postgres://{credentials}@/{name}?" + urlencode({"host": host, **({"port": port} if port else {})})
-    return f"postgres://{credentials}@{host}{':' + port if port else ''}/{name}"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer within 30 s:\n{log.read_text()[-3000:]}")
-
-
 @pytest.fixture(scope="package")
 def media_root(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("media")
@@ -109,33 +73,11 @@ def shop(transactional_db, settings, media_root):
 def server(django_db_setup, media_root, tmp_path_factory):
     """gunicorn serving the test database on a free loopback port, with
     static files collected and compressed as in production."""
-    static_root = tmp_path_factory.mktemp("static")
-    log = BASE_DIR / "var" / "browser-gunicorn.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.browser.server_settings",
-        "DATABASE_URL": _database_url(connection.settings_dict),
-        "OKRYU_BROWSER_STATIC_ROOT": str(static_root),
-        "OKRYU_BROWSER_MEDIA_ROOT": str(media_root),
-    }
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-        cwd=BASE_DIR, env=env, check=True,
-    )
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "okryu.wsgi", "--config", "gunicorn.conf.py",
-             "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-            cwd=BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_until_up(url, process, log)
-        yield SimpleNamespace(url=url, host=f"127.0.0.1:{port}")
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
+    with gunicorn(
+        media_root=media_root, static_root=tmp_path_factory.mktemp("static"),
+        log=BASE_DIR / "var" / "browser-gunicorn.log",
+    ) as running:
+        yield running
 
 
 # The browser
