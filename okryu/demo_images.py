@@ -30,17 +30,18 @@ def product_picture(motif: str, seed: str, size: int = 480) -> bytes:
             draw.arc((s * .2, y - s * .08, s * .8, y + s * .08), 10, 170, fill=ink, width=5)
         draw.ellipse((s * .42, s * .40, s * .58, s * .50), fill=(230, 180, 60))
     elif motif == "food":
-        draw.rounded_rectangle((s * .25, s * .2, s * .75, s * .85), radius=30, fill=(255, 255, 255), outline=ink, width=8)
+        draw.rounded_rectangle((s * .25, s * .2, s * .75, s * .85), radius=30, fill="white", outline=ink, width=8)
         draw.rectangle((s * .25, s * .42, s * .75, s * .62), fill=ink)
     elif motif == "cosmetics":
-        draw.rounded_rectangle((s * .38, s * .3, s * .62, s * .85), radius=24, fill=(255, 255, 255), outline=ink, width=8)
+        draw.rounded_rectangle((s * .38, s * .3, s * .62, s * .85), radius=24, fill="white", outline=ink, width=8)
         draw.rectangle((s * .43, s * .15, s * .57, s * .3), fill=ink)
     elif motif == "medicine":
         draw.rounded_rectangle((s * .2, s * .3, s * .8, s * .75), radius=30, fill=(255, 255, 255), outline=ink, width=8)
         draw.rectangle((s * .46, s * .38, s * .54, s * .67), fill=(200, 40, 40))
         draw.rectangle((s * .36, s * .48, s * .64, s * .57), fill=(200, 40, 40))
     elif motif == "shoes":
-        draw.polygon([(s * .15, s * .7), (s * .2, s * .4), (s * .45, s * .45), (s * .85, s * .65), (s * .85, s * .75), (s * .15, s * .75)], fill=ink)
+        outline = [(.15, .7), (.2, .4), (.45, .45), (.85, .65), (.85, .75), (.15, .75)]
+        draw.polygon([(s * x, s * y) for x, y in outline], fill=ink)
         draw.rectangle((s * .15, s * .75, s * .85, s * .8), fill=(40, 30, 20))
     else:
         draw.rounded_rectangle((s * .2, s * .38, s * .8, s * .82), radius=26, fill=ink)

@@ -85,7 +85,8 @@ def card(*, owner=None, balance=500_000, pin=PIN, **fields):
 
 def address(*, owner, district_, **fields):
     return Address.objects.create(
-        user=owner, district=district_, **{"recipient_name": "김철민", "phone": "010-1111-2222", "line": "1동 2호", **fields}
+        user=owner, district=district_,
+        **{"recipient_name": "김철민", "phone": "010-1111-2222", "line": "1동 2호", **fields},
     )
 
 

@@ -98,7 +98,8 @@ class Shop:
         # Values that mean something here, so that examples also reach the code behind valid input.
         self.meaningful = [
             str(offer.pk), str(world.slot.pk), str(world.card.pk), world.card.number, str(world.address.pk),
-            str(world.district.pk), str(self.delivery.pk), str(world.courier.pk), factories.PIN, factories.PASSWORD, "customer", "1", "0", "-1", "other",
+            str(world.district.pk), str(self.delivery.pk), str(world.courier.pk), factories.PIN, factories.PASSWORD,
+            "customer", "1", "0", "-1", "other",
             self.order.number, "absent", "en", "ko", "/", "//evil.example/", "00000000-0000-0000-0000-000000000000",
         ]
 

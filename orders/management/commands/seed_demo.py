@@ -273,7 +273,7 @@ class Command(BaseCommand):
     def slots(self, services):
         """Slots from now until a week ahead, 09:00 to 22:00 local time."""
         today = timezone.localdate()
-        for service, (_, _, _, minutes, capacity, _) in zip(services, SERVICES):
+        for service, (_, _, _, minutes, capacity, _) in zip(services, SERVICES, strict=True):
             for day in range(8):
                 start = timezone.make_aware(datetime.combine(today + timedelta(days=day), time(9)))
                 close = start + timedelta(hours=13)
