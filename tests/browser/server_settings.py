@@ -12,3 +12,8 @@ from okryu.test_settings import STORAGES
 STATIC_ROOT = os.environ["OKRYU_BROWSER_STATIC_ROOT"]
 MEDIA_ROOT = os.environ["OKRYU_BROWSER_MEDIA_ROOT"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+
+# The server outlives each test while the database is emptied and seeded
+# again between tests: a cache kept in its workers would serve the last
+# test's pages (with its ids and prices) to the next.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
