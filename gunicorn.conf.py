@@ -11,6 +11,6 @@ graceful_timeout = 10
 # Keep a browser's (or the proxy's) connection open between page and assets.
 keepalive = 5
 # Recycle workers now and then so that memory grown by one odd request goes back.
-max_requests = 2000
-max_requests_jitter = 200
+max_requests = 20000
+max_requests_jitter = 2000
 accesslog = "-"

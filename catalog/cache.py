@@ -17,9 +17,15 @@ import time
 
 from django.core.cache import cache
 from django.db import transaction
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 
 VERSION_KEY = "catalog:version"
 TIMEOUT = 300
+# Cached HTML is the same for every visitor, but the CSRF token of its forms
+# is each visitor's own: it is cached as this mark and put in per response.
+CSRF_MARK = "csrf-token-of-the-visitor"
 
 
 def version() -> int:
@@ -59,3 +65,16 @@ def get_or_build(catalog_version: int, parts: tuple, build):
     """The value cached for ``parts`` in that catalogue version, built by
     ``build()`` (and cached) when it is not there."""
     return cache.get_or_set(key(catalog_version, *parts), build, TIMEOUT)
+
+
+def render_content(template: str, context: dict) -> str:
+    """The HTML of ``template`` for the cache: rendered without a request,
+    any form's CSRF token left as ``CSRF_MARK``."""
+    return render_to_string(template, {**context, "csrf_token": CSRF_MARK})
+
+
+def for_visitor(request, html: str) -> SafeString:
+    """Cached HTML with this visitor's CSRF token in its forms."""
+    if CSRF_MARK in html:
+        html = html.replace(CSRF_MARK, get_token(request))
+    return mark_safe(html)

@@ -2,15 +2,15 @@ from django.conf import settings
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition
 
 from catalog import cache as catalog_cache
 from catalog import search as search_text
 from catalog.forms import ListingForm, apply_filters
-from catalog.models import Category, Offer, Product, Review, Seller
+from catalog.models import Category, Offer, Product, Seller
 from catalog.pagination import paginate
 
 PAGE_SIZE = 24
@@ -27,63 +27,70 @@ CART_COUNT = "cart_count"
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    return _page(request, ("home",), lambda catalog_version: (_("Home"), catalog_cache.render_content(
+        "catalog/_home.html", _home_context())))
+
+
+def _home_context() -> dict:
     products = Product.objects.filter(is_active=True)
-    # Lazy querysets: the template caches its content per catalogue version
-    # and language, so a cached home page runs none of them.
-    return render(request, "catalog/home.html", {
-        "catalog_version": catalog_cache.version(), "cache_timeout": catalog_cache.TIMEOUT,
+    return {
         "categories": Category.objects.filter(parent=None),
         "featured": products.filter(is_featured=True).order_by("-units_sold", "id")[:8],
         "newest": products.order_by("-created_at", "-id")[:8],
         "dishes": products.filter(fresh_minutes__isnull=False, in_stock=True).order_by("best_price", "id")[:8],
-    })
+    }
 
 
 def category(request: HttpRequest, slug: str) -> HttpResponse:
-    category, children = catalog_cache.get_or_build(catalog_cache.version(), ("category", slug), lambda: (
-        _category_with_children(slug)))
+    return _page(request, ("category", slug), lambda catalog_version: _category_content(request, slug, catalog_version))
+
+
+def _category_content(request: HttpRequest, slug: str, catalog_version: int) -> tuple[str, str] | None:
+    category = Category.objects.select_related("parent").filter(slug=slug).first()
     if category is None:
-        raise Http404
+        return None
     # The tree is at most three levels deep: the category, children, grandchildren.
     descendants = Category.objects.filter(Q(pk=category.pk) | Q(parent=category) | Q(parent__parent=category))
-    return render(request, "catalog/category.html", {
-        "category": category, "children": children,
-        **_listing(request, ("category", category.pk), lambda: Product.objects.listed().filter(
+    return category.name, catalog_cache.render_content("catalog/_category.html", {
+        "category": category, "children": list(category.children.all()),
+        **_listing(request, catalog_version, ("category", category.pk), lambda: Product.objects.listed().filter(
             category__in=descendants), ListingForm(request.GET)),
     })
 
 
-def _category_with_children(slug: str) -> tuple[Category | None, list[Category]]:
-    category = Category.objects.select_related("parent").filter(slug=slug).first()
-    return category, list(category.children.all()) if category else []
-
-
 def search(request: HttpRequest) -> HttpResponse:
     raw_query = request.GET.get("q", "")[: search_text.MAX_QUERY_LENGTH].strip()
+    return _page(request, ("search",), lambda catalog_version: (_("Search"), catalog_cache.render_content(
+        "catalog/_search.html", _search_context(request, raw_query, catalog_version))), query=raw_query)
+
+
+def _search_context(request: HttpRequest, raw_query: str, catalog_version: int) -> dict:
     query = search_text.normalise(raw_query)
     context = {"query": raw_query}
     if query:
         # Keyed by the normalised query: 랭면 and 냉면 share their results.
-        context.update(_listing(request, ("search", query), lambda: Product.objects.listed().matching(
+        context.update(_listing(request, catalog_version, ("search", query), lambda: Product.objects.listed().matching(
             query, threshold=SEARCH_THRESHOLD), ListingForm(request.GET, search=True)))
         if not context["products"]:
             # Nothing at the usual threshold: offer what is close.
-            context["close_matches"] = catalog_cache.get_or_build(
-                context["catalog_version"], ("close", query), lambda: list(
-                    Product.objects.listed().matching(query, threshold=CLOSE_MATCH_THRESHOLD)
-                    .order_by("-rank", "id")[:CLOSE_MATCH_COUNT]))
+            context["close_matches"] = catalog_cache.get_or_build(catalog_version, ("close", query), lambda: list(
+                Product.objects.listed().matching(query, threshold=CLOSE_MATCH_THRESHOLD)
+                .order_by("-rank", "id")[:CLOSE_MATCH_COUNT]))
     if not context.get("products"):
         context["categories"] = Category.objects.filter(parent=None)
-    return render(request, "catalog/search.html", context)
+    return context
 
 
 def seller(request: HttpRequest, slug: str) -> HttpResponse:
-    seller = catalog_cache.get_or_build(catalog_cache.version(), ("seller", slug), lambda: (
-        Seller.objects.filter(slug=slug, is_active=True).first()))
+    return _page(request, ("seller", slug), lambda catalog_version: _seller_content(request, slug, catalog_version))
+
+
+def _seller_content(request: HttpRequest, slug: str, catalog_version: int) -> tuple[str, str] | None:
+    seller = Seller.objects.filter(slug=slug, is_active=True).first()
     if seller is None:
-        raise Http404
-    return render(request, "catalog/seller.html", {
-        "seller": seller, **_listing(request, ("seller", seller.pk), lambda: apply_filters(
+        return None
+    return seller.name, catalog_cache.render_content("catalog/_seller.html", {
+        "seller": seller, **_listing(request, catalog_version, ("seller", seller.pk), lambda: apply_filters(
             Product.objects.listed(), {"seller": seller}), ListingForm(request.GET, seller_page=True)),
     })
 
@@ -94,7 +101,7 @@ def _product_etag(request: HttpRequest, slug: str) -> str:
     # cart count in the header, the CSRF cookie its forms' tokens come from).
     visitor = (slug, get_language(), request.user.pk if request.user.is_authenticated else None,
                request.session.get(CART_COUNT), request.COOKIES.get(settings.CSRF_COOKIE_NAME))
-    return catalog_cache.key(catalog_cache.version(), *visitor).removeprefix("catalog:").replace(":", "-")
+    return catalog_cache.key(_catalog_version(request), *visitor).removeprefix("catalog:").replace(":", "-")
 
 
 # Private: the header and the forms are this visitor's; no-cache: the
@@ -102,9 +109,11 @@ def _product_etag(request: HttpRequest, slug: str) -> str:
 @cache_control(private=True, no_cache=True)
 @condition(etag_func=_product_etag)
 def product(request: HttpRequest, slug: str) -> HttpResponse:
-    # The product with its offers, reviews and media, cached per catalogue
-    # version: building these queries costs more than running them.
-    product = catalog_cache.get_or_build(catalog_cache.version(), ("product", slug), lambda: (
+    return _page(request, ("product", slug), lambda catalog_version: _product_content(slug))
+
+
+def _product_content(slug: str) -> tuple[str, str] | None:
+    product = (
         Product.objects.select_related("category").prefetch_related(
             "media",
             Prefetch(
@@ -113,48 +122,54 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
                 .select_related("seller").order_by("price", "id"),
                 to_attr="live_offers",
             ),
-            Prefetch(
-                "reviews",
-                queryset=Review.objects.filter(is_hidden=False).select_related("author", "seller")
-                # Not the password hash: this goes into the shared cache.
-                .defer("author__password")
-                .order_by("-created_at", "-id")[:REVIEWS_SHOWN],
-                to_attr="visible_reviews",
-            ),
         )
         .filter(slug=slug, is_active=True).first()
-    ))
+    )
     if product is None:
+        return None
+    reviews = (product.reviews.filter(is_hidden=False).select_related("author", "seller")
+               .order_by("-created_at", "-id")[:REVIEWS_SHOWN])
+    return product.name, catalog_cache.render_content("catalog/_product.html", {"product": product, "reviews": reviews})
+
+
+def _catalog_version(request: HttpRequest) -> int:
+    """The catalogue version, read once per request (the product page's
+    ETag and its content both need it)."""
+    if not hasattr(request, "catalog_version"):
+        request.catalog_version = catalog_cache.version()
+    return request.catalog_version
+
+
+def _page(request: HttpRequest, parts: tuple, build, **context) -> HttpResponse:
+    """A catalogue page whose title and content, ``build(catalog_version)``
+    (None for a 404), are cached for the catalogue version, the query string
+    and the language: one cache read, and the header and footer rendered
+    around it for this visitor."""
+    catalog_version = _catalog_version(request)
+    page = catalog_cache.get_or_build(catalog_version, (*parts, sorted(request.GET.lists()), get_language()),
+                                      lambda: build(catalog_version))
+    if page is None:
         raise Http404
-    return render(request, "catalog/product.html", {"product": product})
+    title, content = page
+    return render(request, "catalog/page.html", {
+        "title": title, "content": catalog_cache.for_visitor(request, content), **context,
+    })
 
 
-def _listing(request: HttpRequest, scope: tuple, products, form: ListingForm) -> dict:
+def _listing(request: HttpRequest, catalog_version: int, scope: tuple, products, form: ListingForm) -> dict:
     """The context of a filtered, sorted, keyset-paginated product list of
-    ``products()``; the page and its rendered grid are cached for the
-    catalogue version, the scope (category, seller, search), the filters,
-    the cursor and the language."""
+    ``products()``; the page is cached for the catalogue version, the scope
+    (category, seller, normalised search), the valid filters and the
+    cursor, whatever else the query string holds."""
     filters = form.cleaned()
     sort = form.sort_order(filters)
     after, before = request.GET.get("after"), request.GET.get("before")
-
-    def build():
-        page = paginate(apply_filters(products(), filters), sort, after=after, before=before, size=PAGE_SIZE)
-        return page, render_to_string("catalog/_product_grid.html", {"products": page.items})
-
-    catalog_version = catalog_cache.version()
-    page, grid = catalog_cache.get_or_build(catalog_version, (
-        scope, sorted((name, getattr(value, "pk", value)) for name, value in filters.items()), sort,
-        after, before, get_language(),
-    ), build)
+    page = catalog_cache.get_or_build(catalog_version, (
+        scope, sorted((name, getattr(value, "pk", value)) for name, value in filters.items()), sort, after, before,
+    ), lambda: paginate(apply_filters(products(), filters), sort, after=after, before=before, size=PAGE_SIZE))
     query = request.GET.copy()
     for cursor in ("page", "after", "before"):
         query.pop(cursor, None)
     if "q" in query:
         query["q"] = query["q"][: search_text.MAX_QUERY_LENGTH]
-    # The filter form renders its widgets through templates, the costliest
-    # part of a cached listing: its HTML is cached too, per query string.
-    filters_key = catalog_cache.key(catalog_version, "filters", sorted(form.fields), sorted(query.lists()),
-                                    get_language())
-    return {"form": form, "page": page, "products": page.items, "grid": grid, "query_string": query.urlencode(),
-            "catalog_version": catalog_version, "filters_key": filters_key, "cache_timeout": catalog_cache.TIMEOUT}
+    return {"form": form, "page": page, "products": page.items, "query_string": query.urlencode()}

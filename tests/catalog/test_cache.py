@@ -2,13 +2,16 @@
 catalogue version shows a new price, stock or rating as soon as the catalog
 service that changed it commits, and a product page answers 304 until then."""
 
+import re
 from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from catalog import cache as catalog_cache
 from catalog import services
 from catalog.models import Offer
 from tests import factories
@@ -18,8 +21,15 @@ pytestmark = pytest.mark.django_db
 CATEGORY = reverse("catalog:category", args=["soap"])
 
 
+# A product card as the listing shows it: its link, then its price.
+CARD = re.compile(r'<li class="card">\s*<a href="/p/([^/"]+)/">.*?<span class="price">([^<]*)</span>', re.S)
+
+
 def listed_prices(client, url):
-    return {product.slug: product.best_price for product in client.get(url).context["products"]}
+    """Slug and price of each card on the page, read from the HTML: a page
+    served from the cache renders no template context to look into."""
+    html = client.get(url).content.decode()
+    return {slug: int(re.sub(r"\D", "", price)) for slug, price in CARD.findall(html)}
 
 
 def offer_prices(client, slug):
@@ -60,9 +70,9 @@ def test_the_product_page_follows_a_review(client, world, django_capture_on_comm
     with django_capture_on_commit_callbacks(execute=True):
         services.submit_review(author=world.customer, product=world.soap, seller=world.store, stars=4, text="좋다",
                                purchase_key="bench-test-1")
-    product = client.get(url).context["product"]
-    assert (product.rating_count, product.rating) == (1, Decimal("4.00"))
-    assert [review.stars for review in product.visible_reviews] == [4]
+    context = client.get(url).context
+    assert (context["product"].rating_count, context["product"].rating) == (1, Decimal("4.00"))
+    assert [review.stars for review in context["reviews"]] == [4]
 
 
 def test_a_change_waits_for_the_commit(client, world):
@@ -116,3 +126,24 @@ def test_an_unknown_product_category_or_seller_answers_404(client, db):
                 reverse("catalog:seller", args=["nope"])):
         assert client.get(url).status_code == 404
         assert client.get(url).status_code == 404, "and again from the cache"
+
+
+def test_a_cached_product_page_gives_each_visitor_their_own_csrf_token(world):
+    """The page's content is cached for everyone; the token in its add-to-cart
+    forms is put in for each visitor, and each visitor's form posts."""
+    url = reverse("catalog:product", args=["ginseng-soap"])
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        page = second.get(url).content.decode()
+    assert not [q for q in queries if "catalog_" in q["sql"]], "the second visitor's page came from the cache"
+    assert catalog_cache.CSRF_MARK not in page
+    tokens = re.findall(r'class="add"><input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert len(tokens) == 2, "one add-to-cart form per offer"
+    offer = world.soap.offers.get(seller=world.store)
+    added = second.post(reverse("orders:add"), {
+        "csrfmiddlewaretoken": tokens[0], "offer": offer.pk, "quantity": 1, "next": url,
+    })
+    assert added.status_code == 302 and added.headers["Location"] == reverse("orders:cart"), "added"
+    stranger = first.post(reverse("orders:add"), {"csrfmiddlewaretoken": "x" * 64, "offer": offer.pk, "quantity": 1})
+    assert stranger.status_code == 403

@@ -140,8 +140,7 @@ def test_a_seller_page_lists_what_the_seller_offers_with_filters(client, shop, w
     assert listed(client, url) == ["ginseng-soap", "rice", "cold"]
     assert listed(client, url, sort="priciest") == ["cold", "rice", "ginseng-soap"]
     assert listed(client, url, price_min=2000, in_stock="on") == ["rice", "cold"]
-    response = client.get(url)
-    assert "seller" not in response.context["form"].fields, "no seller filter on a seller's own page"
+    assert 'name="seller"' not in client.get(url).content.decode(), "no seller filter on a seller's own page"
 
 
 def test_a_withdrawn_offer_takes_the_product_off_the_seller_page(client, shop, world):
