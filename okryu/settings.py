@@ -123,8 +123,8 @@ LOGOUT_REDIRECT_URL = "catalog:home"
 # ModelBackend behind django-axes' lockout check, as one backend.
 AUTHENTICATION_BACKENDS = ["okryu.auth_backends.LoginAttemptsBackend"]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
-    # Older hashes still verify and are upgraded to Argon2 at the next login.
+    "okryu.hashers.OwaspArgon2PasswordHasher",
+    # Older hashes still verify and are upgraded at the next login.
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 

@@ -2,6 +2,7 @@
 sessions that cycle at login and die at logout and at password change."""
 
 import pytest
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.test import Client
 from django.urls import reverse
 
@@ -142,3 +143,17 @@ def test_registration_logs_the_new_customer_in(client, db):
 def test_the_test_clients_login_still_works_without_a_request(client, world):
     assert client.login(username="customer", password=PASSWORD)
     assert not Client().login(username="customer", password="wrong")
+
+
+def test_a_password_hashed_with_djangos_argon2_setting_logs_in_and_is_rehashed(client, world, settings):
+    settings.PASSWORD_HASHERS = ["okryu.hashers.OwaspArgon2PasswordHasher"]
+    old = user("old-timer")
+    old.password = Argon2PasswordHasher().encode(PASSWORD, Argon2PasswordHasher().salt())
+    old.save(update_fields=["password"])
+    assert "$m=102400,t=2,p=8$" in old.password
+
+    response = _try(client, LOGIN, "old-timer", PASSWORD)
+    assert response.status_code == 302 and client.session["_auth_user_id"] == str(old.pk)
+    old.refresh_from_db()
+    assert old.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert _try(Client(), LOGIN, "old-timer", PASSWORD).status_code == 302, "and the new hash verifies"
