@@ -28,6 +28,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +42,9 @@ PRODUCTION = {
     "AXES_FAILURE_LIMIT": "1000",
 }
 PRODUCT_PAGES = 2_000
+# Product pages never requested before, a new set each round: the page built
+# from the database (a cache miss), not from the cache.
+FIRST_VIEWS_PER_ROUND = 6_000
 DEEP_ROW = 48_000
 CART_LINES = 5
 BROWSER = {"Accept-Encoding": "gzip", "Accept-Language": "ko"}
@@ -69,7 +73,7 @@ def main() -> int:
 
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
                    cwd=ROOT, env=env, check=True)
-    scenarios = pages()
+    scenarios = pages(args.rounds)
     sizes = measure_pages(scenarios)
     env["FLOOR_PAGE_BYTES"] = str(sizes["category page 1"][1])
     buyers = checkout.prepare(buyers=args.buyers)
@@ -86,6 +90,10 @@ def main() -> int:
             scenarios = [s for s in scenarios if s[0] == "floor" or args.only in s[0]]
         for _round in range(args.rounds):
             for name, paths, extra in scenarios:
+                if extra.get("first_views"):
+                    paths, extra = paths[_round * FIRST_VIEWS_PER_ROUND:][:FIRST_VIEWS_PER_ROUND], {"warm_up": False}
+                elif len(paths) > 1 and _round == 0:
+                    visit_each(base, paths, args.connections)
                 with MemorySampler(server.pid) as memory:
                     measured = run_wrk(base, paths, seconds=args.seconds, connections=args.connections, **extra)
                 results.setdefault(name, []).append((*measured, memory.peak_mb))
@@ -107,7 +115,7 @@ def main() -> int:
     return 0 if orders["oversold"] == 0 and orders["consistent"] else 1
 
 
-def pages() -> list[tuple[str, list[str], dict]]:
+def pages(rounds: int) -> list[tuple[str, list[str], dict]]:
     """The URLs of each scenario, read from the benchmark catalogue."""
     from django.db.models import Count, Q
 
@@ -124,8 +132,8 @@ def pages() -> list[tuple[str, list[str], dict]]:
     # default sort (cheapest), as the Next links would reach it: page 2,000.
     deep = (Product.objects.listed().filter(category__parent__parent=top).order_by("best_price", "id")
             .values_list("best_price", "id")[DEEP_ROW - 1])
-    slugs = list(Product.objects.filter(slug__startswith="bench-").order_by("?").values_list("slug", flat=True)
-                 [:PRODUCT_PAGES])
+    slugs = list(Product.objects.listed().filter(slug__startswith="bench-").order_by("?")
+                 .values_list("slug", flat=True)[:PRODUCT_PAGES + FIRST_VIEWS_PER_ROUND * rounds])
     seller = Seller.objects.filter(slug__startswith="bench-").order_by("pk").first()
     cart_cookie = checkout.cart_session(lines=CART_LINES)
     add = checkout.add_to_cart_request()
@@ -138,7 +146,8 @@ def pages() -> list[tuple[str, list[str], dict]]:
         ("search ko typo 랭멘", ["/search/?q=%EB%9E%AD%EB%A9%98"], {}),
         ("search en common noodles", ["/search/?q=noodles"], {}),
         ("search en typo raengmyun", ["/search/?q=raengmyun"], {}),
-        ("product", [f"/p/{slug}/" for slug in slugs], {}),
+        (f"product ({PRODUCT_PAGES:,} pages)", [f"/p/{slug}/" for slug in slugs[:PRODUCT_PAGES]], {}),
+        ("product, first view", [f"/p/{slug}/" for slug in slugs[PRODUCT_PAGES:]], {"first_views": True}),
         ("seller", [f"/s/{seller.slug}/"], {}),
         (f"cart ({CART_LINES} lines)", ["/cart/"], {"headers": {"Cookie": cart_cookie}}),
         ("add-to-cart POST", ["/cart/add/"], add),
@@ -211,6 +220,17 @@ class MemorySampler:
         self._thread.join()
 
 
+def visit_each(base: str, paths: list[str], connections: int) -> None:
+    """Request every page once, as the visitors before the measured ones did."""
+    def visit(path):
+        request = urllib.request.Request(base + path, headers=BROWSER)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+
+    with ThreadPoolExecutor(connections) as pool:
+        list(pool.map(visit, paths))
+
+
 def wait_until_up(base: str) -> None:
     for _ in range(100):
         try:
@@ -226,6 +246,13 @@ paths = {%s}
 bodies = {%s}
 counter = 0
 %s
+-- Each wrk thread starts at its own place in the list, so that two threads
+-- do not request the same pages one after the other.
+local threads = 0
+function setup(thread)
+  thread:set("counter", threads * math.floor(#paths / 2))
+  threads = threads + 1
+end
 request = function()
   counter = counter + 1
   if #bodies > 0 then
@@ -237,7 +264,7 @@ end
 
 
 def run_wrk(base: str, paths: list[str], *, seconds: int, connections: int, headers=None, bodies=(), token=None,
-            gzip: bool = True) -> tuple[float, float, float]:
+            gzip: bool = True, warm_up: bool = True) -> tuple[float, float, float]:
     headers = {**(BROWSER if gzip else {"Accept-Language": "ko"}), **(headers or {})}
     if bodies:
         headers.update({"Content-Type": "application/x-www-form-urlencoded", "X-CSRFToken": token})
@@ -248,7 +275,8 @@ def run_wrk(base: str, paths: list[str], *, seconds: int, connections: int, head
         script.flush()
         # A 10 s timeout so that slow pages are measured rather than dropped.
         command = ["wrk", "-t2", f"-c{connections}", "--timeout", "10s", "--latency", "-s", script.name, base]
-        subprocess.run([*command[:3], "-d3s", *command[3:]], capture_output=True, check=True)  # warm-up
+        if warm_up:
+            subprocess.run([*command[:3], "-d3s", *command[3:]], capture_output=True, check=True)
         output = subprocess.run([*command[:3], f"-d{seconds}s", *command[3:]], capture_output=True, text=True,
                                 check=True).stdout
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
@@ -264,7 +292,9 @@ def _percentile(output: str, which: str) -> float:
 
 
 def print_table(results: dict, sizes: dict, orders: dict) -> None:
-    floor = statistics.median(rate for rate, *_ in results["floor"])
+    # The floor moves between rounds with whatever else the machine does:
+    # each page is compared with the floor of its own round.
+    floors = [rate for rate, *_ in results["floor"]]
     print("| page | req/s (median) | req/s min–max | p50 ms | p99 ms | SQL cold/warm | HTML bytes | gzip bytes "
           "| workers RSS MB | × floor |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
@@ -274,7 +304,7 @@ def print_table(results: dict, sizes: dict, orders: dict) -> None:
         print(f"| {name} | {statistics.median(rates):.1f} | {min(rates):.1f}–{max(rates):.1f} "
               f"| {statistics.median(run[1] for run in runs):.1f} | {statistics.median(run[2] for run in runs):.1f} "
               f"| {cold}/{warm} | {raw:,} | {packed and f'{packed:,}' or '—'} | {max(run[3] for run in runs):.0f} "
-              f"| {statistics.median(rates) / floor:.2f} |")
+              f"| {statistics.median(rate / floor for rate, floor in zip(rates, floors, strict=True)):.2f} |")
     print(f"| checkout (login, cart, checkout, pay), {orders['buyers']} buyers | {orders['rate']:.1f} orders/s "
           f"| {orders['orders']} orders in {orders['seconds']:.0f} s | {orders['p50']:.0f} | {orders['p99']:.0f} "
           f"| | | | {orders['rss']:.0f} | |")
