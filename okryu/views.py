@@ -1,4 +1,5 @@
 import mimetypes
+import re
 import sys
 
 from django.conf import settings
@@ -42,6 +43,9 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/register.html", {"form": form})
 
 
+# Pictures and their thumbnails are written under a fresh UUID each time
+# (catalog.media.write_image): a name never comes back with other content.
+GENERATED_PICTURE = re.compile(r"(^|/)[0-9a-f]{32}(-\d+)?\.(jpg|webp)$")
 # Media types that a browser may show in the page; anything else is a download.
 INLINE_MEDIA_TYPES = {"image/jpeg", "image/png", "image/webp", "image/avif", "audio/mpeg", "audio/ogg",
                       "audio/mp4", "video/mp4", "video/webm"}
@@ -58,8 +62,12 @@ def media(request: HttpRequest, path: str) -> HttpResponse:
         response["Content-Type"] = "application/octet-stream"
         response["Content-Disposition"] = "attachment"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    # Stored names are generated per upload, so a day in shared caches is safe.
-    response["Cache-Control"] = "public, max-age=86400"
+    if GENERATED_PICTURE.search(path):
+        response["Cache-Control"] = "public, max-age=31536000, immutable"
+    else:
+        # Sound and video keep their uploaded names, which can come back for
+        # another file once the first is deleted: a day at most.
+        response["Cache-Control"] = "public, max-age=86400"
     return response
 
 

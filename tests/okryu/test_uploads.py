@@ -4,6 +4,7 @@ import pytest
 from django.conf import settings
 from PIL import Image
 
+from catalog.media import renditions, write_image
 from tests.factories import PASSWORD
 
 
@@ -34,7 +35,17 @@ def test_an_image_is_served_inline_without_sniffing_and_without_script(client, m
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert response["Content-Disposition"].startswith("inline")
-    assert response["Cache-Control"] == "public, max-age=86400"
+    assert response["Cache-Control"] == "public, max-age=86400", "an uploaded name can come back: a day"
+
+
+def test_pictures_and_thumbnails_are_cached_for_a_year(client, media_root):
+    name, thumbnails = write_image(image=Image.new("RGB", (400, 300), "red"), folder="products")
+    paths = [name] + [rendition[kind] for rendition in renditions(thumbnails) for kind in ("webp", "jpeg")]
+    assert len(paths) == 5
+    for path in paths:
+        response = client.get(f"/media/{path}")
+        assert response.status_code == 200
+        assert response["Cache-Control"] == "public, max-age=31536000, immutable"
 
 
 @pytest.mark.parametrize("name", ["evil.svg", "evil.html", "evil"])
