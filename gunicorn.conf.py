@@ -8,8 +8,13 @@ workers = 2
 threads = 4  # more than one thread: gthread workers
 timeout = 30  # a request still running after 30 s is a stuck worker: restart it
 graceful_timeout = 10
-# Keep a browser's (or the proxy's) connection open between page and assets.
-keepalive = 5
+# No keep-alive: gunicorn sits behind the TLS proxy, which keeps the
+# browsers' connections open. A kept-alive connection stays with the worker
+# that accepted it, and when most of them landed on one process that process
+# was bound by its GIL while the other core idled: the same cached page ran at
+# 330 req/s in one wrk run and 820 in the next. Closing after each response
+# lets the idle process take the next connection (bench/README.md, Gunicorn).
+keepalive = 0
 # Recycle workers now and then so that memory grown by one odd request goes back.
 max_requests = 20000
 max_requests_jitter = 2000
