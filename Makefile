@@ -33,7 +33,7 @@ test: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile --domain django --directory locale
 	$(PY) -m pytest --create-db
 
-# Benchmark on its own database (see bench/README.md): load 100,000 products once, then measure.
+# Benchmark on its own database (see bench/README.md), created and loaded with 100,000 products once, then measure.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/okryu_bench
 # The cache shared by the gunicorn workers, as in production.
 BENCH_CACHE_URL ?= redis://127.0.0.1:6379/1
@@ -42,6 +42,7 @@ BENCH_ENV := DATABASE_URL=$(BENCH_DATABASE_URL) CACHE_URL=$(BENCH_CACHE_URL) SEC
 
 bench: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile --domain django --directory locale
+	$(BENCH_ENV) $(PY) bench/create_db.py
 	$(BENCH_ENV) $(MANAGE) migrate --noinput
 	$(BENCH_ENV) $(PY) bench/load_catalog.py
 	$(BENCH_ENV) $(PY) bench/load.py
