@@ -16,6 +16,10 @@ from orders import services as order_services
 KITCHEN_LEAD_TIME = timedelta(minutes=30)
 # Restaurants cook to order for the next few hours, not for another day.
 HOT_FOOD_HORIZON = timedelta(hours=4)
+# Checkout books slots that end within this: the card hold taken at checkout
+# lives 7 days (payments.issuer.HOLD_LIFETIME), and the payment is captured
+# at pickup, so a day is left for a pickup that runs late.
+BOOKING_HORIZON = timedelta(days=6)
 # A courier has these in hand; the dispatcher sees them as the courier's load.
 UNDER_WAY = (Delivery.Status.ASSIGNED, Delivery.Status.PICKED_UP)
 
@@ -33,7 +37,8 @@ class NotServed(Exception):
 
 def open_slots(*, district: District, fresh_minutes: int | None, kitchens: Iterable = (),
                now: datetime | None = None):
-    """Slots of services that cover ``district``, not yet started, with room.
+    """Slots of services that cover ``district``, not yet started, ending
+    within BOOKING_HORIZON, with room.
 
     With hot food (``fresh_minutes`` set) only slots short enough for the
     dish to arrive fresh (it leaves the kitchen at the slot's start and is
@@ -48,7 +53,7 @@ def open_slots(*, district: District, fresh_minutes: int | None, kitchens: Itera
         service__is_active=True, service__areas__district=district, booked__lt=F("capacity"),
     ).select_related("service")
     if fresh_minutes is None:
-        return slots.filter(starts_at__gt=now)
+        return slots.filter(starts_at__gt=now, ends_at__lte=now + BOOKING_HORIZON)
     slots = slots.filter(
         starts_at__gte=now + KITCHEN_LEAD_TIME,
         starts_at__lte=now + HOT_FOOD_HORIZON,

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from delivery import services
 from delivery.forms import AssignForm, DeliveredForm, DeliveriesForm, FailedForm
 from delivery.models import Courier, CourierNotInService, Delivery, InvalidTransition
+from orders.services import PaymentNotCapturable
 
 # Courier page
 
@@ -87,6 +88,10 @@ def _act(request: HttpRequest, action: Callable[[], Delivery]) -> HttpResponse:
         # A second tap, or the dispatcher moved it meanwhile: nothing changed.
         messages.error(request, _("That step does not fit this delivery any more (now: %(status)s). "
                                   "Nothing was changed.") % {"status": refused.delivery.get_status_display()})
+        return _courier_page(request, status=409)
+    except PaymentNotCapturable:
+        messages.error(request, _("The payment for this order can no longer be taken, so it was not picked up. "
+                                  "Leave the goods with the seller and call the dispatcher."))
         return _courier_page(request, status=409)
     messages.success(request, _("%(order)s: %(status)s.") % {
         "order": delivery.order.number, "status": delivery.get_status_display()})

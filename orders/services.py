@@ -18,7 +18,7 @@ from delivery import services as delivery_services
 from delivery.models import Delivery
 from okryu.db import retry_on_conflict
 from orders.models import Address, Cart, CartLine, Order, OrderEvent, OrderLine
-from payments.gateway import get_gateway
+from payments.gateway import PaymentError, get_gateway
 from payments.models import Payment
 
 MAX_LINE_QUANTITY = 99
@@ -39,6 +39,11 @@ class NotCancellable(Exception):
 
 class NotRefundable(Exception):
     """Nothing captured is left to refund on this order."""
+
+
+class PaymentNotCapturable(Exception):
+    """The order's card hold can no longer be captured: it expired, or staff
+    voided it. The goods must not leave the seller."""
 
 
 # Cart
@@ -241,13 +246,17 @@ def refund_order(*, order: Order, amount: int, token: uuid.UUID, reason: str, by
 @transaction.atomic
 def record_delivery_progress(*, order_id: int, by) -> Order:
     """Move the order along with its deliveries: out for delivery (and the
-    payment captured) at the first pickup, delivered when all are delivered."""
+    payment captured) at the first pickup, delivered when all are delivered.
+    Raises PaymentNotCapturable when the hold cannot be captured any more."""
     order = Order.objects.select_for_update().get(pk=order_id)
     statuses = set(order.deliveries.values_list("status", flat=True))
     left_seller = {Delivery.Status.PICKED_UP, Delivery.Status.DELIVERED, Delivery.Status.FAILED}
     if statuses & left_seller and order.status in (Order.Status.PAID, Order.Status.PREPARING, Order.Status.READY):
         order = order.change_status(Order.Status.OUT_FOR_DELIVERY, by=by)
-        get_gateway().capture(order.payment)
+        try:
+            get_gateway().capture(order.payment)
+        except PaymentError as error:
+            raise PaymentNotCapturable() from error
     if statuses == {Delivery.Status.DELIVERED} and order.status == Order.Status.OUT_FOR_DELIVERY:
         order = order.change_status(Order.Status.DELIVERED, by=by)
     return order

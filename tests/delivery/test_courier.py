@@ -6,8 +6,12 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from delivery.models import Delivery, DeliveryEvent
+from orders.models import Order
+from payments import services as payment_services
+from payments.models import Payment
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -208,3 +212,20 @@ def test_a_pickup_and_a_reassignment_at_once_record_one_change(world, make_deliv
     # Whichever comes second finds the delivery moved on (or no longer the courier's).
     assert sorted(codes) in ([302, 404], [302, 409])
     assert DeliveryEvent.objects.filter(delivery=delivery).count() == 1
+
+
+def test_a_pickup_whose_card_hold_lapsed_is_refused_and_changes_nothing(courier_client, world):
+    order = factories.paid_order(customer=world.customer, card_=world.card, address_=world.address,
+                                 offer=world.soap.offers.first(), slot_=world.slot)
+    Delivery.objects.filter(order=order).update(status=S.ASSIGNED, courier=world.courier)
+    delivery = order.deliveries.get()
+    assert payment_services.release_expired_holds(now=timezone.now() + timedelta(days=8)) == 1
+
+    response = courier_client.post(reverse("delivery:picked_up", args=[delivery.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 409
+    assert "Leave the goods with the seller and call the dispatcher" in response.content.decode()
+    delivery.refresh_from_db()
+    order.refresh_from_db()
+    assert (delivery.status, order.status, order.payment.status) == (S.ASSIGNED, Order.Status.PAID,
+                                                                     Payment.Status.VOIDED)
+    assert not DeliveryEvent.objects.filter(delivery=delivery, to_status=S.PICKED_UP).exists()

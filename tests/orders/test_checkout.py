@@ -141,6 +141,22 @@ def test_an_expired_slot_is_refused_with_a_message(customer_client, world, in_ch
     assert snapshot() == before
 
 
+def test_a_slot_beyond_the_booking_horizon_is_not_offered_nor_booked(customer_client, world, soap):
+    """A card hold lives 7 days and is captured at pickup: a slot later than
+    that would be delivered after the money was released."""
+    last = factories.slot(service_=world.service, starts_in=delivery_services.BOOKING_HORIZON - timedelta(hours=1),
+                          minutes=60)
+    too_late = factories.slot(service_=world.service, starts_in=delivery_services.BOOKING_HORIZON, minutes=60)
+    fill_cart(world.customer, [(soap, 1)])
+    page = start_checkout(customer_client, world)
+    assert [slot.pk for slot in page.context["slots"]] == [world.slot.pk, last.pk]
+    before = snapshot()
+    refused = pay(customer_client, checkout_token(page), slot=too_late, card=world.card)
+    assert refused.status_code == 409 and refused.context["form"].errors["slot"]
+    assert snapshot() == before
+    assert pay(customer_client, checkout_token(page), slot=last, card=world.card).status_code == 302
+
+
 def _decline_wrong_pin(world, soap, monkeypatch):
     return {"pin": "9999"}
 
