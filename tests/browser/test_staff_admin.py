@@ -10,7 +10,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from playwright.sync_api import expect
 
 from catalog.models import Offer
@@ -52,6 +52,13 @@ def test_staff_find_an_order_and_assign_its_delivery_automatically(visitor, view
     assert delivery.courier is not None and delivery.courier.service_id == shop.express.pk
 
 
+def won(amount: int) -> str:
+    """The amount as the Korean pages write it, whatever language this
+    process's thread has active."""
+    with translation.override("ko"):
+        return format_won(amount)
+
+
 def run_order_action(v, order: Order, action: str) -> None:
     """Tick the order on the orders changelist and run an admin action on it."""
     page = v.page
@@ -91,7 +98,7 @@ def test_staff_top_up_mark_ready_dispatch_and_refund_part_of_an_order(visitor, v
     staff_view.submit('input[name="amount"]')
     assert urlsplit(page.url).path == reverse("admin:payments_card_statement", args=[card.pk])
     assert payment_services.card_balances(card)["available"] == available + 30_000
-    expect(page.locator("#content")).to_contain_text(format_won(30_000))
+    expect(page.locator("#content")).to_contain_text(won(30_000))
 
     # Preparing, then ready.
     run_order_action(staff_view, order, "mark_preparing")
@@ -141,12 +148,12 @@ def test_staff_top_up_mark_ready_dispatch_and_refund_part_of_an_order(visitor, v
     assert payment_services.card_balances(card)["available"] == balance_after
 
     page.goto(reverse("admin:payments_card_statement", args=[card.pk]))
-    expect(page.locator("#content")).to_contain_text(format_won(balance_after))
-    expect(page.locator("table.statement tbody tr").filter(has_text=format_won(part))).to_have_count(1)
+    expect(page.locator("#content")).to_contain_text(won(balance_after))
+    expect(page.locator("table.statement tbody tr").filter(has_text=won(part))).to_have_count(1)
 
     # And the customer's own card page says the same.
     customer_view = visitor(language="ko")
     customer_view.log_in(customer.username, next_url=card.get_absolute_url())
-    expect(customer_view.page.locator("main")).to_contain_text(format_won(balance_after))
-    expect(customer_view.page.locator("table.statement tbody tr").filter(has_text=format_won(part))).to_have_count(1)
+    expect(customer_view.page.locator("main")).to_contain_text(won(balance_after))
+    expect(customer_view.page.locator("table.statement tbody tr").filter(has_text=won(part))).to_have_count(1)
     customer_view.check("card-refunded")

@@ -146,3 +146,10 @@ def test_a_seller_page_lists_what_the_seller_offers_with_filters(client, shop, w
 def test_a_withdrawn_offer_takes_the_product_off_the_seller_page(client, shop, world):
     world.soap.offers.filter(seller=world.store).update(is_active=False)
     assert "ginseng-soap" not in listed(client, reverse("catalog:seller", args=[world.store.slug]))
+
+
+def test_prices_are_written_as_each_language_writes_them(client, shop):
+    korean = client.get(food_url(), HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    english = client.get(food_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<span class="price">3,000원</span>' in korean and "₩" not in korean
+    assert '<span class="price">₩3,000</span>' in english and "원</span>" not in english

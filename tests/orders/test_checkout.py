@@ -73,7 +73,7 @@ def test_the_pay_page_shows_each_slot_with_its_room_and_its_services_fee(custome
     assert page.status_code == 200
     assert [slot.pk for slot in page.context["slots"]] == [world.slot.pk, bike_slot.pk]
     html = page.content.decode()
-    assert "₩1,000" in html and "₩2,500" in html
+    assert "1,000원" in html and "2,500원" in html
     assert {slot.pk: slot.remaining for slot in page.context["slots"]} == {world.slot.pk: 10, bike_slot.pk: 3}
 
 

@@ -53,7 +53,7 @@ def test_the_list_detail_and_receipt(customer_client, order, world):
     assert html.count('<ol class="timeline">') == 1 and html.count("<li><strong>") == 2, "one row per delivery"
     receipt = customer_client.get(reverse("orders:receipt", args=[order.number]))
     assert receipt.status_code == 200
-    assert "₩5,300" in receipt.content.decode() and world.card.number not in receipt.content.decode()
+    assert "5,300원" in receipt.content.decode() and world.card.number not in receipt.content.decode()
     assert world.card.number[-4:] in receipt.content.decode()
 
 

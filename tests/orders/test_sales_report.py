@@ -78,7 +78,7 @@ def test_it_draws_a_bar_per_day_as_inline_svg(boss_client, sales):
     assert "<script" not in svg
     heights = [bar.height for bar in response.context["chart"]]
     assert max(heights) == 200 - 16 and heights.count(0) == 5
-    assert "₩7,800</text>" in svg, "the tallest bar carries its value"
+    assert "7,800원</text>" in svg, "the tallest bar carries its value"
 
 
 def test_the_same_figures_as_csv(boss_client, sales):

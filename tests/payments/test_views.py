@@ -22,7 +22,7 @@ class TestCardList:
         page = customer_client.get(reverse("payments:cards")).content.decode()
         assert world.card.masked_number in page
         assert world.card.number not in page
-        assert "₩500,000" in page
+        assert "500,000원" in page
 
     def test_it_renders_in_a_fixed_number_of_queries(self, customer_client, world, django_assert_max_num_queries):
         for _ in range(5):
@@ -85,7 +85,7 @@ class TestCardDetail:
         assert response.status_code == 200
         assert world.card.number[-8:-4] in page and world.card.number[:4] in page
         assert response.context["balances"] == {"available": 488_000, "held": 12_000, "balance": 500_000}
-        assert "ORDER-77" in page and "-₩12,000" in page
+        assert "ORDER-77" in page and "-12,000원" in page
 
     def test_someone_elses_card_answers_404(self, customer_client, world):
         theirs = card(owner=user("other"))
