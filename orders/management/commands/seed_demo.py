@@ -284,12 +284,12 @@ class Command(BaseCommand):
                     start += timedelta(minutes=minutes)
 
     def accounts(self, services):
-        customer = self.user("customer", "김철민", phone="010-1234-5678")
+        customer = self.user("customer", "김철민", phone="191-234-5678")
         self.user("staff", "리영희", is_staff=True, is_superuser=True)
-        courier_user = self.user("courier", "박성진", phone="010-2222-3333")
-        Courier.objects.get_or_create(user=courier_user, defaults={"service": services[0], "phone": "010-2222-3333"})
+        courier_user = self.user("courier", "박성진", phone="191-222-3333")
+        Courier.objects.get_or_create(user=courier_user, defaults={"service": services[0], "phone": "191-222-3333"})
         for number, service in enumerate(services, start=2):
-            extra = self.user(f"courier{number}", f"배달원{number}", phone=f"010-2222-00{number:02d}")
+            extra = self.user(f"courier{number}", f"배달원{number}", phone=f"191-222-00{number:02d}")
             Courier.objects.get_or_create(user=extra, defaults={"service": service, "phone": extra.phone})
         card = Card.objects.filter(number=DEMO_CARD).first()
         if card is None:
