@@ -153,11 +153,12 @@ def _buy(browser: Browser, buyer: dict, offer: int, quantity: int) -> str:
     if status == 302 and location.endswith("/cart/"):
         return "sold out"  # the add was refused: nothing left of that offer
     token = re.search(r'name="token" value="([0-9a-f-]+)"', page)
+    cart = re.search(r'name="cart" value="([0-9a-f]+)"', page)
     slot = re.search(r'name="slot" value="(\d+)"', page)
-    if status != 200 or not token or not slot:
+    if status != 200 or not token or not cart or not slot:
         return f"error: pay page {status}"
     status, location, _ = browser.request("POST", "/checkout/pay/", {
-        "token": token.group(1), "slot": slot.group(1), "card": buyer["card"], "pin": PIN})
+        "token": token.group(1), "cart": cart.group(1), "slot": slot.group(1), "card": buyer["card"], "pin": PIN})
     if status == 302 and "/orders/" in location:
         return "ordered"
     if status == 302 and location.endswith("/cart/"):

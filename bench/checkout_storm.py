@@ -50,6 +50,7 @@ FEE = 1_000
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 TOKEN = re.compile(r'name="token" value="([0-9a-f-]+)"')
 SLOT = re.compile(r'name="slot" value="(\d+)"')
+CART = re.compile(r'name="cart" value="([0-9a-f]+)"')
 ORDER_URL = re.compile(r"/orders/([^/]+)/$")
 OK = {200, 302}
 
@@ -140,10 +141,10 @@ class Buyer:
             self.post("add to cart", "/cart/add/", {"offer": offer, "quantity": 1})
         self.post("address", "/checkout/", {"address": self.account["address"]})
         status, text, _location = self.request("pay page", "/checkout/pay/")
-        token, slot = TOKEN.search(text), SLOT.search(text)
-        if status != 200 or not token or not slot:
+        token, cart, slot = TOKEN.search(text), CART.search(text), SLOT.search(text)
+        if status != 200 or not token or not cart or not slot:
             return "gave up"
-        data = {"token": token.group(1), "slot": slot.group(1), "card": self.account["card"],
+        data = {"token": token.group(1), "cart": cart.group(1), "slot": slot.group(1), "card": self.account["card"],
                 "card_number": "", "pin": self.account["pin"]}
         if mode == "hang up":
             self.hang_up("/checkout/pay/", data)

@@ -70,8 +70,10 @@ class PaymentForm(forms.Form):
         widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
 
-    def __init__(self, *args, slots, cards, **kwargs):
+    def __init__(self, *args, slots, cards, cart_fingerprint: str, **kwargs):
         super().__init__(*args, **kwargs)
+        # Not a field: a page shown again carries the cart as it is now.
+        self.cart_fingerprint = cart_fingerprint
         self.slots = {slot.pk: slot for slot in slots}
         self.fields["slot"].choices = [(slot.pk, str(slot)) for slot in slots]
         self.cards = {str(card.pk): card for card in cards}
@@ -91,6 +93,10 @@ class PaymentForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if self.data.get("cart") != self.cart_fingerprint:
+            raise forms.ValidationError(
+                _("Your cart changed since this page was shown. Check the order below and pay again."),
+                code="cart_changed")
         if data.get("card") == "other":
             number = (data.get("card_number") or "").replace(" ", "").replace("-", "")
             if len(number) != 16 or not luhn_checksum_ok(number):

@@ -15,7 +15,7 @@ from catalog.models import Offer
 from catalog.services import OfferUnavailable, OutOfStock
 from delivery import services as delivery_services
 from orders import services
-from orders.cart import cart_lines, current_cart, remember_count
+from orders.cart import cart_fingerprint, cart_lines, current_cart, remember_count
 from orders.forms import AddressForm, AddToCartForm, CartLineForm, ChooseAddressForm, PaymentForm, ReviewForm
 from orders.models import Address, CartLine, Order, OrderLine
 from payments.gateway import PaymentError, WrongPin
@@ -134,7 +134,7 @@ def checkout_pay(request: HttpRequest) -> HttpResponse:
         slot.fee = fees.get(slot.service_id, 0)
     form = PaymentForm(
         request.POST or None, slots=slots, cards=request.user.cards.filter(status="active"),
-        initial={"token": services.new_checkout_token()},
+        cart_fingerprint=cart_fingerprint(lines), initial={"token": services.new_checkout_token()},
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,7 +1,6 @@
 """The whole journey through real pages and forms: browse, cart, log in,
 check out, pay, see the order; staff see it; the courier delivers it."""
 
-import re
 
 import pytest
 from django.urls import reverse
@@ -11,12 +10,9 @@ from delivery.models import Delivery
 from orders.models import Order
 from payments.models import Payment
 from tests.factories import PASSWORD, PIN, user
+from tests.orders.helpers import checkout_token, shown_cart
 
 pytestmark = pytest.mark.django_db
-
-
-def checkout_token(response) -> str:
-    return re.search(r'name="token" value="([0-9a-f-]+)"', response.content.decode()).group(1)
 
 
 def test_a_customer_buys_and_the_courier_delivers(client, world):
@@ -46,7 +42,8 @@ def test_a_customer_buys_and_the_courier_delivers(client, world):
     pay_page = client.get(reverse("orders:checkout_pay"))
     assert pay_page.status_code == 200
     paid = client.post(reverse("orders:checkout_pay"), {
-        "token": checkout_token(pay_page), "slot": world.slot.pk, "card": str(world.card.pk), "pin": PIN,
+        "token": checkout_token(pay_page), "cart": shown_cart(pay_page), "slot": world.slot.pk,
+        "card": str(world.card.pk), "pin": PIN,
     })
     order = Order.objects.get(user=world.customer)
     assert paid.status_code == 302 and paid["Location"] == order.get_absolute_url()
@@ -92,7 +89,8 @@ def test_a_wrong_pin_says_so_and_creates_nothing(customer_client, world):
     customer_client.post(reverse("orders:checkout"), {"address": world.address.pk})
     pay_page = customer_client.get(reverse("orders:checkout_pay"))
     response = customer_client.post(reverse("orders:checkout_pay"), {
-        "token": checkout_token(pay_page), "slot": world.slot.pk, "card": str(world.card.pk), "pin": "9999",
+        "token": checkout_token(pay_page), "cart": shown_cart(pay_page), "slot": world.slot.pk,
+        "card": str(world.card.pk), "pin": "9999",
     })
     assert response.status_code == 409
     assert "PIN" in response.content.decode()

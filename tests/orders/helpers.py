@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from catalog.models import Offer
 from delivery.models import Delivery, TimeSlot
+from orders.cart import cart_fingerprint, cart_lines
 from orders.models import Cart, CartLine, Order, OrderEvent, OrderLine
 from payments.models import LedgerEntry, LedgerTransaction, Payment
 from tests import factories
@@ -15,6 +16,11 @@ from tests import factories
 
 def checkout_token(response) -> str:
     return re.search(r'name="token" value="([0-9a-f-]+)"', response.content.decode()).group(1)
+
+
+def shown_cart(response) -> str:
+    """The fingerprint of the cart a pay page showed, which its form posts."""
+    return re.search(r'name="cart" value="([0-9a-f]*)"', response.content.decode()).group(1)
 
 
 def fill_cart(user, offers_and_quantities) -> Cart:
@@ -57,7 +63,9 @@ def start_checkout(client, world):
 
 
 def pay(client, token: str, *, slot, card=None, card_number: str = "", pin: str = factories.PIN, **extra):
-    data = {"token": token, "slot": slot.pk, "pin": pin, **extra}
+    """Post the pay form as the page showing the customer's cart as it is now would."""
+    cart = Cart.objects.filter(user_id=client.session["_auth_user_id"]).first()
+    data = {"token": token, "slot": slot.pk, "pin": pin, "cart": cart_fingerprint(cart_lines(cart)), **extra}
     if card is not None:
         data["card"] = str(card.pk)
     else:

@@ -17,7 +17,15 @@ from orders.models import Address, Order
 from orders.views import SESSION_ADDRESS_ID
 from payments.models import Card, Payment
 from tests import factories
-from tests.orders.helpers import checkout_token, fill_cart, many_offers, pay, snapshot, start_checkout
+from tests.orders.helpers import (
+    checkout_token,
+    fill_cart,
+    many_offers,
+    pay,
+    shown_cart,
+    snapshot,
+    start_checkout,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -155,6 +163,22 @@ def test_a_slot_beyond_the_booking_horizon_is_not_offered_nor_booked(customer_cl
     assert refused.status_code == 409 and refused.context["form"].errors["slot"]
     assert snapshot() == before
     assert pay(customer_client, checkout_token(page), slot=last, card=world.card).status_code == 302
+
+
+def test_a_payment_from_a_page_showing_another_cart_pays_for_nothing(customer_client, world, soap):
+    """A late retry of a payment whose cart the customer changed since (or a
+    second tab) must not pay for the cart as it is now."""
+    fill_cart(world.customer, [(soap, 1)])
+    page = start_checkout(customer_client, world)
+    customer_client.post(reverse("orders:add"), {"offer": soap.pk, "quantity": 1})
+    before = snapshot()
+    stale = pay(customer_client, checkout_token(page), slot=world.slot, card=world.card, cart=shown_cart(page))
+    assert stale.status_code == 409
+    assert "Your cart changed since this page was shown" in stale.content.decode()
+    assert snapshot() == before
+    again = pay(customer_client, checkout_token(stale), slot=world.slot, card=world.card, cart=shown_cart(stale))
+    assert again.status_code == 302
+    assert Order.objects.get().subtotal == 2 * soap.price
 
 
 def _decline_wrong_pin(world, soap, monkeypatch):

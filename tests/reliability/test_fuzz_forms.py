@@ -50,7 +50,7 @@ POST_VIEWS = {
     "orders:add": PostView("customer", ("offer", "quantity", "next", "price")),
     "orders:update_line": PostView("customer", ("quantity", "remove"), lambda shop: [shop.line.pk]),
     "orders:checkout": PostView("customer", ("address", "recipient_name", "phone", "district", "line")),
-    "orders:checkout_pay": PostView("customer", ("token", "slot", "card", "card_number", "pin", "total")),
+    "orders:checkout_pay": PostView("customer", ("token", "cart", "slot", "card", "card_number", "pin", "total")),
     "orders:cancel": PostView("customer", ("status",), lambda shop: [shop.order.number]),
     "payments:cards": PostView("customer", ("number", "pin", "owner")),
     "delivery:picked_up": PostView("courier", ("status",), lambda shop: [shop.delivery.pk]),
@@ -168,8 +168,9 @@ def test_totals_status_and_owner_sent_with_checkout_are_ignored(customer_client,
     customer_client.post(reverse("orders:checkout"), {"address": world.address.pk})
     page = customer_client.get(reverse("orders:checkout_pay")).content.decode()
     token = page.split('name="token" value="', 1)[1].split('"', 1)[0]
+    cart = page.split('name="cart" value="', 1)[1].split('"', 1)[0]
     customer_client.post(reverse("orders:checkout_pay"), {
-        "token": token, "slot": world.slot.pk, "card": str(world.card.pk), "pin": factories.PIN,
+        "token": token, "cart": cart, "slot": world.slot.pk, "card": str(world.card.pk), "pin": factories.PIN,
         "total": 1, "subtotal": 1, "delivery_fee": 0, "price": 1, "status": "delivered", "user": other.pk,
         "owner": other.pk,
     })
