@@ -174,7 +174,8 @@ def test_a_payment_from_a_page_showing_another_cart_pays_for_nothing(customer_cl
     before = snapshot()
     stale = pay(customer_client, checkout_token(page), slot=world.slot, card=world.card, cart=shown_cart(page))
     assert stale.status_code == 409
-    assert "Your cart changed since this page was shown" in stale.content.decode()
+    [error] = stale.context["form"].errors.as_data()["__all__"]
+    assert error.code == "cart_changed" and str(error.message) in stale.content.decode()
     assert snapshot() == before
     again = pay(customer_client, checkout_token(stale), slot=world.slot, card=world.card, cart=shown_cart(stale))
     assert again.status_code == 302
