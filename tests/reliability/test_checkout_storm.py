@@ -21,8 +21,10 @@ def test_racing_checkouts_oversell_nothing_and_lose_nothing(server):
     assert figures["duplicate orders per token"] == 0
     assert figures["lost orders (answered, not stored)"] == 0
     assert figures["orders no client heard of"] == 0
-    assert 1 <= figures["orders placed"] <= 6  # each order takes at least 2 of the 12 units
-    assert 0 < figures["units sold"] <= 12
+    # An order takes at least one of the 12 units: a buyer wants two or three
+    # offers, but adding one that has sold out meanwhile is refused, so a
+    # cart can reach payment with a single line.
+    assert 1 <= figures["orders placed"] <= figures["units sold"] <= 12
     # Every third card holds the price of one full cart: one order at most.
     short = [buyer["username"] for index, buyer in enumerate(shop.buyers) if index % 3 == 0]
     assert all(Order.objects.filter(user__username=name).count() <= 1 for name in short)
