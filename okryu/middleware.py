@@ -2,6 +2,7 @@
 database that is down answers 503 instead of a 500."""
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
@@ -39,4 +40,22 @@ class PrivatePagesNoStoreMiddleware:
         match = getattr(request, "resolver_match", None)
         if match is not None and set(match.namespaces) & set(settings.NO_STORE_URL_NAMESPACES):
             add_never_cache_headers(response)
+        return response
+
+
+class RememberLanguageMiddleware:
+    """Keep the language a logged-in person last used on their account,
+    for the messages they are sent (okryu.notices). Checked after the view,
+    so a login records the language of the login page; an update only
+    when it changed."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = request.user
+        language = getattr(request, "LANGUAGE_CODE", None)
+        if user.is_authenticated and language in dict(settings.LANGUAGES) and user.language != language:
+            get_user_model().objects.filter(pk=user.pk).update(language=language)
         return response

@@ -26,6 +26,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "okryu",
+    "okryu.notices",
     "catalog",
     "orders",
     "payments",
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "csp",
     "axes",
+    "procrastinate.contrib.django",
 ]
 
 MIDDLEWARE = [
@@ -60,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "okryu.middleware.RememberLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it turns a locked-out login into its page.
@@ -81,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "orders.context_processors.cart_summary",
+                "okryu.notices.context_processors.unread_notices",
             ],
         },
     },
@@ -168,6 +172,9 @@ IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=24_000_000)
 # The card network behind checkout: one class, replaceable by a real adapter.
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="payments.issuer.LocalIssuer")
 
+# Text messages: one class, replaceable by an adapter for the SMS centre.
+SMS_GATEWAY = env.str("SMS_GATEWAY", default="okryu.notices.sms.LocalOutbox")
+
 # Lockout by username after repeated failures, whatever the address: a
 # guesser who changes address is stopped too. The same cool-off ends it.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -201,7 +208,7 @@ CONTENT_SECURITY_POLICY = {
 }
 # Responses of these URL namespaces show someone's account, cart, cards,
 # orders or deliveries: browsers and proxies must not store them.
-NO_STORE_URL_NAMESPACES = ["okryu", "orders", "payments", "delivery", "admin"]
+NO_STORE_URL_NAMESPACES = ["okryu", "notices", "orders", "payments", "delivery", "admin"]
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

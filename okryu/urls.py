@@ -12,6 +12,8 @@ accounts = ([
     path("password/", auth_views.PasswordChangeView.as_view(
         template_name="registration/change_password.html", success_url=reverse_lazy("okryu:password_changed"),
     ), name="password_change"),
+    path("password/reset/", views.password_reset_request, name="password_reset"),
+    path("password/reset/code/", views.password_reset_code, name="password_reset_code"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(
         template_name="registration/password_changed.html"), name="password_changed"),
 ], "okryu")
@@ -23,6 +25,7 @@ urlpatterns = [
     path("accounts/", include(accounts)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("", include("okryu.notices.urls")),
     path("", include("orders.urls")),
     path("", include("payments.urls")),
     path("", include("delivery.urls")),

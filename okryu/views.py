@@ -5,7 +5,7 @@ import sys
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.db import connection
+from django.db import connection, transaction
 from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -15,8 +15,13 @@ from django.utils.translation import gettext as _
 from django.views import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
+from django.views.decorators.debug import sensitive_post_parameters
 
-from okryu.forms import RegistrationForm
+from okryu import password_reset
+from okryu.forms import PasswordResetForm, PasswordResetRequestForm, RegistrationForm
+
+# What the visitor asked a reset code for, between the two reset pages.
+RESET_LOGIN = "password_reset_login"
 
 
 @never_cache
@@ -41,6 +46,47 @@ def register(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Welcome to Okryu, %(name)s.") % {"name": user.first_name or user.username})
         return redirect(request.GET.get("next") or "catalog:home")
     return render(request, "registration/register.html", {"form": form})
+
+
+def password_reset_request(request: HttpRequest) -> HttpResponse:
+    """Ask for a code by username or phone number. Whatever was typed, the
+    answer is the code page: it never tells whether the account exists."""
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        login_name = form.cleaned_data["login"]
+        password_reset.request_code(login=login_name)
+        request.session[RESET_LOGIN] = login_name
+        return redirect("okryu:password_reset_code")
+    return render(request, "registration/password_reset.html", {"form": form},
+                  status=400 if form.is_bound else 200)
+
+
+@sensitive_post_parameters("code", "new_password1", "new_password2")
+def password_reset_code(request: HttpRequest) -> HttpResponse:
+    """The code from the text message and a new password: the account is
+    logged in here and out everywhere else."""
+    login_name = request.session.get(RESET_LOGIN)
+    if login_name is None:
+        return redirect("okryu:password_reset")
+    form = PasswordResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            try:
+                reset = password_reset.check_code(login=login_name, code=form.cleaned_data["code"])
+            except password_reset.CodeRefused:
+                form.add_error("code", _("That code is wrong, used or expired. Check the text message, "
+                                         "or ask for a new code."))
+            else:
+                form.validate_password_for_user(reset.user, "new_password2")
+                if not form.errors:
+                    user = password_reset.set_new_password(reset=reset, password=form.cleaned_data["new_password1"])
+        if not form.errors:
+            del request.session[RESET_LOGIN]
+            login(request, user)
+            messages.success(request, _("Your password is changed, and every other session is logged out."))
+            return redirect("catalog:home")
+    return render(request, "registration/password_reset_code.html",
+                  {"form": form, "minutes": password_reset.CODE_MINUTES}, status=400 if form.is_bound else 200)
 
 
 # Pictures and their thumbnails are written under a fresh UUID each time
