@@ -1,4 +1,5 @@
-# Okryu: `make run` serves the demo storefront, `make test` runs the suite.
+# Okryu: `make run` serves the demo storefront, `make test` runs the suite,
+# `make check` is the fast loop (lint, migrations, tests but browser and slow).
 PYTHON ?= python3
 PORT ?= 8000
 VENV := .venv
@@ -10,7 +11,7 @@ RUN_ENV := DEBUG=false ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=fal
 	SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false SECURE_HSTS_SECONDS=0 \
 	SECRET_KEY="$$(cat var/secret_key)"
 
-.PHONY: run test lint bench clean screenshots
+.PHONY: run test check lint bench clean screenshots
 
 $(VENV)/.installed: requirements.txt requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +31,15 @@ run: $(VENV)/.installed var/secret_key
 	$(RUN_ENV) $(PY) -m okryu.serve --port $(PORT)
 
 test: $(VENV)/.installed
+	tests/browser/install_deps.sh
 	$(VENV)/bin/pybabel compile --domain django --directory locale
 	$(PY) -m pytest --create-db
+
+check: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pybabel compile --domain django --directory locale
+	DJANGO_SETTINGS_MODULE=okryu.test_settings $(MANAGE) makemigrations --check --dry-run
+	$(PY) -m pytest --create-db -m "not browser and not slow"
 
 # Benchmark on its own database (see bench/README.md), created and loaded with 100,000 products once, then measure.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/okryu_bench
@@ -54,6 +62,7 @@ DOC_SCREENSHOTS := home-phone search-phone product-phone cart-phone checkout-pay
 	dispatch-phone en-product-phone home-desktop product-desktop checkout-pay-desktop order-delivered-desktop \
 	dispatch-desktop
 screenshots: $(VENV)/.installed
+	tests/browser/install_deps.sh
 	$(VENV)/bin/pybabel compile --domain django --directory locale
 	$(PY) -m pytest --create-db tests/browser
 	$(PY) -m tests.browser.doc_screenshots $(DOC_SCREENSHOTS)

@@ -8,16 +8,16 @@ import os
 import sys
 
 import environ
-import psycopg2
-from psycopg2 import sql
+import psycopg
+from psycopg import sql
 
 
 def main() -> int:
     config = environ.Env.db_url_config(os.environ["DATABASE_URL"])
     # Any server has the maintenance database "postgres" to connect to.
-    connection = psycopg2.connect(dbname="postgres", user=config["USER"], password=config["PASSWORD"],
-                                  host=config["HOST"], port=config["PORT"] or None)
-    connection.autocommit = True  # CREATE DATABASE cannot run in a transaction
+    # autocommit: CREATE DATABASE cannot run in a transaction.
+    connection = psycopg.connect(dbname="postgres", user=config["USER"], password=config["PASSWORD"] or None,
+                                 host=config["HOST"] or None, port=config["PORT"] or None, autocommit=True)
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]])
         if cursor.fetchone() is None:

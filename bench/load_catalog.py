@@ -183,7 +183,8 @@ def _row(out, values) -> None:
 def _copy(connection, model, columns, data) -> None:
     data.seek(0)
     with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN", data)
+        with cursor.cursor.copy(f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN") as copy:
+            copy.write(data.read())
 
 
 if __name__ == "__main__":

@@ -8,11 +8,11 @@ from django.db import OperationalError, connection
 
 # serialization_failure and deadlock_detected: the transaction was rolled back
 # whole, so running it again from the start is safe.
-RETRYABLE_PGCODES = frozenset({"40001", "40P01"})
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 
 
 def is_conflict(error: BaseException) -> bool:
-    return isinstance(error, OperationalError) and getattr(error.__cause__, "pgcode", None) in RETRYABLE_PGCODES
+    return isinstance(error, OperationalError) and getattr(error.__cause__, "sqlstate", None) in RETRYABLE_SQLSTATES
 
 
 def retry_on_conflict(func=None, *, attempts: int = 3, pause: float = 0.05):

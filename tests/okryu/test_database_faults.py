@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from tests.factories import PASSWORD
 
-LEAKS = ("Traceback", "OperationalError", "psycopg2", "connection refused", "hunter2", "orders_order")
+LEAKS = ("Traceback", "OperationalError", "psycopg", "connection refused", "hunter2", "orders_order")
 
 
 def _closed_port() -> int:

@@ -57,7 +57,7 @@ def test_without_a_retry_one_side_of_a_deadlock_fails():
     errors = _in_threads(lambda: lock_both(a.pk, b.pk, "left"), lambda: lock_both(b.pk, a.pk, "right"))
     assert len(errors) == 1
     [error] = errors.values()
-    assert is_conflict(error) and error.__cause__.pgcode == "40P01"
+    assert is_conflict(error) and error.__cause__.sqlstate == "40P01"
 
 
 def test_a_deadlock_is_retried_and_both_sides_finish():
@@ -96,7 +96,7 @@ def test_the_retries_are_bounded_and_the_last_conflict_propagates():
     calls = Counter()
     with pytest.raises(OperationalError) as raised:
         retry_on_conflict(attempts=3)(_serialization_failure(calls, row))()
-    assert raised.value.__cause__.pgcode == "40001"
+    assert raised.value.__cause__.sqlstate == "40001"
     assert calls["update"] == 3
     assert User.objects.get(pk=row).first_name == "other 3"
 
