@@ -98,9 +98,11 @@ def _seller_content(request: HttpRequest, slug: str, catalog_version: int) -> tu
 def _product_etag(request: HttpRequest, slug: str) -> str:
     # No query: the catalogue version changes with any price, stock, offer or
     # review; the rest is what else the page shows to this visitor (language,
-    # cart count in the header, the CSRF cookie its forms' tokens come from).
+    # cart and unread-notice counts in the header, the CSRF cookie its forms'
+    # tokens come from). The unread count is read with the user's row.
     visitor = (slug, get_language(), request.user.pk if request.user.is_authenticated else None,
-               request.session.get(CART_COUNT), request.COOKIES.get(settings.CSRF_COOKIE_NAME))
+               getattr(request.user, "unread_notices", None), request.session.get(CART_COUNT),
+               request.COOKIES.get(settings.CSRF_COOKIE_NAME))
     return catalog_cache.key(_catalog_version(request), *visitor).removeprefix("catalog:").replace(":", "-")
 
 

@@ -9,6 +9,8 @@ the gateway's failures make retry with back-off.
 """
 
 from django.db import transaction
+from django.db.models import Count, Subquery
+from django.db.models.functions import Coalesce
 from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone, translation
@@ -63,8 +65,21 @@ def send_again(*, message_ids) -> int:
     return len(ids)
 
 
+def unread_notices_of(user) -> Coalesce:
+    """The number of ``user``'s unread notices as an expression, for an
+    annotation (``user`` an OuterRef) or on its own."""
+    count = (Notice.objects.filter(recipient=user, read_at=None).order_by().values("recipient")
+             .annotate(count=Count("pk")).values("count"))
+    return Coalesce(Subquery(count), 0)
+
+
 def unread_count(user) -> int:
-    return Notice.objects.filter(recipient=user, read_at=None).count()
+    """Read from the user row when the auth backend annotated it (every
+    request's user), else counted."""
+    count = getattr(user, "unread_notices", None)
+    if count is None:
+        count = Notice.objects.filter(recipient=user, read_at=None).count()
+    return count
 
 
 def open_notice(notice: Notice) -> None:

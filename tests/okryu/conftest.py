@@ -24,9 +24,11 @@ class Jobs:
 
 
 @pytest.fixture
-def jobs(transactional_db):
+def jobs(transactional_db, monkeypatch):
     """The worker runs each job in a thread with its own connection, which
-    sees committed rows only: tests that run jobs commit for real."""
+    sees committed rows only: tests that run jobs commit for real. It runs
+    what the test deferred, not the periodic jobs (their tests call them)."""
+    monkeypatch.setattr(app.periodic_registry, "periodic_tasks", {})
     connector = InMemoryConnector()
     with app.replace_connector(connector):
         yield Jobs(connector)
