@@ -177,7 +177,7 @@ class OrderAdmin(admin.ModelAdmin):
         moved = 0
         for order in queryset.order_by("pk"):
             try:
-                order.change_status(status, by=request.user)
+                services.move_in_kitchen(order=order, status=status, by=request.user)
             except InvalidTransition:
                 messages.error(request, _("%(number)s: cannot go from %(current)s to %(wanted)s.") % {
                     "number": order.number, "current": order.get_status_display(),

@@ -17,6 +17,8 @@ from catalog.models import Offer
 from delivery import services as delivery_services
 from delivery.models import Delivery
 from okryu.db import retry_on_conflict
+from okryu.notices.models import Event
+from okryu.notices.services import notify
 from orders.models import Address, Cart, CartLine, Order, OrderEvent, OrderLine
 from payments.gateway import PaymentError, get_gateway
 from payments.models import Payment
@@ -159,6 +161,8 @@ def place_order(*, user, cart: Cart, address: Address, slot_id: int, card_number
         )
         order.save(update_fields=["payment"])
         order = order.change_status(Order.Status.PAID, by=user)
+        notify(recipient=user, event=Event.ORDER_PAID, obj_key=f"order:{order.number}",
+               context={"number": order.number, "total": order.total}, link=order.get_absolute_url())
         delivery_services.create_deliveries(
             order=order, slot=slot, sellers=sorted(sellers.values(), key=lambda s: s.pk),
             fresh_minutes_by_seller=fresh_by_seller,
@@ -201,6 +205,8 @@ def cancel_order(*, order: Order, by) -> Order:
     ):
         raise NotCancellable()
     order = order.change_status(Order.Status.CANCELLED, by=by)
+    notify(recipient=order.user, event=Event.ORDER_CANCELLED, obj_key=f"order:{order.number}",
+           context={"number": order.number}, link=order.get_absolute_url())
     for delivery in deliveries:
         delivery.cancel(by=by)
     catalog_services.return_stock(quantities={
@@ -210,6 +216,21 @@ def cancel_order(*, order: Order, by) -> Order:
         delivery_services.release_slot(slot_id=deliveries[0].slot_id, count=len(deliveries))
     if order.payment is not None:
         _release_payment(order.payment, key=f"cancel:{order.number}", by=by)
+    return order
+
+
+# What the customer of a hot-food order hears when the kitchen moves it.
+KITCHEN_EVENTS = {Order.Status.PREPARING: Event.ORDER_PREPARING, Order.Status.READY: Event.ORDER_READY}
+
+
+@transaction.atomic
+def move_in_kitchen(*, order: Order, status: str, by) -> Order:
+    """Mark the order preparing or ready (InvalidTransition when it cannot
+    go there); a customer waiting for hot food is told, others are not."""
+    order = order.change_status(status, by=by)
+    if order.deliveries.filter(is_hot_food=True).exists():
+        notify(recipient=order.user, event=KITCHEN_EVENTS[status], obj_key=f"order:{order.number}",
+               context={"number": order.number}, link=order.get_absolute_url())
     return order
 
 
@@ -238,6 +259,8 @@ def refund_order(*, order: Order, amount: int, token: uuid.UUID, reason: str, by
     # The gateway answers a replayed key first, and refuses (InvalidAmount)
     # an amount above what is left or a payment that was never captured.
     payment = get_gateway().refund(order.payment, amount, idempotency_key=f"refund:{token}", by=by)
+    notify(recipient=order.user, event=Event.REFUND_POSTED, obj_key=f"refund:{token}",
+           context={"number": order.number, "amount": amount}, link=order.get_absolute_url())
     if payment.refunded == payment.captured and Order.Status.REFUNDED in Order.TRANSITIONS.get(order.status, ()):
         order = order.change_status(Order.Status.REFUNDED, by=by, note=reason[:200])
     return order
