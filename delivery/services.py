@@ -5,11 +5,15 @@ that move the order along."""
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from delivery.models import Courier, Delivery, District, ServiceArea, TimeSlot, TransportService
+from okryu.notices.models import Event
+from okryu.notices.services import notify
 from orders import services as order_services
 
 # A restaurant needs this long between the order and the dish being ready.
@@ -20,6 +24,11 @@ HOT_FOOD_HORIZON = timedelta(hours=4)
 # lives 7 days (payments.issuer.HOLD_LIFETIME), and the payment is captured
 # at pickup, so a day is left for a pickup that runs late.
 BOOKING_HORIZON = timedelta(days=6)
+# Hot food leaves the kitchen when its slot starts: a dish still waiting
+# this long after that is late, and the dispatchers are told. Deliveries
+# whose slot started longer ago than the window are past telling.
+HOT_FOOD_PICKUP_GRACE = timedelta(minutes=10)
+HOT_FOOD_WARNING_WINDOW = timedelta(hours=2)
 # A courier has these in hand; the dispatcher sees them as the courier's load.
 UNDER_WAY = (Delivery.Status.ASSIGNED, Delivery.Status.PICKED_UP)
 
@@ -282,6 +291,8 @@ def pick_up(*, delivery: Delivery, by) -> Delivery:
     """Mark picked up and move the order along, in one transaction."""
     delivery = delivery.mark_picked_up(by=by)
     order_services.record_delivery_progress(order_id=delivery.order_id, by=by)
+    _tell_customer(delivery, Event.OUT_FOR_DELIVERY, courier=delivery.courier,
+                   promised=delivery.promised_by or delivery.slot.ends_at)
     return delivery
 
 
@@ -290,6 +301,7 @@ def deliver(*, delivery: Delivery, by, recipient_name: str) -> Delivery:
     """Mark delivered and move the order along, in one transaction."""
     delivery = delivery.mark_delivered(by=by, recipient_name=recipient_name)
     order_services.record_delivery_progress(order_id=delivery.order_id, by=by)
+    _tell_customer(delivery, Event.DELIVERED)
     return delivery
 
 
@@ -298,4 +310,37 @@ def fail(*, delivery: Delivery, by, reason: str) -> Delivery:
     """Mark failed and move the order along, in one transaction."""
     delivery = delivery.mark_failed(by=by, reason=reason)
     order_services.record_delivery_progress(order_id=delivery.order_id, by=by)
+    _tell_customer(delivery, Event.DELIVERY_FAILED, reason=Delivery.FailureReason(reason).label)
     return delivery
+
+
+def _tell_customer(delivery: Delivery, event: Event, **context) -> None:
+    # The seller object, not its name: the name is picked in the customer's
+    # language when the message is written.
+    order = delivery.order
+    notify(recipient=order.user, event=event, obj_key=f"delivery:{delivery.pk}",
+           context={"number": order.number, "seller": delivery.seller, **context}, link=order.get_absolute_url())
+
+
+def warn_about_waiting_hot_food(*, now: datetime | None = None) -> int:
+    """Tell every dispatcher about each hot-food delivery not picked up
+    HOT_FOOD_PICKUP_GRACE after its slot started; safe to run every minute,
+    each dispatcher hears about a delivery once. Returns how many are late."""
+    now = now or timezone.now()
+    late = list(
+        Delivery.objects.filter(
+            is_hot_food=True, status__in=(Delivery.Status.PENDING, Delivery.Status.ASSIGNED),
+            slot__starts_at__lte=now - HOT_FOOD_PICKUP_GRACE,
+            slot__starts_at__gt=now - HOT_FOOD_WARNING_WINDOW,
+        ).select_related("order", "seller", "slot").order_by("pk")
+    )
+    dispatch = Q(groups__permissions__codename="dispatch", groups__permissions__content_type__app_label="delivery")
+    dispatch |= Q(user_permissions__codename="dispatch", user_permissions__content_type__app_label="delivery")
+    dispatchers = list(get_user_model().objects.filter(dispatch, is_active=True).distinct().order_by("pk"))
+    for delivery in late:
+        for dispatcher in dispatchers:
+            notify(recipient=dispatcher, event=Event.HOT_FOOD_WAITING, obj_key=f"delivery:{delivery.pk}",
+                   context={"number": delivery.order.number, "seller": delivery.seller,
+                            "promised": delivery.promised_by or delivery.slot.ends_at},
+                   link=reverse("delivery:dispatch"))
+    return len(late)
