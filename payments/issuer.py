@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from okryu.luhn import luhn_checksum_ok
+from okryu.notices.models import Event
+from okryu.notices.services import notify
 from payments import ledger
 from payments.gateway import (
     CardClosed,
@@ -54,7 +56,10 @@ class LocalIssuer(Gateway):
             CardEvent.objects.create(card=card, kind=CardEvent.Kind.PIN_FAILED)
             if card.failed_pin_attempts >= Card.MAX_PIN_FAILURES:
                 card.status = Card.Status.LOCKED
-                CardEvent.objects.create(card=card, kind=CardEvent.Kind.LOCKED)
+                locked = CardEvent.objects.create(card=card, kind=CardEvent.Kind.LOCKED)
+                if card.owner_id:
+                    notify(recipient=card.owner, event=Event.CARD_LOCKED, obj_key=f"card-lock:{locked.pk}",
+                           context={"card": card}, link=card.get_absolute_url())
             card.save(update_fields=["failed_pin_attempts", "status"])
         raise WrongPin()
 
