@@ -1,5 +1,6 @@
-"""Project-wide response rules: private pages are never stored, and a
-database that is down answers 503 instead of a 500."""
+"""Project-wide request rules: private pages are never stored, a database
+that is down answers 503 instead of a 500, and an account keeps the
+language its owner used last."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model

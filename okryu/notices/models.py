@@ -28,23 +28,35 @@ TEXT_ONLY = {Event.PASSWORD_RESET}
 OPTIONAL_TEXTS = [event for event in Event if event not in TEXT_ONLY]
 
 
-class Notice(models.Model):
-    """One message in a person's inbox on the site."""
+class Message(models.Model):
+    """What an inbox notice and a text message share: who it is for, what
+    happened to what, and its text. One per (event, object, recipient)."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices", verbose_name=_("recipient")
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="%(class)ss", verbose_name=_("recipient")
     )
     event = models.CharField(_("event"), max_length=30, choices=Event.choices)
     # What it is about, as "<kind>:<id>" (order:250101-ABC123): with the
     # event and the recipient, the key that makes a repeat a no-op.
     obj_key = models.CharField(_("about"), max_length=100)
-    link = models.CharField(_("link"), max_length=300, blank=True)
     text = models.TextField(_("text"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.recipient} {self.event} {self.obj_key}"
+
+
+class Notice(Message):
+    """One message in a person's inbox on the site."""
+
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta(Message.Meta):
         verbose_name = _("notice")
         verbose_name_plural = _("notices")
         constraints = [
@@ -55,11 +67,8 @@ class Notice(models.Model):
             models.Index(fields=["recipient"], condition=models.Q(read_at=None), name="notice_unread"),
         ]
 
-    def __str__(self):
-        return f"{self.recipient} {self.event} {self.obj_key}"
 
-
-class SmsMessage(models.Model):
+class SmsMessage(Message):
     """One text message, from queued to sent or failed: the outbox staff read
     in the admin. The local stand-in gateway stops here; a real adapter
     hands the message on to the SMS centre."""
@@ -69,21 +78,13 @@ class SmsMessage(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sms_messages", verbose_name=_("recipient")
-    )
-    event = models.CharField(_("event"), max_length=30, choices=Event.choices)
-    obj_key = models.CharField(_("about"), max_length=100)
     phone = models.CharField(_("phone"), max_length=20)
-    text = models.TextField(_("text"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(Message.Meta):
         verbose_name = _("text message")
         verbose_name_plural = _("text messages")
         constraints = [
