@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from delivery.models import Delivery
+from okryu.notices.models import Notice
 from orders import services as order_services
 from orders.models import Cart, CartLine, Order
 from payments.models import Card
@@ -63,6 +64,10 @@ def _delivery_state(s):
     return Delivery.objects.filter(pk=s.delivery.pk).values_list("status", "courier_id", "recipient_name").get()
 
 
+def _notice_state(s):
+    return Notice.objects.filter(pk=s.notice.pk).values_list("read_at", flat=True).get()
+
+
 def _grouped(number: str) -> str:
     return " ".join(number[i:i + 4] for i in range(0, 16, 4))
 
@@ -77,6 +82,8 @@ MATRIX = {
     "orders:review": Entry("buyer", lambda s: [s.order.number, s.order.lines.get().pk], _order_state,
                            lambda s: s.order.address_line, post_only=True, allowed=frozenset({302, 409})),
     "payments:card": Entry("buyer", lambda s: [s.card.pk], _card_state, lambda s: _grouped(s.card.number)),
+    # Opening a notice marks it read and leads to its order.
+    "notices:open": Entry("buyer", lambda s: [s.notice.pk], _notice_state, lambda s: s.notice.text),
     "delivery:picked_up": Entry("courier", lambda s: [s.delivery.pk], _delivery_state,
                                 lambda s: s.order.address_line, post_only=True),
     "delivery:delivered": Entry("courier", lambda s: [s.delivery.pk], _delivery_state,
@@ -125,6 +132,7 @@ class Scenario:
     card: Card = None
     line: CartLine = None
     delivery: Delivery = None
+    notice: Notice = None
 
 
 def _buy(world, person, courier, *, marker: str):
@@ -144,6 +152,7 @@ def scenario(world):
     other_customer = factories.user()
     s.order, s.card, s.line, s.delivery = _buy(world, world.customer, world.courier, marker="MARKER-7731 1동")
     _buy(world, other_customer, other_courier, marker="OTHER-5512 2동")
+    s.notice = Notice.objects.get(recipient=world.customer)
     s.people = {
         "buyer": world.customer,
         "other_customer": other_customer,

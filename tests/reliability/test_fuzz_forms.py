@@ -30,7 +30,7 @@ READ_ONLY = {
     "healthz", "media", "okryu:password_changed",
     "catalog:home", "catalog:search", "catalog:category", "catalog:product", "catalog:seller",
     "orders:cart", "orders:list", "orders:detail", "orders:receipt", "payments:card", "delivery:courier",
-    "delivery:dispatch",
+    "delivery:dispatch", "notices:inbox", "notices:open",
 }
 
 
@@ -65,6 +65,10 @@ POST_VIEWS = {
     "delivery:dispatch_unassign": PostView("dispatcher", ("deliveries",)),
     "delivery:dispatch_returned": PostView("dispatcher", ("deliveries",)),
     "delivery:dispatch_automatically": PostView("dispatcher", ("deliveries",)),
+    "okryu:password_reset": PostView("anonymous", ("login",)),
+    "okryu:password_reset_code": PostView("anonymous", ("code", "new_password1", "new_password2")),
+    "notices:mark_all_read": PostView("customer", ("status",)),
+    "notices:settings": PostView("customer", ("texts",)),
 }
 
 
