@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "csp",
     "axes",
+    "procrastinate.contrib.django",
 ]
 
 MIDDLEWARE = [
