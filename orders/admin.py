@@ -62,6 +62,23 @@ class SellerFilter(admin.SimpleListFilter):
         return queryset.filter(_has_line_of([int(self.value())]))
 
 
+class StuckFilter(admin.SimpleListFilter):
+    """The orders the periodic report warns about (orders.services.stuck_orders)."""
+
+    title = gettext_lazy("progress")
+    parameter_name = "stuck"
+
+    def lookups(self, request, model_admin):
+        return [("yes", gettext_lazy("Stuck past its delivery slot"))]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        if self.value() != "yes":
+            raise IncorrectLookupParameters(self.value())
+        return queryset.filter(pk__in=services.stuck_orders().values("pk"))
+
+
 class SellerScopedInline(admin.TabularInline):
     """An inline of rows that belong to a seller: seller staff see their own."""
 
@@ -113,7 +130,7 @@ class OrderEventInline(admin.TabularInline):
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = ["number", "user", "phone", "status", "total", "district_name", "service_name", "created_at"]
-    list_filter = ["status", "created_at", SellerFilter, "district", "deliveries__slot__service"]
+    list_filter = ["status", StuckFilter, "created_at", SellerFilter, "district", "deliveries__slot__service"]
     search_fields = [
         "number", "user__username", "user__first_name", "user__last_name", "user__phone", "phone", "recipient_name",
     ]
