@@ -132,6 +132,10 @@ def test_a_failing_job_is_retried_and_staff_see_failed_and_retried_jobs(queue, t
     assert retried.status_code == 200
     assert "deferred_for_retry" in retried.text
 
+    broken = ProcrastinateJob.objects.get(task_name=jobs_tasks.always_fail.name)
+    assert client.post(changelist, {"action": "retry", "_selected_action": [broken.pk]}).status_code == 302
+    assert ProcrastinateJob.objects.get(pk=broken.pk).status == "todo", "queued again for the next worker"
+
 
 def test_staff_see_queued_jobs_and_customers_do_not(client, db):
     jobs_tasks.record.configure(schedule_in={"hours": 1}).defer(key="later")
