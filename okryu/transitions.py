@@ -75,8 +75,11 @@ def transition(
     fields = fields or {}
     with transaction.atomic():
         locked = model._default_manager.select_for_update().get(pk=instance.pk)
-        allowed = sources if sources is not None else {s for s, ends in model.TRANSITIONS.items() if status in ends}
-        if locked.status not in allowed or (check is not None and not check(locked)):
+        if sources is None:
+            allowed = status in model.TRANSITIONS.get(locked.status, ())
+        else:
+            allowed = locked.status in sources
+        if not allowed or (check is not None and not check(locked)):
             raise InvalidTransition(locked, status)
         previous = locked.status
         locked.status = status
