@@ -80,8 +80,8 @@ def test_the_card_admin_shows_the_timeline_with_its_statuses(client, finance_cle
         gateway.verify_pin(card_number=world.card.number, pin="0000")
     world.card.lock(by=finance_clerk, note="phoned in")
     client.force_login(finance_clerk)
-    page = client.get(reverse("admin:payments_card_change", args=[world.card.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get(reverse("admin:payments_card_change", args=[world.card.pk]))
     assert page.status_code == 200
     body = page.content.decode()
-    for text in ("Issued", "Wrong PIN", "Locked", "phoned in", "clerk"):
+    for text in ("발급됨", "비밀번호 틀림", "잠김", "phoned in", "clerk"):
         assert text in body, text
