@@ -22,9 +22,10 @@ from django.utils.translation import gettext_lazy
 
 from catalog.models import Seller
 from delivery.models import Delivery
+from okryu.transitions import InvalidTransition
 from orders import reports, services
 from orders.forms import RefundForm, SalesReportForm
-from orders.models import InvalidTransition, Order, OrderEvent, OrderLine
+from orders.models import Order, OrderEvent, OrderLine
 from payments.gateway import PaymentError
 
 
@@ -215,7 +216,7 @@ class OrderAdmin(admin.ModelAdmin):
             except services.NotCancellable:
                 messages.error(request, _("%(number)s cannot be cancelled: it has left the seller or is closed.") % {
                     "number": order.number})
-            except PaymentError as error:
+            except (PaymentError, InvalidTransition) as error:
                 messages.error(request, f"{order.number}: {error.message}")
             else:
                 done += 1
@@ -263,7 +264,7 @@ class OrderAdmin(admin.ModelAdmin):
                 )
             except services.NotRefundable:
                 form.add_error(None, _("This order has no payment to refund."))
-            except PaymentError as error:
+            except (PaymentError, InvalidTransition) as error:
                 form.add_error("amount", str(error.message))
             else:
                 messages.success(request, _("Refunded. The order is %(status)s.") % {

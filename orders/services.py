@@ -17,6 +17,7 @@ from catalog.models import Offer
 from delivery import services as delivery_services
 from delivery.models import Delivery
 from okryu.db import retry_on_conflict
+from okryu.transitions import InvalidTransition
 from orders.models import Address, Cart, CartLine, Order, OrderEvent, OrderLine
 from payments.gateway import PaymentError, get_gateway
 from payments.models import Payment
@@ -255,7 +256,7 @@ def record_delivery_progress(*, order_id: int, by) -> Order:
         order = order.change_status(Order.Status.OUT_FOR_DELIVERY, by=by)
         try:
             get_gateway().capture(order.payment)
-        except PaymentError as error:
+        except (PaymentError, InvalidTransition) as error:
             raise PaymentNotCapturable() from error
     if statuses == {Delivery.Status.DELIVERED} and order.status == Order.Status.OUT_FOR_DELIVERY:
         order = order.change_status(Order.Status.DELIVERED, by=by)
