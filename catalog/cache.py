@@ -1,10 +1,11 @@
 """What catalogue pages cache, and when it stops being true.
 
 Every cached entry's key carries the catalogue version, a PostgreSQL
-sequence that the catalog services bump (``bump_version``) after they commit
-a change a page can show: prices, stock, offers, sellers, categories, units
-sold, ratings, images. Old entries are never deleted, just no longer asked
-for, and expire after ``TIMEOUT``.
+sequence that the catalog services and the catalogue's admin pages bump
+(``bump_version``) after they commit a change a page can show: prices,
+stock, offers, sellers, categories, names, units sold, ratings, images. Old
+entries are never deleted, just no longer asked for, and expire after
+``TIMEOUT``.
 
 The version lives in the database, not in the cache, so that every process
 on every host reads the same one: with the default per-process memory cache

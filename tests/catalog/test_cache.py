@@ -152,3 +152,45 @@ def test_a_cached_product_page_gives_each_visitor_their_own_csrf_token(world):
     assert added.status_code == 302 and added.headers["Location"] == reverse("orders:cart"), "added"
     stranger = first.post(reverse("orders:add"), {"csrfmiddlewaretoken": "x" * 64, "offer": offer.pk, "quantity": 1})
     assert stranger.status_code == 403
+
+
+def test_a_category_renamed_in_the_admin_shows_at_once(staff_client, world, django_capture_on_commit_callbacks):
+    visitor = Client()
+    assert "비누" in visitor.get(CATEGORY).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(reverse("admin:catalog_category_change", args=[world.category.pk]), {
+            "name_ko": "향비누", "name_en": "Scented soap", "slug": "soap", "position": 0, "parent": "",
+        })
+    assert response.status_code == 302
+    assert "향비누" in visitor.get(CATEGORY).content.decode()
+
+
+def test_a_seller_switched_off_on_its_admin_page_leaves_the_listing_at_once(
+    staff_client, world, django_capture_on_commit_callbacks
+):
+    visitor = Client()
+    assert listed_prices(visitor, CATEGORY) == {"ginseng-soap": 1400}
+    factory = world.factory
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(reverse("admin:catalog_seller_change", args=[factory.pk]), {
+            "kind": factory.kind, "name_ko": factory.name_ko, "name_en": factory.name_en, "slug": factory.slug,
+            "district": factory.district, "address": factory.address,
+        })  # "is_active" left out: the box unticked
+    assert response.status_code == 302
+    assert listed_prices(visitor, CATEGORY) == {"ginseng-soap": 1500}
+    world.soap.refresh_from_db()
+    assert (world.soap.best_price, world.soap.seller_count) == (1500, 1)
+
+
+def test_a_product_taken_off_sale_in_the_admin_answers_404_at_once(
+    staff_client, world, django_capture_on_commit_callbacks
+):
+    visitor, url = Client(), reverse("catalog:product", args=["ginseng-soap"])
+    assert visitor.get(url).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(reverse("admin:catalog_product_changelist"), {
+            "action": "deactivate", "_selected_action": [world.soap.pk],
+        })
+    assert response.status_code == 302
+    assert visitor.get(url).status_code == 404
+    assert listed_prices(visitor, CATEGORY) == {}
