@@ -1,9 +1,9 @@
 """gunicorn serving pytest-django's test database on loopback, for the
 tests that go through a real server (browser journeys, racing checkouts).
 
-The server runs ``tests.browser.server_settings``: the test settings (same
-password hasher, so users made by the tests can log in) with static files
-stored as in production."""
+The server runs ``tests.browser.server_settings`` unless told otherwise: the
+test settings (same password hasher, so users made by the tests can log in)
+with static files stored as in production."""
 
 import contextlib
 import os
@@ -55,12 +55,14 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
 
 
 @contextlib.contextmanager
-def gunicorn(*, media_root: Path, static_root: Path, log: Path, workers: int = 2):
+def gunicorn(*, media_root: Path, static_root: Path, log: Path, workers: int = 2,
+             settings: str = "tests.browser.server_settings"):
     """Collect the static files, start gunicorn on a free port and yield its
     ``url`` and ``host`` once /healthz answers; stop it afterwards."""
+    # The cache is the settings module's to choose, not the caller's shell's.
     env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.browser.server_settings",
+        **{name: value for name, value in os.environ.items() if name != "CACHE_URL"},
+        "DJANGO_SETTINGS_MODULE": settings,
         "DATABASE_URL": _database_url(connection.settings_dict),
         "OKRYU_BROWSER_STATIC_ROOT": str(static_root),
         "OKRYU_BROWSER_MEDIA_ROOT": str(media_root),
