@@ -2,9 +2,9 @@
 loopback, for the tests that go through a real server (browser journeys,
 racing checkouts) or a real worker process (background jobs).
 
-The server runs ``tests.browser.server_settings``: the test settings (same
-password hasher, so users made by the tests can log in) with static files
-stored as in production."""
+The server runs ``tests.browser.server_settings`` unless told otherwise: the
+test settings (same password hasher, so users made by the tests can log in)
+with static files stored as in production."""
 
 import contextlib
 import os
@@ -37,9 +37,10 @@ def _database_url(db: dict) -> str:
 
 def process_env(settings_module: str, **extra: str) -> dict:
     """The environment of a process that uses the test database with
-    ``settings_module``."""
+    ``settings_module``; the cache is the settings module's to choose, not
+    the caller's shell's."""
     return {
-        **os.environ,
+        **{name: value for name, value in os.environ.items() if name != "CACHE_URL"},
         "DJANGO_SETTINGS_MODULE": settings_module,
         "DATABASE_URL": _database_url(connection.settings_dict),
         **extra,
@@ -67,12 +68,12 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
 
 
 @contextlib.contextmanager
-def gunicorn(*, media_root: Path, static_root: Path, log: Path, workers: int = 2):
+def gunicorn(*, media_root: Path, static_root: Path, log: Path, workers: int = 2,
+             settings: str = "tests.browser.server_settings"):
     """Collect the static files, start gunicorn on a free port and yield its
     ``url`` and ``host`` once /healthz answers; stop it afterwards."""
     env = process_env(
-        "tests.browser.server_settings",
-        OKRYU_BROWSER_STATIC_ROOT=str(static_root), OKRYU_BROWSER_MEDIA_ROOT=str(media_root),
+        settings, OKRYU_BROWSER_STATIC_ROOT=str(static_root), OKRYU_BROWSER_MEDIA_ROOT=str(media_root),
     )
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
