@@ -39,6 +39,9 @@ CLOSE_MATCH_COUNT = 8
 # A query word names a seller or a category from this similarity up: names
 # are short, and naming one changes what the page leads with.
 NAME_THRESHOLD = 0.6
+# Sellers named much less well than the best one are left out: Okryukwan
+# is also most of Chongryugwan, but names only the first.
+SELLER_MARGIN = 0.1
 # The words of a query looked up as seller and category names.
 NAME_WORDS = 5
 SELLERS_SHOWN = 3
@@ -84,10 +87,11 @@ def named(query: str) -> Named:
     ``query`` name: three queries, whatever the query."""
     words = query.split()
     use_similarity_threshold(Seller.objects.db, SEARCH_THRESHOLD)
-    sellers = list(Seller.objects.filter(is_active=True).named(words[:NAME_WORDS], threshold=NAME_THRESHOLD)
-                   .order_by("-rank", "-rating", "pk")[:SELLERS_SHOWN])
-    categories = list(Category.objects.named(words[:NAME_WORDS], threshold=NAME_THRESHOLD)
-                      .order_by("-rank", "position", "pk")[:CATEGORIES_SHOWN])
+    sellers = list(Seller.objects.filter(is_active=True).named(query, words=NAME_WORDS, threshold=NAME_THRESHOLD)
+                   .order_by("-rank", "-similarity", "-rating", "pk")[:SELLERS_SHOWN])
+    sellers = [seller for seller in sellers if seller.rank >= sellers[0].rank - SELLER_MARGIN]
+    categories = list(Category.objects.named(query, words=NAME_WORDS, threshold=NAME_THRESHOLD)
+                      .order_by("-rank", "-similarity", "position", "pk")[:CATEGORIES_SHOWN])
     rest = query
     if sellers:
         naming = sellers[0].word_ranks

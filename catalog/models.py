@@ -4,7 +4,7 @@ from operator import add
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import TrigramWordSimilarity
+from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.db import connections, models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -22,12 +22,15 @@ def use_similarity_threshold(using: str, threshold: float) -> None:
 
 
 class NamedQuerySet(models.QuerySet):
-    def named(self, words: list[str], *, threshold: float):
-        """Rows whose name is like one of the normalised ``words`` (word
-        similarity >= ``threshold``, which must not be below the session's
-        threshold: the index filters at that one first), annotated with
-        ``word_ranks`` (each word's similarity, in order) and ``rank`` (their
-        sum: a row named by more of the words ranks higher)."""
+    def named(self, query: str, *, words: int, threshold: float):
+        """Rows whose name is like one of the first ``words`` words of the
+        normalised ``query`` (word similarity >= ``threshold``, which must not
+        be below the session's threshold: the index filters at that one
+        first), annotated with ``word_ranks`` (each word's similarity, in
+        order), ``rank`` (their sum: a row named by more of the words ranks
+        higher) and ``similarity`` (of the whole query to the whole name: of
+        신발 and 신발·가방, 신발 names the first better)."""
+        words = query.split()[:words]
         ranks = [TrigramWordSimilarity(models.Value(word), "search_text") for word in words]
         matches = models.Q()
         for word in words:
@@ -37,6 +40,7 @@ class NamedQuerySet(models.QuerySet):
                                    output_field=ArrayField(models.FloatField())),
             best_word_rank=models.Func(*ranks, function="GREATEST", output_field=models.FloatField()),
             rank=reduce(add, ranks),
+            similarity=TrigramSimilarity("search_text", query),
         ).filter(best_word_rank__gte=threshold)
 
 
@@ -44,6 +48,9 @@ class Searchable(models.Model):
     """A row the search finds by its names, normalised into ``search_text``
     by catalog.search.document. save() writes the search columns; code that
     bypasses it (bulk_create, update) must call fill_search_columns() itself."""
+
+    # Sellers' and categories' names are looked up from the start of a word.
+    COMPOUND_TAILS = False
 
     # The fields each search column is made from.
     SEARCH_SOURCES = {"search_text": ("name_ko", "name_en")}
@@ -63,7 +70,7 @@ class Searchable(models.Model):
         super().save(*args, **kwargs)
 
     def fill_search_columns(self) -> None:
-        self.search_text = search.document(self.name_ko, self.name_en)
+        self.search_text = search.document(self.name_ko, self.name_en, compound_tails=self.COMPOUND_TAILS)
 
 
 class Seller(Searchable):
@@ -205,6 +212,7 @@ class Product(Searchable):
                               editable=False)
     search_description = models.TextField(_("search description"), blank=True, default="", editable=False)
 
+    COMPOUND_TAILS = True
     SEARCH_SOURCES = {
         **Searchable.SEARCH_SOURCES, "search_names": ("name_ko", "name_en"),
         "search_description": ("description_ko", "description_en"),

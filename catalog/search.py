@@ -64,20 +64,23 @@ def normalise(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def document(*texts: str) -> str:
-    """The search document stored for a product: its names, normalised.
+def document(*texts: str, compound_tails: bool = True) -> str:
+    """The search document stored for a row: its names, normalised.
 
     pg_trgm pads only whole words, so a query for the second half of a
-    compound (랭면 in 평양랭면) would miss its word-start trigrams; each Hangul
-    word's tails (양랭면, 랭면, 면) are added as extra words to give every
-    syllable a word start.
+    compound (랭면 in 평양랭면) would miss its word-start trigrams; for a
+    product each Hangul word's tails (양랭면, 랭면, 면) are added as extra
+    words to give every syllable a word start. Sellers and categories go
+    without (``compound_tails=False``): a query names one only from the start
+    of a word, so that 신발 names the category 신발, not 류원신발공장.
     """
     words = []
     for text in texts:
         composed = unicodedata.normalize("NFKC", text)
         words.append(composed)
-        for word in _HANGUL_WORD.findall(composed):
-            words.extend(word[start:] for start in range(1, len(word)))
+        if compound_tails:
+            for word in _HANGUL_WORD.findall(composed):
+                words.extend(word[start:] for start in range(1, len(word)))
     return normalise(" ".join(words))
 
 

@@ -15,7 +15,7 @@ def fill_search_columns(apps, schema_editor):
     for model in (Seller, Category):
         rows = list(model.objects.only("name_ko", "name_en"))
         for row in rows:
-            row.search_text = search.document(row.name_ko, row.name_en)
+            row.search_text = search.document(row.name_ko, row.name_en, compound_tails=False)
         model.objects.bulk_update(rows, ["search_text"], batch_size=2000)
     batch = []
     columns = ["search_text", "search_names", "search_description"]
