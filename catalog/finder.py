@@ -110,41 +110,41 @@ def products(query: str, found: Named):
     for text in texts:
         matches |= Q(search_text__trigram_word_similar=text)
     name_ranks = [TrigramWordSimilarity(Value(text), "search_text") for text in texts]
-    rows = Product.objects.listed().annotate(
+    # alias(), not annotate(): inlined where used, never computed for the SELECT list.
+    rows = Product.objects.listed().alias(
         name_rank=Greatest(*name_ranks) if len(name_ranks) > 1 else name_ranks[0],
         description_rank=TrigramWordSimilarity(Value(query), "search_description"),
     )
-    tiers = [When(search_names__contains=[query], then=Value(Match.EXACT))]
-    whole_tier = []  # tiers whose products rank among themselves by sales and rating only
+    # (condition, tier, similarity ranking within the tier), in the order they are tried.
+    no_similarity = Value(0.0)
+    tiers = [(Q(search_names__contains=[query]), Match.EXACT, F("name_rank"))]
     if found.sellers:
         seller = found.sellers[0]
         rows = rows.annotate(seller_price=Subquery(
             Offer.objects.filter(product=OuterRef("pk"), seller=seller, is_active=True).values("price")[:1]))
         if found.rest:
-            tiers.append(When(Q(seller_price__isnull=False, name_rank__gte=SEARCH_THRESHOLD), then=Value(Match.SELLER)))
+            tiers.append((Q(seller_price__isnull=False, name_rank__gte=SEARCH_THRESHOLD), Match.SELLER, F("name_rank")))
         else:
             matches |= Q(InArray("pk", seller.offers.filter(is_active=True).values("product_id")))
-            tiers.append(When(seller_price__isnull=False, then=Value(Match.SELLER)))
-            whole_tier.append(Match.SELLER)
-    tiers.append(When(name_rank__gte=SEARCH_THRESHOLD, then=Value(Match.NAME)))
+            tiers.append((Q(seller_price__isnull=False), Match.SELLER, no_similarity))
+    tiers.append((Q(name_rank__gte=SEARCH_THRESHOLD), Match.NAME, F("name_rank")))
     if found.categories:
         category = found.categories[0]
         in_category = InArray("category", Category.objects.filter(
             Q(pk=category.pk) | Q(parent=category) | Q(parent__parent=category)).values("pk"))
         matches |= Q(in_category)
-        tiers.append(When(in_category, then=Value(Match.CATEGORY)))
-        whole_tier.append(Match.CATEGORY)
-    rows = rows.filter(matches).annotate(tier=Case(*tiers, default=Value(Match.DESCRIPTION)))
-    similarity = Case(
-        When(tier=Match.DESCRIPTION, then=F("description_rank")),
-        *[When(tier=tier, then=Value(0.0)) for tier in whole_tier],
-        default=F("name_rank"), output_field=models.FloatField(),
-    )
+        tiers.append((Q(in_category), Match.CATEGORY, no_similarity))
     sales = Cast("units_sold", models.FloatField())
-    return rows.annotate(rank=(
-        Cast("tier", models.FloatField()) + Floor(similarity * 100) / 200
-        + Floor(sales * 100 / (sales + 100)) * 0.00004 + Cast("rating", models.FloatField()) * 0.000006
-    ))
+    tie_break = Floor(sales * 100 / (sales + 100)) * 0.00004 + Cast("rating", models.FloatField()) * 0.000006
+    return rows.filter(matches).annotate(
+        tier=Case(*(When(condition, then=Value(tier)) for condition, tier, _ in tiers),
+                  default=Value(Match.DESCRIPTION)),
+        rank=Case(
+            *(When(condition, then=Value(float(tier)) + Floor(similarity * 100) / 200)
+              for condition, tier, similarity in tiers),
+            default=Floor(F("description_rank") * 100) / 200, output_field=models.FloatField(),
+        ) + tie_break,
+    )
 
 
 def close_matches(query: str) -> list[Product]:
