@@ -155,3 +155,26 @@ def test_a_sellers_products_page_by_rank_without_repeats(client, demo, monkeypat
         params = {"after": page.next_cursor}
     assert len(seen) == len(set(seen))
     assert set(seen[:len(sold_by("okryukwan"))]) == sold_by("okryukwan")
+
+
+def test_the_migration_fills_the_new_search_columns_of_existing_rows(demo):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from catalog.models import Category, Seller
+    from catalog.search import description, document, names
+
+    migration = import_module("catalog.migrations.0005_search_sellers_categories_descriptions")
+    Seller.objects.update(search_text="")
+    Category.objects.update(search_text="")
+    Product.objects.update(search_text="", search_names=[], search_description="")
+    migration.fill_search_columns(apps, None)
+    assert Seller.objects.get(slug="okryukwan").search_text == document(
+        "옥류관", "Okryukwan Restaurant", compound_tails=False)
+    assert Category.objects.get(slug="shoes").search_text == document("신발", "Shoes", compound_tails=False)
+    rice = Product.objects.get(slug="white-rice")
+    assert rice.search_text == document("흰쌀", "White rice")
+    assert rice.search_names == names("흰쌀", "White rice")
+    assert rice.search_description == description(rice.description_ko, rice.description_en)
+    assert not Product.objects.filter(search_description="").exists()
