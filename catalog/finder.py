@@ -13,8 +13,9 @@ A product's ``tier`` says why it is there, best first:
 ``rank`` orders the list: the tier, plus half the similarity of the name (of
 the description for DESCRIPTION; none for a seller's or a category's
 products as a whole) to 0.01, plus a tie-break below 0.005: more units sold
-first, then the higher rating. One number, so that the keyset pagination
-pages on it like on any other sort key.
+first (in steps of 100·n/(n+100), which grow finer where sales are few),
+then the higher rating. One number, so that the keyset pagination pages on
+it like on any other sort key.
 
 Names are compared after catalog.search.normalise, so sellers and
 categories get the same dialect and romanisation folding as products.
