@@ -178,3 +178,10 @@ def test_the_migration_fills_the_new_search_columns_of_existing_rows(demo):
     assert rice.search_names == names("흰쌀", "White rice")
     assert rice.search_description == description(rice.description_ko, rice.description_en)
     assert not Product.objects.filter(search_description="").exists()
+
+
+@pytest.mark.parametrize(("query", "language"), [("랭면", "ko"), ("냉면", "ko"), ("naengmyeon", "en")])
+def test_a_dish_alone_finds_every_sellers_noodles(client, demo, query, language):
+    response = search(client, query, language)
+    assert {"pyongyang-raengmyon", "raengmyon-dry"} <= set(slugs(response))
+    assert response.context["sellers"] == []
