@@ -76,3 +76,13 @@ def test_too_long_a_text_is_refused_with_a_message(client, demo, language, messa
     response = client.get(SUGGEST, {"q": "옥류관" * 40}, HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 400
     assert response.json() == {"error": message}
+
+
+def test_pages_load_the_script_from_the_site_under_a_policy_without_inline_scripts(client, demo):
+    response = client.get(reverse("catalog:home"))
+    page = response.content.decode()
+    assert f'data-suggest="{SUGGEST}"' in page
+    scripts = page.split("<script")[1:]
+    assert len(scripts) == 1 and scripts[0].startswith(' src="/static/js/suggest.js" defer></script>')
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "unsafe-inline" not in policy
