@@ -175,6 +175,17 @@ PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="payments.issuer.LocalIssue
 # Text messages: one class, replaceable by an adapter for the SMS centre.
 SMS_GATEWAY = env.str("SMS_GATEWAY", default="okryu.notices.sms.LocalOutbox")
 
+# Background jobs (procrastinate) share the default database. Periodic jobs
+# run on these cron lines (a sixth field counts seconds); every worker
+# defers them, and the database keeps one job per tick whatever the number
+# of workers.
+JOBS_RELEASE_HOLDS_CRON = env.str("JOBS_RELEASE_HOLDS_CRON", default="*/5 * * * *")
+JOBS_EXPIRE_ABANDONED_CRON = env.str("JOBS_EXPIRE_ABANDONED_CRON", default="*/15 * * * *")
+JOBS_REPORT_STUCK_ORDERS_CRON = env.str("JOBS_REPORT_STUCK_ORDERS_CRON", default="*/30 * * * *")
+JOBS_REMOVE_OLD_JOBS_CRON = env.str("JOBS_REMOVE_OLD_JOBS_CRON", default="0 4 * * *")
+# Finished jobs stay this long for the admin's list; failed ones until a person deletes them.
+JOBS_KEEP_FINISHED_HOURS = env.int("JOBS_KEEP_FINISHED_HOURS", default=7 * 24)
+
 # Lockout by username after repeated failures, whatever the address: a
 # guesser who changes address is stopped too. The same cool-off ends it.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)

@@ -2,11 +2,9 @@
 submitted ten times at once, twenty buyers for the last five units, and a
 cancel racing new checkouts over the same stock and slot."""
 
-import threading
 import uuid
 
 import pytest
-from django.db import connection
 
 from catalog.models import Offer
 from catalog.services import OutOfStock
@@ -16,32 +14,9 @@ from orders.models import Order
 from payments.models import Payment
 from tests import factories
 from tests.orders.helpers import fill_cart
+from tests.races import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(calls) -> list:
-    """Run each call on its own thread, all released at once; returns what
-    each returned or raised."""
-    results = [None] * len(calls)
-    barrier = threading.Barrier(len(calls))
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as error:  # noqa: BLE001 - the test inspects every outcome
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a checkout hung"
-    return results
 
 
 def checkout(world, *, user, card, address, token):
@@ -55,7 +30,7 @@ def test_the_same_checkout_submitted_ten_times_at_once_makes_one_order(world):
     offer = Offer.objects.get(seller=world.store)
     fill_cart(world.customer, [(offer, 2)])
     token = uuid.uuid4()
-    results = run_together([
+    results = race(*[
         checkout(world, user=world.customer, card=world.card, address=world.address, token=token)
         for _ in range(10)
     ])
@@ -78,7 +53,7 @@ def test_twenty_buyers_for_the_last_five_units(world):
             world, user=buyer, card=factories.card(owner=buyer, balance=10_000),
             address=factories.address(owner=buyer, district_=world.district), token=uuid.uuid4(),
         ))
-    results = run_together(calls)
+    results = race(*calls, expect=(OutOfStock,))
 
     orders = [result for result in results if isinstance(result, Order)]
     refused = [result for result in results if isinstance(result, OutOfStock)]
@@ -109,7 +84,7 @@ def test_cancels_and_checkouts_over_the_same_stock_do_not_deadlock(world):
             world, user=buyer, card=factories.card(owner=buyer),
             address=factories.address(owner=buyer, district_=world.district), token=uuid.uuid4(),
         ))
-    results = run_together(calls)
+    results = race(*calls)
 
     assert not [result for result in results if isinstance(result, Exception)], results
     assert Order.objects.filter(status=Order.Status.CANCELLED).count() == 4
