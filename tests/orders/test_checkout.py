@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Offer
-from delivery import services as delivery_services
+from delivery import booking
 from delivery.models import TimeSlot
 from orders.models import Address, Order
 from orders.views import SESSION_ADDRESS_ID
@@ -152,9 +152,9 @@ def test_an_expired_slot_is_refused_with_a_message(customer_client, world, in_ch
 def test_a_slot_beyond_the_booking_horizon_is_not_offered_nor_booked(customer_client, world, soap):
     """A card hold lives 7 days and is captured at pickup: a slot later than
     that would be delivered after the money was released."""
-    last = factories.slot(service_=world.service, starts_in=delivery_services.BOOKING_HORIZON - timedelta(hours=1),
+    last = factories.slot(service_=world.service, starts_in=booking.BOOKING_HORIZON - timedelta(hours=1),
                           minutes=60)
-    too_late = factories.slot(service_=world.service, starts_in=delivery_services.BOOKING_HORIZON, minutes=60)
+    too_late = factories.slot(service_=world.service, starts_in=booking.BOOKING_HORIZON, minutes=60)
     fill_cart(world.customer, [(soap, 1)])
     page = start_checkout(customer_client, world)
     assert [slot.pk for slot in page.context["slots"]] == [world.slot.pk, last.pk]
@@ -214,9 +214,9 @@ def _offer_withdrawn(world, soap, monkeypatch):
 def _slot_taken_after_the_form_checked_it(world, soap, monkeypatch):
     # The slot passes the form's and the service's checks, and is gone when booked.
     def full(**kwargs):
-        raise delivery_services.SlotFull()
+        raise booking.SlotFull()
 
-    monkeypatch.setattr(delivery_services, "book_slot", full)
+    monkeypatch.setattr(booking, "book_slot", full)
     return {}
 
 
