@@ -2,6 +2,7 @@
 with a linked card or a card number, hot food, and a failure at each step
 of placing the order leaving the database exactly as it was."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from django.utils import timezone
 from catalog.models import Offer
 from delivery import booking
 from delivery.models import TimeSlot
+from orders import services
 from orders.models import Address, Order
 from orders.views import SESSION_ADDRESS_ID
 from payments.models import Card, Payment
@@ -135,6 +137,26 @@ def test_a_restaurant_dish_only_gets_a_slot_while_the_kitchen_is_open(customer_c
     before = snapshot()
     refused = pay(customer_client, checkout_token(page), slot=world.slot, card=world.card)
     assert refused.status_code == 409
+    assert snapshot() == before
+
+
+def test_a_dish_fresh_for_zero_minutes_is_hot_food_on_the_page_and_in_place_order(customer_client, world):
+    """Hot food is ``fresh_minutes is not None`` (Product.is_hot_food) on both
+    sides: no slot is short enough for a dish that keeps zero minutes, so the
+    page offers none and place_order, asked directly for the slot a plain
+    item would get, books none. The form refuses the slot before the
+    service would be asked."""
+    kitchen = factories.seller(kind="restaurant", name_ko="옥류관")
+    dish = factories.product(category_=world.category, fresh_minutes=0, offers=[(kitchen, 3000, 20)])
+    cart = fill_cart(world.customer, [(dish.offers.get(), 1)])
+    page = start_checkout(customer_client, world)
+    assert page.status_code == 200 and list(page.context["slots"]) == []
+    before = snapshot()
+    refused = pay(customer_client, checkout_token(page), slot=world.slot, card=world.card)
+    assert refused.status_code == 409 and refused.context["form"].errors["slot"]
+    with pytest.raises(booking.SlotFull):
+        services.place_order(user=world.customer, cart=cart, address=world.address, slot_id=world.slot.pk,
+                             card_number=world.card.number, pin=factories.PIN, token=uuid.uuid4())
     assert snapshot() == before
 
 
