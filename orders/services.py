@@ -105,9 +105,10 @@ def place_order(*, user, cart: Cart, address: Address, slot_id: int, card_number
     """Turn the cart into a paid order, all or nothing.
 
     The PIN is checked first, on its own, so that a wrong PIN counts toward
-    locking the card. Then, in one transaction, the steps below in turn. Any
-    failure (EmptyCart, OutOfStock, OfferUnavailable, SlotFull, a
-    PaymentError) leaves nothing behind. A token that already made an order
+    locking the card. Then, in one transaction, the steps that follow, each
+    a function saying what it guarantees. Any failure (EmptyCart,
+    OutOfStock, OfferUnavailable, SlotFull, a PaymentError) leaves nothing
+    behind. A token that already made an order
     returns that order.
     """
     existing = order_for_token(user=user, token=token)
@@ -120,6 +121,8 @@ def place_order(*, user, cart: Cart, address: Address, slot_id: int, card_number
         if existing:
             return existing
         lines, offers = _take_stock(cart)
+        # Built again rather than taken from the pay page: the offers just
+        # locked, with their products and sellers, say what is sold now.
         plan = CheckoutPlan.for_items(
             ((offers[line.offer_id], line.quantity) for line in lines), district=address.district
         )
