@@ -13,10 +13,10 @@ from django.conf import settings
 
 # Run in a fresh interpreter, where nothing imported earlier can hide an
 # import. django.setup() imports every app's models (orders.models among
-# them) and, through the admin's autodiscovery, every admin.py with the
-# services behind it, delivery.booking included: the probe swaps in the
-# admin without autodiscovery, and measures what importing the module adds
-# to what app loading left.
+# them) and, through the admin's and procrastinate's autodiscovery, every
+# admin.py and tasks.py with the services behind them, delivery.booking
+# included: the probe turns both discoveries off, and measures what
+# importing the module adds to what app loading left.
 PROBE = """
 import json
 import sys
@@ -28,6 +28,7 @@ settings.INSTALLED_APPS = [
     "django.contrib.admin.apps.SimpleAdminConfig" if app == "django.contrib.admin" else app
     for app in settings.INSTALLED_APPS
 ]
+settings.PROCRASTINATE_AUTODISCOVER_MODULE_NAME = ""
 django.setup()
 
 

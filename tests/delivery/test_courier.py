@@ -269,7 +269,7 @@ def test_each_courier_step_locks_the_order_once_and_the_payment_only_in_the_capt
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_last_two_deliveries_of_an_order_delivered_at_once_deliver_the_order_once(world, at_once):
+def test_the_last_two_deliveries_of_an_order_delivered_at_once_deliver_the_order_once(world):
     cart, _created = Cart.objects.get_or_create(user=world.customer)
     for offer in world.soap.offers.all():
         order_services.add_to_cart(cart=cart, offer=offer, quantity=1)
@@ -282,7 +282,7 @@ def test_the_last_two_deliveries_of_an_order_delivered_at_once_deliver_the_order
     for client in clients:
         client.force_login(world.courier.user)
 
-    codes = at_once(*[
+    codes = race(*[
         lambda client=client, delivery=delivery: client.post(
             reverse("delivery:delivered", args=[delivery.pk]), {"recipient_name": "리순희"}).status_code
         for client, delivery in zip(clients, order.deliveries.order_by("pk"), strict=True)
