@@ -261,8 +261,8 @@ def test_each_courier_step_locks_the_order_once_and_the_payment_only_in_the_capt
                                    {"recipient_name": "리순희"}).status_code == 302
 
     assert _locks(pickup, "orders_order") == _locks(drop_off, "orders_order") == 1
-    # The gateway locks the payment as it sees fit; the courier step adds none.
-    assert _locks(pickup, "payments_payment") == _locks(capture_alone, "payments_payment")
+    # The capture locks the payment once, and the courier step adds no lock of its own.
+    assert _locks(pickup, "payments_payment") == _locks(capture_alone, "payments_payment") == 1
     assert _locks(drop_off, "payments_payment") == 0
     order.refresh_from_db()
     assert order.status == Order.Status.DELIVERED and order.payment.status == Payment.Status.CAPTURED
