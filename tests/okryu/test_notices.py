@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Offer
+from delivery import booking
 from delivery import services as delivery_services
 from delivery.models import Delivery
 from okryu.notices.models import Event, Notice, SmsMessage, SmsOptOut
@@ -111,9 +112,9 @@ def test_a_rolled_back_checkout_tells_nobody(world, jobs, monkeypatch):
 
     def full(**kwargs):
         # The last step of placing the order, after the payment was taken.
-        raise delivery_services.SlotFull()
+        raise booking.SlotFull()
 
-    monkeypatch.setattr(delivery_services, "create_deliveries", full)
+    monkeypatch.setattr(booking, "create_deliveries", full)
     assert checkout(customer, world, offer).status_code == 409
     # And a checkout that fails early, on a wrong PIN.
     page = start_checkout(customer, world)
