@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 
 from catalog import services
 from catalog.media import check_image, check_video, check_voice
-from catalog.models import Category, Offer, Product, ProductMedia, Review, Seller
+from catalog.models import Category, Offer, PriceChange, Product, ProductMedia, Review, Seller
 
 
 class PercentForm(forms.Form):
@@ -27,7 +27,7 @@ def change_prices(modeladmin, request, queryset, offers):
     then apply it to ``offers`` through the catalog service."""
     form = PercentForm(request.POST if "apply" in request.POST else None)
     if form.is_valid():
-        count = services.change_offer_prices(offers=offers, percent=form.cleaned_data["percent"])
+        count = services.change_offer_prices(offers=offers, percent=form.cleaned_data["percent"], by=request.user)
         modeladmin.message_user(request, ngettext(
             "%(count)d price changed.", "%(count)d prices changed.", count) % {"count": count}, messages.SUCCESS)
         return None
@@ -37,6 +37,15 @@ def change_prices(modeladmin, request, queryset, offers):
         "offer_count": offers.count(), "action": request.POST.get("action", ""),
         "select_across": request.POST.get("select_across", "0"),
     })
+
+
+def _hold_back_price(offer: Offer, form) -> int:
+    """The price the form asks for; the offer keeps its stored one, so that
+    saving the form leaves the change to services.set_offer_prices."""
+    price = offer.price
+    if offer.pk and "price" in form.changed_data:
+        offer.price = form.initial["price"]
+    return price
 
 
 def _report(modeladmin, request, count: int) -> None:
@@ -141,6 +150,12 @@ class ProductAdmin(admin.ModelAdmin):
         services.store_product_image(product=obj, file=upload or None)
 
     def save_formset(self, request, form, formset, change):
+        if formset.model is Offer:
+            prices = {offer_form.instance.pk: _hold_back_price(offer_form.instance, offer_form)
+                      for offer_form in formset.initial_forms if offer_form not in formset.deleted_forms}
+            super().save_formset(request, form, formset, change)
+            services.set_offer_prices(prices=prices, source=PriceChange.Source.ADMIN, by=request.user)
+            return
         super().save_formset(request, form, formset, change)
         if formset.model is ProductMedia:
             for media_form in formset.forms:
@@ -179,8 +194,10 @@ class OfferAdmin(admin.ModelAdmin):
     actions = ["activate", "deactivate", "change_prices"]
 
     def save_model(self, request, obj, form, change):
+        price = _hold_back_price(obj, form)
         super().save_model(request, obj, form, change)
-        services.refresh_product_summaries(product_ids=[obj.product_id])
+        # Also brings the product's summary up to date for the other fields.
+        services.set_offer_prices(prices={obj.pk: price}, source=PriceChange.Source.ADMIN, by=request.user)
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
@@ -227,3 +244,26 @@ class ReviewAdmin(admin.ModelAdmin):
     @admin.action(description=_("Show the selected reviews again"))
     def show(self, request, queryset):
         _report(self, request, services.set_reviews_hidden(reviews=queryset, hidden=False))
+
+
+@admin.register(PriceChange)
+class PriceChangeAdmin(admin.ModelAdmin):
+    """The price history, read only: rows are written by
+    services.set_offer_prices and a database trigger refuses any change."""
+
+    list_display = ["changed_at", "offer", "old_price", "new_price", "by", "source"]
+    list_filter = ["source", "changed_at", ("offer__seller", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["offer__product__name_ko", "offer__product__name_en", "offer__seller__name_ko",
+                     "offer__seller__name_en", "by__username"]
+    list_select_related = ["offer__product", "offer__seller", "by"]
+    date_hierarchy = "changed_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
