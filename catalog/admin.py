@@ -2,15 +2,21 @@
 sort on (offers, sellers, reviews, images) goes through catalog.services, so
 the product summaries and ratings stay current."""
 
+import csv
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from catalog import services
+from catalog import reports, services
 from catalog.media import check_image, check_video, check_voice
 from catalog.models import Category, Offer, PriceChange, Product, ProductMedia, Review, Seller
 
@@ -258,6 +264,25 @@ class PriceChangeAdmin(admin.ModelAdmin):
     list_select_related = ["offer__product", "offer__seller", "by"]
     date_hierarchy = "changed_at"
     show_full_result_count = False
+    change_list_template = "admin/catalog/pricechange_change_list.html"
+
+    def get_urls(self):
+        return [path("report/", self.admin_site.admin_view(self.report_view), name="catalog_pricechange_report"),
+                *super().get_urls()]
+
+    def report_view(self, request):
+        """The bureau's view of competition over the last 30 days, as a page or as CSV."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        since = timezone.now() - timedelta(days=REPORT_DAYS)
+        report = {"single": reports.single_seller_products(), "rises": reports.category_rises(since=since),
+                  "cutters": reports.price_cutters(since=since)}
+        if request.GET.get("format") == "csv":
+            return _report_csv(**report)
+        return TemplateResponse(request, "admin/catalog/price_report.html", {
+            **self.admin_site.each_context(request), **report, "opts": self.opts, "days": REPORT_DAYS,
+            "title": _("Competition report"),
+        })
 
     def has_add_permission(self, request):
         return False
@@ -267,3 +292,24 @@ class PriceChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+REPORT_DAYS = 30
+
+
+def _report_csv(*, single, rises, cutters) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="competition.csv"'
+    writer = csv.writer(response)
+    # One table for the three lists; a column a list has nothing for stays empty.
+    writer.writerow(["kind", "name", "slug", "seller", "best_price", "products", "products_rose", "cuts", "percent"])
+    for product in single:
+        writer.writerow(["single_seller", product.name_ko, product.slug, product.live_offers[0].seller.slug,
+                         product.best_price, "", "", "", ""])
+    for rise in rises:
+        writer.writerow(["category_rise", rise.category.name_ko, rise.category.slug, "", "", rise.products, rise.rose,
+                         "", rise.percent])
+    for row in cutters:
+        writer.writerow(["price_cuts", row.seller.name_ko, row.seller.slug, row.seller.slug, "", "", "", row.cuts,
+                         row.percent])
+    return response
