@@ -407,15 +407,20 @@ class StandingAdmin(admin.ModelAdmin):
         return False
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        # Not the admin's redirect to its index: someone else's row is not there.
-        if self.get_object(request, unquote(object_id)) is None:
-            raise Http404
+        self._own_row_or_404(request, object_id)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def history_view(self, request, object_id, extra_context=None):
+        self._own_row_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def _own_row_or_404(self, request, object_id) -> None:
+        # Not the admin's redirect to its index: someone else's row is not
+        # there. Staff without the permission are refused first, as elsewhere.
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         if self.get_object(request, unquote(object_id)) is None:
             raise Http404
-        return super().history_view(request, object_id, extra_context)
 
     @admin.display(description=gettext_lazy("your price"), ordering="price")
     def your_price(self, offer):
