@@ -3,18 +3,24 @@ sort on (offers, sellers, reviews, images) goes through catalog.services, so
 the product summaries and ratings stay current; every other save or delete
 bumps the catalogue version, so no cached page keeps showing the old row."""
 
+import csv
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from catalog import services
+from catalog import reports, services
 from catalog.cache import bump_version
 from catalog.media import check_image, check_video, check_voice
-from catalog.models import Category, Offer, Product, ProductMedia, Review, Seller
+from catalog.models import Category, Offer, PriceChange, Product, ProductMedia, Review, Seller
 
 
 class PercentForm(forms.Form):
@@ -29,7 +35,7 @@ def change_prices(modeladmin, request, queryset, offers):
     then apply it to ``offers`` through the catalog service."""
     form = PercentForm(request.POST if "apply" in request.POST else None)
     if form.is_valid():
-        count = services.change_offer_prices(offers=offers, percent=form.cleaned_data["percent"])
+        count = services.change_offer_prices(offers=offers, percent=form.cleaned_data["percent"], by=request.user)
         modeladmin.message_user(request, ngettext(
             "%(count)d price changed.", "%(count)d prices changed.", count) % {"count": count}, messages.SUCCESS)
         return None
@@ -39,6 +45,15 @@ def change_prices(modeladmin, request, queryset, offers):
         "offer_count": offers.count(), "action": request.POST.get("action", ""),
         "select_across": request.POST.get("select_across", "0"),
     })
+
+
+def _hold_back_price(offer: Offer, form) -> int:
+    """The price the form asks for; the offer keeps its stored one, so that
+    saving the form leaves the change to services.set_offer_prices."""
+    price = offer.price
+    if offer.pk and "price" in form.changed_data:
+        offer.price = form.initial["price"]
+    return price
 
 
 def _report(modeladmin, request, count: int) -> None:
@@ -166,6 +181,12 @@ class ProductAdmin(CatalogueAdmin):
         services.store_product_image(product=obj, file=upload or None)
 
     def save_formset(self, request, form, formset, change):
+        if formset.model is Offer:
+            prices = {offer_form.instance.pk: _hold_back_price(offer_form.instance, offer_form)
+                      for offer_form in formset.initial_forms if offer_form not in formset.deleted_forms}
+            super().save_formset(request, form, formset, change)
+            services.set_offer_prices(prices=prices, source=PriceChange.Source.ADMIN, by=request.user)
+            return
         super().save_formset(request, form, formset, change)
         if formset.model is ProductMedia:
             for media_form in formset.forms:
@@ -204,8 +225,10 @@ class OfferAdmin(admin.ModelAdmin):
     actions = ["activate", "deactivate", "change_prices"]
 
     def save_model(self, request, obj, form, change):
+        price = _hold_back_price(obj, form)
         super().save_model(request, obj, form, change)
-        services.refresh_product_summaries(product_ids=[obj.product_id])
+        # Also brings the product's summary up to date for the other fields.
+        services.set_offer_prices(prices={obj.pk: price}, source=PriceChange.Source.ADMIN, by=request.user)
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
@@ -252,3 +275,66 @@ class ReviewAdmin(admin.ModelAdmin):
     @admin.action(description=_("Show the selected reviews again"))
     def show(self, request, queryset):
         _report(self, request, services.set_reviews_hidden(reviews=queryset, hidden=False))
+
+
+@admin.register(PriceChange)
+class PriceChangeAdmin(admin.ModelAdmin):
+    """The price history, read only: rows are written by
+    services.set_offer_prices and a database trigger refuses any change."""
+
+    list_display = ["changed_at", "offer", "old_price", "new_price", "by", "source"]
+    list_filter = ["source", "changed_at", ("offer__seller", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["offer__product__name_ko", "offer__product__name_en", "offer__seller__name_ko",
+                     "offer__seller__name_en", "by__username"]
+    list_select_related = ["offer__product", "offer__seller", "by"]
+    date_hierarchy = "changed_at"
+    show_full_result_count = False
+    change_list_template = "admin/catalog/pricechange_change_list.html"
+
+    def get_urls(self):
+        return [path("report/", self.admin_site.admin_view(self.report_view), name="catalog_pricechange_report"),
+                *super().get_urls()]
+
+    def report_view(self, request):
+        """The bureau's view of competition over the last 30 days, as a page or as CSV."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        since = timezone.now() - timedelta(days=REPORT_DAYS)
+        report = {"single": reports.single_seller_products(), "rises": reports.category_rises(since=since),
+                  "cutters": reports.price_cutters(since=since)}
+        if request.GET.get("format") == "csv":
+            return _report_csv(**report)
+        return TemplateResponse(request, "admin/catalog/price_report.html", {
+            **self.admin_site.each_context(request), **report, "opts": self.opts, "days": REPORT_DAYS,
+            "title": _("Competition report"),
+        })
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+REPORT_DAYS = 30
+
+
+def _report_csv(*, single, rises, cutters) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="competition.csv"'
+    writer = csv.writer(response)
+    # One table for the three lists; a column a list has nothing for stays empty.
+    writer.writerow(["kind", "name", "slug", "seller", "best_price", "products", "products_rose", "cuts", "percent"])
+    for product in single:
+        writer.writerow(["single_seller", product.name_ko, product.slug, product.live_offers[0].seller.slug,
+                         product.best_price, "", "", "", ""])
+    for rise in rises:
+        writer.writerow(["category_rise", rise.category.name_ko, rise.category.slug, "", "", rise.products, rise.rose,
+                         "", rise.percent])
+    for row in cutters:
+        writer.writerow(["price_cuts", row.seller.name_ko, row.seller.slug, row.seller.slug, "", "", "", row.cuts,
+                         row.percent])
+    return response

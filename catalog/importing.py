@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from django import forms
 from django.db import transaction
 
-from catalog.models import Category, Offer, Product, Seller
-from catalog.services import refresh_product_summaries
+from catalog.models import Category, Offer, PriceChange, Product, Seller
+from catalog.services import refresh_product_summaries, set_offer_prices
 
 COLUMNS = {
     "product_slug": "the product's slug (letters, digits, - and _); an existing slug updates that product",
@@ -113,9 +113,11 @@ def read_catalog_csv(file) -> tuple[list[dict], list[BadRow]]:
 
 
 @transaction.atomic
-def import_catalog(*, rows: list[dict]) -> dict[str, int]:
+def import_catalog(*, rows: list[dict], by=None) -> dict[str, int]:
     """Create or update the products and offers of checked rows, all or
-    nothing, then refresh the products' summaries. Returns counts."""
+    nothing, recording each changed price (``by`` whom, if anyone), then
+    refresh the products' summaries. Returns counts."""
+    prices: dict[int, int] = {}
     counts = {"products_created": 0, "products_updated": 0, "offers_created": 0, "offers_updated": 0}
     products: dict[str, Product] = {}
     for row in rows:
@@ -128,9 +130,15 @@ def import_catalog(*, rows: list[dict]) -> dict[str, int]:
             })
             products[row["product_slug"]] = product
             counts["products_created" if created else "products_updated"] += 1
-        _, created = Offer.objects.update_or_create(product=product, seller_id=row["seller_id"], defaults={
-            "price": row["price"], "stock": row["stock"], "is_active": row["active"],
-        })
+        # The price of an existing offer changes through set_offer_prices, which records it.
+        offer, created = Offer.objects.update_or_create(
+            product=product, seller_id=row["seller_id"],
+            defaults={"stock": row["stock"], "is_active": row["active"]}, create_defaults={
+                "price": row["price"], "stock": row["stock"], "is_active": row["active"]},
+        )
+        if not created:
+            prices[offer.pk] = row["price"]
         counts["offers_created" if created else "offers_updated"] += 1
+    set_offer_prices(prices=prices, source=PriceChange.Source.IMPORT, by=by)
     refresh_product_summaries(product_ids=sorted(product.pk for product in products.values()))
     return counts

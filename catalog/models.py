@@ -347,3 +347,52 @@ class Review(models.Model):
 
     def __str__(self):
         return f"{self.product} ★{self.stars}"
+
+
+class PriceChange(models.Model):
+    """One change of an offer's price: who, when, from and to. Rows are only
+    inserted, by catalog.services.set_offer_prices; a database trigger
+    refuses to update or delete them (migration 0005)."""
+
+    class Source(models.TextChoices):
+        ADMIN = "admin", _("Admin form")
+        BULK = "bulk", _("Bulk change")
+        IMPORT = "import", _("Catalogue import")
+        DEMO = "demo", _("Demo data")
+
+    # PROTECT: an offer with a price history is switched off, not deleted.
+    offer = models.ForeignKey(
+        Offer, on_delete=models.PROTECT, related_name="price_changes", verbose_name=_("offer")
+    )
+    old_price = models.PositiveIntegerField(_("old price (won)"))
+    new_price = models.PositiveIntegerField(_("new price (won)"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("changed by"),
+    )
+    source = models.CharField(_("changed through"), max_length=10, choices=Source.choices)
+    changed_at = models.DateTimeField(_("changed at"))
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("price change")
+        verbose_name_plural = _("price changes")
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(old_price=models.F("new_price")),
+                                   name="pricechange_changes_the_price"),
+        ]
+        indexes = [models.Index(fields=["offer", "changed_at"], name="pricechange_offer_time"),
+                   models.Index(fields=["changed_at"], name="pricechange_time")]
+
+    def __str__(self):
+        return f"{self.offer}: {self.old_price} → {self.new_price}"
+
+
+class Standing(Offer):
+    """An offer as its seller sees it against the other sellers of the same
+    product; the seller's own view in the admin (orders.admin) lists these."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("standing against other sellers")
+        verbose_name_plural = _("standings against other sellers")

@@ -1,15 +1,17 @@
 """Catalog workflows: stock taken and given back, the product summary
 (best price, sellers, stock, sales, rating) that listings sort on, prices
-changed in bulk, product images stored with their thumbnails, and reviews."""
+changed and recorded, product images stored with their thumbnails, and reviews."""
 
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.db.models import Avg, Count, F, Min, Q
+from django.utils import timezone
 
 from catalog.cache import bump_version
 from catalog.media import check_image, delete_image, write_image
-from catalog.models import Offer, Product, ProductMedia, Review, Seller
+from catalog.models import Offer, PriceChange, Product, ProductMedia, Review, Seller
 
 
 class OutOfStock(Exception):
@@ -133,17 +135,40 @@ def set_products_active(*, products, active: bool) -> int:
 
 
 @transaction.atomic
-def change_offer_prices(*, offers, percent: Decimal) -> int:
+def set_offer_prices(*, prices: dict[int, int], source: str, by=None, at: datetime | None = None) -> int:
+    """Give each offer (by id) its new price, the one way an existing offer's
+    price changes. Each offer whose price differs gets one PriceChange row
+    (who, when, from, to); the same price records nothing. The offers are
+    locked in id order, like checkout locks them, and their products'
+    summaries follow in the same transaction. Returns how many changed.
+
+    ``at`` backdates the change, for demo data only."""
+    at = at or timezone.now()
+    locked = list(Offer.objects.select_for_update().filter(pk__in=prices).order_by("pk"))
+    changed = [offer for offer in locked if offer.price != prices[offer.pk]]
+    PriceChange.objects.bulk_create(
+        PriceChange(offer=offer, old_price=offer.price, new_price=prices[offer.pk], by=by, source=source,
+                    changed_at=at)
+        for offer in changed
+    )
+    for offer in changed:
+        offer.price, offer.updated_at = prices[offer.pk], timezone.now()
+    Offer.objects.bulk_update(changed, ["price", "updated_at"])
+    refresh_product_summaries(product_ids=sorted({offer.product_id for offer in locked}))
+    return len(changed)
+
+
+@transaction.atomic
+def change_offer_prices(*, offers, percent: Decimal, by=None) -> int:
     """Raise (or with a negative percent, lower) the price of each offer by
-    ``percent``, rounded half up to a whole won and never below ₩1. The
-    offers are locked in id order, like checkout locks them, and the
-    products' best prices follow in the same transaction."""
+    ``percent``, rounded half up to a whole won and never below ₩1, through
+    set_offer_prices. Returns how many offers were asked for."""
     factor = 1 + Decimal(percent) / 100
     locked = list(Offer.objects.select_for_update().filter(pk__in=offers.values("pk")).order_by("pk"))
-    for offer in locked:
-        offer.price = max(1, int((offer.price * factor).quantize(Decimal(1), rounding=ROUND_HALF_UP)))
-    Offer.objects.bulk_update(locked, ["price"])
-    refresh_product_summaries(product_ids=sorted({offer.product_id for offer in locked}))
+    set_offer_prices(prices={
+        offer.pk: max(1, int((offer.price * factor).quantize(Decimal(1), rounding=ROUND_HALF_UP)))
+        for offer in locked
+    }, source=PriceChange.Source.BULK, by=by)
     return len(locked)
 
 

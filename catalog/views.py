@@ -2,13 +2,14 @@ from django.conf import settings
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition
 
 from catalog import cache as catalog_cache
-from catalog import finder
+from catalog import finder, prices
 from catalog import search as search_text
 from catalog.forms import ListingForm, apply_filters
 from catalog.models import Category, Offer, Product, Seller
@@ -144,7 +145,10 @@ def _product_content(slug: str) -> tuple[str, str] | None:
         return None
     reviews = (product.reviews.filter(is_hidden=False).select_related("author", "seller")
                .order_by("-created_at", "-id")[:REVIEWS_SHOWN])
-    return product.name, catalog_cache.render_content("catalog/_product.html", {"product": product, "reviews": reviews})
+    return product.name, catalog_cache.render_content("catalog/_product.html", {
+        "product": product, "reviews": reviews,
+        "trend": prices.price_trend(live_offers=product.live_offers, now=timezone.now()),
+    })
 
 
 def _catalog_version(request: HttpRequest) -> int:

@@ -1,7 +1,8 @@
 """Orders in the staff admin. Bureau staff see every order; a seller's staff
 (a staff user in ``Seller.staff``) see only orders with a line of their
 seller, only those lines and deliveries, and may only move them to
-preparing and ready."""
+preparing and ready. The same scope gives a seller's staff their standing
+against the other sellers of their products."""
 
 import csv
 from datetime import timedelta
@@ -10,7 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -20,8 +21,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from catalog.models import Seller
+from catalog.models import PriceChange, Seller, Standing
 from delivery.models import Delivery
+from okryu.money import format_won
 from okryu.transitions import InvalidTransition
 from orders import reports, services
 from orders.forms import RefundForm, SalesReportForm
@@ -311,3 +313,132 @@ def _sales_csv(by_day, by_seller, *, start, end) -> HttpResponse:
     for row in by_seller:
         writer.writerow(["seller", row.label.name, row.orders, row.revenue, row.average])
     return response
+
+
+# The seller's own view: each of their offers against the other sellers.
+
+STANDING_DAYS = 30
+
+
+def _sees_orders(request) -> bool:
+    # Bureau staff and the seller staff group both hold it; the standing
+    # needs no catalogue permission, as a seller's staff hold none.
+    return request.user.has_perm("orders.view_order")
+
+
+class NotCheapestFilter(admin.SimpleListFilter):
+    title = gettext_lazy("price")
+    parameter_name = "cheapest"
+
+    def lookups(self, request, model_admin):
+        return [("no", gettext_lazy("Where I am not the cheapest"))]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        if self.value() != "no":
+            raise IncorrectLookupParameters(self.value())
+        return queryset.filter(cheapest_other__lt=F("price"))
+
+
+class PriceHistoryInline(admin.TabularInline):
+    model = PriceChange
+    extra = 0
+    can_delete = False
+    fields = ["changed_at", "old", "new", "by", "source"]
+    readonly_fields = fields
+    ordering = ["-changed_at", "-id"]
+
+    @admin.display(description=gettext_lazy("old price"))
+    def old(self, change):
+        return format_won(change.old_price)
+
+    @admin.display(description=gettext_lazy("new price"))
+    def new(self, change):
+        return format_won(change.new_price)
+
+    def has_view_permission(self, request, obj=None):
+        return _sees_orders(request)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Standing)
+class StandingAdmin(admin.ModelAdmin):
+    """Read only. A seller's staff see their own sellers' offers (another
+    seller's answers 404); bureau staff see every offer. Of the others only
+    what customers see is shown (their lowest price, the rank), and their
+    sales only as one total."""
+
+    list_display = ["product", "seller", "your_price", "cheapest_other_price", "rank_of", "units_mine",
+                    "units_others"]
+    list_filter = [NotCheapestFilter, ("seller", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["product__name_ko", "product__name_en"]
+    list_select_related = ["product", "seller"]
+    ordering = ["product__name_ko", "pk"]
+    fields = ["product", "seller", "your_price", "cheapest_other_price", "rank_of", "units_mine", "units_others",
+              "stock", "is_active"]
+    readonly_fields = fields
+    inlines = [PriceHistoryInline]
+
+    def get_queryset(self, request):
+        offers = super().get_queryset(request)
+        scope = seller_scope(request)
+        if scope is not None:
+            offers = offers.filter(seller__in=scope)
+        return reports.with_standing(offers, since=timezone.now() - timedelta(days=STANDING_DAYS))
+
+    def has_module_permission(self, request):
+        return _sees_orders(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _sees_orders(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._own_row_or_404(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._own_row_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def _own_row_or_404(self, request, object_id) -> None:
+        # Not the admin's redirect to its index: someone else's row is not
+        # there. Staff without the permission are refused first, as elsewhere.
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if self.get_object(request, unquote(object_id)) is None:
+            raise Http404
+
+    @admin.display(description=gettext_lazy("your price"), ordering="price")
+    def your_price(self, offer):
+        return format_won(offer.price)
+
+    @admin.display(description=gettext_lazy("cheapest other seller"), ordering="cheapest_other")
+    def cheapest_other_price(self, offer):
+        return format_won(offer.cheapest_other) if offer.cheapest_other else _("nobody else sells it")
+
+    @admin.display(description=gettext_lazy("your rank"), ordering="rank")
+    def rank_of(self, offer):
+        return _("%(rank)s of %(sellers)s") % {"rank": offer.rank, "sellers": offer.product.seller_count}
+
+    @admin.display(description=gettext_lazy("units you sold in 30 days"), ordering="units_mine")
+    def units_mine(self, offer):
+        return offer.units_mine
+
+    @admin.display(description=gettext_lazy("units the others sold in 30 days"), ordering="units_others")
+    def units_others(self, offer):
+        return offer.units_others

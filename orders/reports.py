@@ -1,13 +1,14 @@
-"""Sales figures for the staff report, aggregated by PostgreSQL, and the
-geometry of the bar chart the report draws as inline SVG."""
+"""Sales figures for the staff report, aggregated by PostgreSQL, the
+geometry of the bar chart the report draws as inline SVG, and each offer's
+standing against the other sellers of its product."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from django.db.models import Count, F, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Count, F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncDate
 
-from catalog.models import Seller
+from catalog.models import Offer, Seller
 from orders.models import Order, OrderLine
 
 # Cancelled and refunded orders brought in nothing.
@@ -101,3 +102,26 @@ def bar_chart(points: list[tuple[str, int]]) -> list[Bar]:
             width=round(width, 1), height=height, label=label, value=value, show_label=index % label_every == 0,
         ))
     return bars
+
+
+def with_standing(offers, *, since: datetime):
+    """``offers`` annotated with what their seller may know of the others:
+    ``cheapest_other`` (the lowest price of another seller's live offer of the
+    product, as customers see it; None when nobody else sells it), ``rank``
+    (1 + how many other live offers are cheaper), and units of the product
+    sold since ``since`` by the offer's seller (``units_mine``) and by all the
+    others together (``units_others``). Subqueries: one query for a page."""
+    others = (Offer.objects.filter(product=OuterRef("product"), is_active=True, seller__is_active=True)
+              .exclude(seller=OuterRef("seller")))
+    sold = (OrderLine.objects.filter(product=OuterRef("product"), order__created_at__gte=since)
+            .exclude(order__status__in=NOT_SALES))
+
+    def one(rows, total):
+        return Subquery(rows.values("product").annotate(total=total).values("total")[:1])
+
+    return offers.annotate(
+        cheapest_other=Subquery(others.order_by("price").values("price")[:1]),
+        rank=Coalesce(one(others.filter(price__lt=OuterRef("price")), Count("pk")), 0) + 1,
+        units_mine=Coalesce(one(sold.filter(seller=OuterRef("seller")), Sum("quantity")), 0),
+        units_others=Coalesce(one(sold.exclude(seller=OuterRef("seller")), Sum("quantity")), 0),
+    )

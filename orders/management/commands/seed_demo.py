@@ -1,17 +1,19 @@
 """Load the demo storefront: sellers, categories, products and offers,
-Pyongyang districts, transport services with a week of slots, couriers,
-e-cards and the three demo accounts. Running it again changes nothing."""
+a few weeks of price history, Pyongyang districts, transport services with
+a week of slots, couriers, e-cards and the demo accounts. Running it again
+changes nothing."""
 
 from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.models import Category, Offer, Product, Seller
-from catalog.services import refresh_product_summaries, store_product_image
+from catalog.models import Category, Offer, PriceChange, Product, Seller
+from catalog.services import refresh_product_summaries, set_offer_prices, store_product_image
 from delivery.models import Courier, District, ServiceArea, TimeSlot, TransportService
 from okryu.demo_images import product_picture
 from okryu.luhn import with_check_digit
@@ -190,6 +192,32 @@ PRODUCTS = [
 FEATURED = {"pyongyang-raengmyon", "pomhyanggi-cream", "ryuwon-sneakers", "taedonggang-beer", "insam-soap",
             "school-bag", "cold-tablets", "kimchi"}
 
+# Prices that changed in the weeks before the demo starts, oldest first:
+# (days ago, product, seller, new price); the table above has the prices
+# they started from. Pyongyang cold noodles' cheapest falls 2,800 → 2,500
+# three days ago; sauces and skincare get dearer; Kwangbok cuts the most.
+PRICE_HISTORY = [
+    (62, "pyongyang-raengmyon", "chongryugwan", 2900),
+    (50, "white-rice", "pothonggang-store", 9000),
+    (44, "insam-soap", "kwangbok", 1300),
+    (36, "pyongyang-raengmyon", "chongryugwan", 2800),
+    (33, "ryuwon-sneakers", "taesong-store", 18500),
+    (27, "soybean-paste", "pothonggang-store", 2500),
+    (25, "taedonggang-beer", "kwangbok", 1000),
+    (21, "pomhyanggi-cream", "pomhyanggi", 9400),
+    (18, "face-masks", "kwangbok", 950),
+    (16, "pyongyang-raengmyon", "okryukwan", 3100),
+    (14, "kimchi", "pothonggang-store", 5100),
+    (12, "red-pepper-paste", "kwangbok", 2300),
+    (10, "taedonggang-beer", "taesong-store", 990),
+    (8, "sun-cream", "kwangbok", 5300),
+    (6, "insam-tea", "taesong-store", 3300),
+    (3, "pyongyang-raengmyon", "chongryugwan", 2500),
+    (2, "soy-sauce", "taesong-store", 1400),
+]
+# A seller's staff, who sees the seller's standing in the admin.
+SELLER_STAFF = ("kwangbok-clerk", "한순희", "kwangbok")
+
 SERVICES = [
     # ko, en, vehicle, slot minutes, capacity, fee by district (base, step)
     ("급송봉사대", "Express motorbike service", "motorbike", 30, 6, 1000),
@@ -209,7 +237,8 @@ class Command(BaseCommand):
         self.catalogue(sellers)
         services = self.services(districts)
         self.slots(services)
-        self.accounts(services)
+        staff = self.accounts(services, sellers)
+        self.price_history(staff)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {Product.objects.count()} products, {Seller.objects.count()} sellers, "
             f"{TimeSlot.objects.filter(starts_at__gte=timezone.now()).count()} open slots."
@@ -283,9 +312,28 @@ class Command(BaseCommand):
                     })
                     start += timedelta(minutes=minutes)
 
-    def accounts(self, services):
+    def price_history(self, staff):
+        """Once: the changes go through the price service, backdated."""
+        if PriceChange.objects.filter(source=PriceChange.Source.DEMO).exists():
+            return
+        offers = {(offer.product.slug, offer.seller.slug): offer.pk
+                  for offer in Offer.objects.select_related("product", "seller")}
+        now = timezone.now()
+        for days, product, seller, price in PRICE_HISTORY:
+            set_offer_prices(prices={offers[product, seller]: price}, source=PriceChange.Source.DEMO, by=staff,
+                             at=now - timedelta(days=days))
+
+    def accounts(self, services, sellers):
         customer = self.user("customer", "김철민", phone="191-234-5678")
-        self.user("staff", "리영희", is_staff=True, is_superuser=True)
+        staff = self.user("staff", "리영희", is_staff=True, is_superuser=True)
+        username, name, seller = SELLER_STAFF
+        clerk = self.user(username, name, is_staff=True)
+        # Made by the orders migration 0002; gone only from a test database
+        # that a transactional test flushed.
+        group = Group.objects.filter(name="seller staff").first()
+        if group:
+            clerk.groups.add(group)
+        sellers[seller].staff.add(clerk)
         courier_user = self.user("courier", "박성진", phone="191-222-3333")
         Courier.objects.get_or_create(user=courier_user, defaults={"service": services[0], "phone": "191-222-3333"})
         for number, service in enumerate(services, start=2):
@@ -300,6 +348,7 @@ class Command(BaseCommand):
             if not Card.objects.filter(number=number).exists():
                 spare = payment_services.issue_card(holder_name=f"견본카드 {index}", pin=DEMO_PIN, number=number)
                 payment_services.top_up(card=spare, amount=200_000, idempotency_key=f"seed:spare-{index}", note="demo")
+        return staff
 
     def user(self, username, name, *, phone="", is_staff=False, is_superuser=False):
         User = get_user_model()
