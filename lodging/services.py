@@ -199,7 +199,7 @@ def cancel_reservation(*, reservation: Reservation, by, today: date | None = Non
     key is the reservation's, should a gateway answer be lost and replayed).
     """
     today = today or timezone.localdate()
-    reservation = Reservation.objects.select_for_update().select_related("payment").get(pk=reservation.pk)
+    reservation = Reservation.objects.select_for_update(of=("self",)).select_related("payment").get(pk=reservation.pk)
     if not reservation.is_cancellable or today >= reservation.departure:
         raise NotCancellable()
     refund = reservation.cancellation_refund(today=today)
@@ -212,7 +212,7 @@ def mark_no_show(*, reservation: Reservation, by, today: date | None = None) -> 
     """The guest did not come: keep the no-show charge, refund the rest and
     free the nights. Raises TooEarly before the arrival day."""
     today = today or timezone.localdate()
-    reservation = Reservation.objects.select_for_update().select_related("payment").get(pk=reservation.pk)
+    reservation = Reservation.objects.select_for_update(of=("self",)).select_related("payment").get(pk=reservation.pk)
     if today < reservation.arrival:
         raise TooEarly()
     refund = reservation.no_show_refund
