@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -210,6 +211,8 @@ class Command(BaseCommand):
         services = self.services(districts)
         self.slots(services)
         self.accounts(services)
+        # The stays live in their own app; its command is called by name.
+        call_command("seed_lodging", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {Product.objects.count()} products, {Seller.objects.count()} sellers, "
             f"{TimeSlot.objects.filter(starts_at__gte=timezone.now()).count()} open slots."
