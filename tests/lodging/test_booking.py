@@ -116,3 +116,54 @@ def test_reservations_are_listed_beside_orders(guest_client, city):
     assert reverse("lodging:reservations") in guest_client.get(reverse("orders:list")).content.decode()
     page = guest_client.get(reverse("lodging:reservations"))
     assert reservation.code in page.content.decode()
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"guests": "4"}, "This room takes at most 3 guests."),
+    ({"departure": "+10"}, "The departure must come after the arrival."),
+    ({"departure": "+9"}, "The departure must come after the arrival."),
+    ({"departure": "+410"}, "A stay is at most 30 nights."),
+    ({"arrival": "-1"}, "The arrival date has passed."),
+    ({"arrival": "+380", "departure": "+382"}, "Stays can be booked up to"),
+    ({"arrival": "soon"}, "Enter a date as YYYY-MM-DD."),
+    ({"guests": "two"}, "Enter a whole number."),
+    ({"guest_names": ""}, "This field is required."),
+    ({"arrival_time": "25:99"}, "Enter a time as HH:MM."),
+    ({"token": "not-a-token"}, "This form has expired. Start again."),
+    ({"requests": "x" * 1001}, "Ensure this value has at most 1000 characters"),
+])
+def test_bad_reservation_input_is_refused_and_nothing_written(guest_client, city, change, message):
+    page = guest_client.get(reserve_url(city.double), stay_params(city.arrival, city.departure))
+    form = {"arrival": "+10", "departure": "+12", "guests": "2", "token": token_of(page), "guest_names": "김영호",
+            **change}
+    for key in ("arrival", "departure"):
+        if form[key][0] in "+-":
+            form[key] = (city.today + timedelta(days=int(form[key]))).isoformat()
+    answer = guest_client.post(reserve_url(city.double), form, HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.status_code == 400
+    assert message in answer.content.decode()
+    assert not Reservation.objects.exists() and not RoomNight.objects.exists()
+
+
+def test_a_closed_room_type_cannot_be_held(guest_client, city):
+    from lodging.models import Closure
+
+    Closure.objects.create(lodging=city.hotel, room_type=city.double, starts_on=city.departure - timedelta(days=1),
+                           ends_on=city.departure)
+    answer = hold(guest_client, city.double, city.arrival, city.departure, HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.status_code == 409
+    assert "This room cannot be booked for these dates." in answer.content.decode()
+    assert not Reservation.objects.exists()
+
+
+def test_the_last_room_taken_meanwhile_is_a_clear_refusal(guest_client, city):
+    RoomNight.objects.create(room_type=city.single, night=city.arrival, rooms=1, taken=1)
+    answer = hold(guest_client, city.single, city.arrival, city.departure, HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.status_code == 409
+    assert "Someone has just booked the last room" in answer.content.decode()
+    assert not Reservation.objects.exists()
+    assert RoomNight.objects.get(room_type=city.single, night=city.arrival).taken == 1
+
+
+def test_an_unknown_room_is_not_found(guest_client, city):
+    assert guest_client.get(reverse("lodging:reserve", args=["inn", city.double.pk])).status_code == 404
