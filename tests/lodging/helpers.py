@@ -15,13 +15,13 @@ def stay_params(arrival, departure, guests=1) -> dict:
     return {"arrival": arrival.isoformat(), "departure": departure.isoformat(), "guests": str(guests)}
 
 
-def hold(client, room, arrival, departure, *, guests=1, **extra):
+def hold(client, room, arrival, departure, *, guests=1, language="ko"):
     page = client.get(reserve_url(room), stay_params(arrival, departure, guests))
     assert page.status_code == 200
     return client.post(reserve_url(room), {
         **stay_params(arrival, departure, guests), "token": token_of(page), "guest_names": "김영호",
-        "arrival_time": "15:00", "requests": "", **extra,
-    })
+        "arrival_time": "15:00", "requests": "",
+    }, HTTP_ACCEPT_LANGUAGE=language)
 
 
 def book(client, room, arrival, departure, *, card, guests=1) -> Reservation:

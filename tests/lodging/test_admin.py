@@ -45,7 +45,7 @@ def test_hotel_staff_see_only_their_own_reservations(bookings, desk_client):
     other = desk_client.get(reverse("admin:lodging_reservation_change", args=[bookings["inn"].pk]))
     assert other.status_code == 302
     lodgings = desk_client.get(reverse("admin:lodging_lodging_changelist")).content.decode()
-    assert "고려호텔" in lodgings and "려관" not in lodgings
+    assert "Koryo Hotel" in lodgings and "Riverside Inn" not in lodgings
 
 
 def test_todays_arrivals_are_listed(bookings, desk_client):

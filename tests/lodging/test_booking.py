@@ -150,7 +150,7 @@ def test_a_closed_room_type_cannot_be_held(guest_client, city):
 
     Closure.objects.create(lodging=city.hotel, room_type=city.double, starts_on=city.departure - timedelta(days=1),
                            ends_on=city.departure)
-    answer = hold(guest_client, city.double, city.arrival, city.departure, HTTP_ACCEPT_LANGUAGE="en")
+    answer = hold(guest_client, city.double, city.arrival, city.departure, language="en")
     assert answer.status_code == 409
     assert "This room cannot be booked for these dates." in answer.content.decode()
     assert not Reservation.objects.exists()
@@ -158,7 +158,7 @@ def test_a_closed_room_type_cannot_be_held(guest_client, city):
 
 def test_the_last_room_taken_meanwhile_is_a_clear_refusal(guest_client, city):
     RoomNight.objects.create(room_type=city.single, night=city.arrival, rooms=1, taken=1)
-    answer = hold(guest_client, city.single, city.arrival, city.departure, HTTP_ACCEPT_LANGUAGE="en")
+    answer = hold(guest_client, city.single, city.arrival, city.departure, language="en")
     assert answer.status_code == 409
     assert "Someone has just booked the last room" in answer.content.decode()
     assert not Reservation.objects.exists()
