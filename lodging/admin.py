@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from catalog import services as catalog_services
+from catalog.admin import StoredImageAdmin
 from catalog.models import Seller
 from catalog.staff import seller_scope
 from lodging import services
@@ -37,15 +37,8 @@ class ScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class PictureAdmin(ScopedAdmin):
-    def save_model(self, request, obj, form, change):
-        if "image" not in form.changed_data:
-            return super().save_model(request, obj, form, change)
-        # As for products: the service stores a re-encoded copy and its thumbnails.
-        upload = form.cleaned_data["image"]
-        obj.image = form.initial.get("image") or ""
-        super().save_model(request, obj, form, change)
-        catalog_services.store_image(row=obj, field="image", file=upload or None, folder="lodging")
+class PictureAdmin(StoredImageAdmin, ScopedAdmin):
+    image_folder = "lodging"
 
 
 class RoomTypeInline(admin.TabularInline):

@@ -92,3 +92,27 @@ def test_bureau_staff_see_every_lodging(bookings, staff_client):
     assert bookings["hotel"].code in page and bookings["inn"].code in page
     for name in ("lodging", "roomtype"):
         assert staff_client.get(reverse(f"admin:lodging_{name}_add")).status_code == 200
+
+
+def test_a_lodging_picture_goes_through_the_image_pipeline(desk_client, city, media_root):
+    from tests.catalog.images import image_upload
+
+    url = reverse("admin:lodging_lodging_change", args=[city.hotel.pk])
+    form = {
+        "seller": city.hotel.seller_id, "kind": "hotel", "slug": "koryo", "name_ko": "고려호텔",
+        "name_en": "Koryo Hotel",
+        "district": city.centre.pk, "address": "동흥동", "check_in_from": "14:00", "check_out_until": "12:00",
+        "amenities": "wifi", "free_cancel_days": 3, "cancel_percent": 50, "no_show_percent": 100, "is_active": "on",
+        "room_types-TOTAL_FORMS": 0, "room_types-INITIAL_FORMS": 0,
+        "closures-TOTAL_FORMS": 0, "closures-INITIAL_FORMS": 0,
+    }
+    huge = image_upload("huge.png", size=(6000, 4100), mode="1")
+    refused = desk_client.post(url, {**form, "image": huge}, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 200 and "more than 24 million pixels" in refused.content.decode()
+    city.hotel.refresh_from_db()
+    assert not city.hotel.image
+    saved = desk_client.post(url, {**form, "image": image_upload(size=(700, 500))})
+    assert saved.status_code == 302
+    city.hotel.refresh_from_db()
+    assert city.hotel.thumbnails["widths"] == [160, 320, 640]
+    assert city.hotel.image.name.endswith(".jpg")

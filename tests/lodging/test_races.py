@@ -1,7 +1,6 @@
 """Guests racing for rooms on real threads against PostgreSQL, and the
 database refusing an oversold night whatever code writes it."""
 
-import threading
 import uuid
 from datetime import timedelta
 
@@ -11,30 +10,9 @@ from django.db import IntegrityError, connection, transaction
 from lodging import services
 from lodging.models import Reservation, RoomNight
 from tests import factories
+from tests.threads import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(calls) -> list:
-    results = [None] * len(calls)
-    barrier = threading.Barrier(len(calls))
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as error:  # noqa: BLE001 - the test inspects every outcome
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a booking hung"
-    return results
 
 
 def holding(room, arrival, departure, user=None):

@@ -2,11 +2,9 @@
 submitted ten times at once, twenty buyers for the last five units, and a
 cancel racing new checkouts over the same stock and slot."""
 
-import threading
 import uuid
 
 import pytest
-from django.db import connection
 
 from catalog.models import Offer
 from catalog.services import OutOfStock
@@ -16,32 +14,9 @@ from orders.models import Order
 from payments.models import Payment
 from tests import factories
 from tests.orders.helpers import fill_cart
+from tests.threads import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(calls) -> list:
-    """Run each call on its own thread, all released at once; returns what
-    each returned or raised."""
-    results = [None] * len(calls)
-    barrier = threading.Barrier(len(calls))
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as error:  # noqa: BLE001 - the test inspects every outcome
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a checkout hung"
-    return results
 
 
 def checkout(world, *, user, card, address, token):
