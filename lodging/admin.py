@@ -12,7 +12,16 @@ from catalog.admin import StoredImageAdmin
 from catalog.models import Seller
 from catalog.staff import seller_scope
 from lodging import services
-from lodging.models import Closure, InvalidTransition, Lodging, RateRule, Reservation, ReservationEvent, RoomType
+from lodging.models import (
+    Closure,
+    InvalidTransition,
+    Lodging,
+    RateRule,
+    Reservation,
+    ReservationEvent,
+    RoomNight,
+    RoomType,
+)
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -175,3 +184,25 @@ class ReservationAdmin(ScopedAdmin):
                 done += 1
         if done:
             messages.success(request, _("%(count)s reservations updated.") % {"count": done})
+
+
+@admin.register(RoomNight)
+class OccupancyAdmin(ScopedAdmin):
+    """Occupancy by night: rooms taken (held or booked) of the rooms there are."""
+
+    scope_path = "room_type__lodging__seller"
+    list_display = ["night", "room_type", "taken", "rooms"]
+    list_filter = ["night", "room_type__lodging"]
+    list_select_related = ["room_type__lodging"]
+    date_hierarchy = "night"
+    ordering = ["night", "room_type"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # The counters move only with reservations (lodging.services).
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -213,8 +213,8 @@ class RoomNight(models.Model):
     taken = models.PositiveSmallIntegerField(_("taken"), default=0)
 
     class Meta:
-        verbose_name = _("room night")
-        verbose_name_plural = _("room nights")
+        verbose_name = _("occupancy by night")
+        verbose_name_plural = _("occupancy by night")
         constraints = [
             models.UniqueConstraint(fields=["room_type", "night"], name="room_night_one_per_night"),
             models.CheckConstraint(condition=models.Q(taken__lte=models.F("rooms")), name="room_night_not_oversold"),

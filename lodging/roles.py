@@ -10,7 +10,7 @@ FRONT_DESK_PERMISSIONS = [
     "view_roomtype", "change_roomtype", "add_roomtype",
     "view_raterule", "change_raterule", "add_raterule", "delete_raterule",
     "view_closure", "change_closure", "add_closure", "delete_closure",
-    "view_reservation", "change_reservation", "view_reservationevent",
+    "view_reservation", "change_reservation", "view_reservationevent", "view_roomnight",
 ]
 
 

@@ -116,3 +116,21 @@ def test_a_lodging_picture_goes_through_the_image_pipeline(desk_client, city, me
     city.hotel.refresh_from_db()
     assert city.hotel.thumbnails["widths"] == [160, 320, 640]
     assert city.hotel.image.name.endswith(".jpg")
+
+
+def test_occupancy_by_night_shows_only_their_own_rooms(bookings, desk_client, city):
+    page = desk_client.get(reverse("admin:lodging_roomnight_changelist"))
+    assert page.status_code == 200
+    assert list(page.context["cl"].result_list) == list(RoomNight.objects.filter(room_type=city.double))
+
+
+def test_rooms_already_booked_cannot_be_removed(bookings, city):
+    from django.core.exceptions import ValidationError
+
+    city.double.room_count = 0
+    with pytest.raises(ValidationError):
+        city.double.full_clean()
+    city.double.room_count = 4
+    city.double.full_clean()
+    city.double.save()
+    assert set(RoomNight.objects.filter(room_type=city.double).values_list("rooms", flat=True)) == {4}
