@@ -30,6 +30,7 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -147,6 +148,8 @@ def pages(rounds: int) -> list[tuple[str, list[str], dict]]:
         ("search ko typo 랭멘", ["/search/?q=%EB%9E%AD%EB%A9%98"], {}),
         ("search en common noodles", ["/search/?q=noodles"], {}),
         ("search en typo raengmyun", ["/search/?q=raengmyun"], {}),
+        (f"search seller {seller.name_ko}", [f"/search/?q={quote(seller.name_ko)}"], {}),
+        (f"search seller+product {seller.name_ko} 김치", [f"/search/?q={quote(seller.name_ko + ' 김치')}"], {}),
         (f"product ({PRODUCT_PAGES:,} pages)", [f"/p/{slug}/" for slug in slugs[:PRODUCT_PAGES]], {}),
         ("product, first view", [f"/p/{slug}/" for slug in slugs[PRODUCT_PAGES:]], {"first_views": True}),
         ("seller", [f"/s/{seller.slug}/"], {}),

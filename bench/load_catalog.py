@@ -98,11 +98,14 @@ def load() -> None:
         pictures[motif] = write_image(image=check_image(upload), folder="bench")
     with transaction.atomic():
         kinds = ["store", "factory", "restaurant"]
-        sellers = Seller.objects.bulk_create([
+        sellers = [
             Seller(kind=kinds[n % 3], name_ko=f"시험상점 {n}", name_en=f"Bench seller {n}",
                    slug=f"{SLUG_PREFIX}seller-{n}", district="중구역", address=f"중구역 {n}")
             for n in range(SELLERS)
-        ])
+        ]
+        for seller in sellers:
+            seller.fill_search_columns()
+        sellers = Seller.objects.bulk_create(sellers)
         leaves = []
         for position, (top_slug, top_ko, top_en, motif) in enumerate(TOP):
             top = Category.objects.create(slug=f"{SLUG_PREFIX}{top_slug}", name_ko=f"{top_ko}",
@@ -131,15 +134,18 @@ def load() -> None:
             stocks = [rng.choice([0, 0, 3, 10, 50, 200]) for _ in chosen]
             in_stock_prices = [price for price, stock in zip(prices, stocks, strict=True) if stock]
             name_ko, name_en = f"{adjective[0]} {noun[0]} {n}", f"{adjective[1].title()} {noun[1]} {n}"
+            description_ko, description_en = f"{noun[0]}. 시험용 상품입니다.", f"{noun[1]}. A benchmark product."
             product_id = first_product + n
             _row(products, [
-                product_id, leaf.pk, f"{SLUG_PREFIX}{n}", name_ko, name_en,
-                f"{noun[0]}. 시험용 상품입니다.", f"{noun[1]}. A benchmark product.",
+                product_id, leaf.pk, f"{SLUG_PREFIX}{n}", name_ko, name_en, description_ko, description_en,
                 rng.choice([None, 100, 250, 500, 1000]), None, "", image_name, json.dumps(thumbnails),
                 40 if motif == "noodles" and n % 7 == 0 else None, True, n % 997 == 0,
                 (created + timedelta(seconds=n)).isoformat(), min(in_stock_prices or prices), len(chosen),
                 bool(in_stock_prices), round(rng.uniform(2.5, 5), 2), rng.randint(0, 300),
                 rng.randint(0, 5000), search.document(name_ko, name_en),
+                # An array literal; the generated names hold no quotes or backslashes.
+                "{" + ",".join(f'"{name}"' for name in search.names(name_ko, name_en)) + "}",
+                search.description(description_ko, description_en),
             ])
             for seller, price, stock in zip(chosen, prices, stocks, strict=True):
                 _row(offers, [offer_id, product_id, seller.pk, price, stock, True, created.isoformat()])
@@ -156,6 +162,7 @@ PRODUCT_COLUMNS = (
     "id", "category_id", "slug", "name_ko", "name_en", "description_ko", "description_en", "weight_g",
     "volume_ml", "size", "image", "thumbnails", "fresh_minutes", "is_active", "is_featured", "created_at",
     "best_price", "seller_count", "in_stock", "rating", "rating_count", "units_sold", "search_text",
+    "search_names", "search_description",
 )
 OFFER_COLUMNS = ("id", "product_id", "seller_id", "price", "stock", "is_active", "updated_at")
 

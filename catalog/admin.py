@@ -1,6 +1,7 @@
 """Staff pages for the catalogue. Every write that affects what listings
 sort on (offers, sellers, reviews, images) goes through catalog.services, so
-the product summaries and ratings stay current."""
+the product summaries and ratings stay current; every other save or delete
+bumps the catalogue version, so no cached page keeps showing the old row."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -11,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from catalog import services
+from catalog.cache import bump_version
 from catalog.media import check_image, check_video, check_voice
 from catalog.models import Category, Offer, Product, ProductMedia, Review, Seller
 
@@ -44,8 +46,25 @@ def _report(modeladmin, request, count: int) -> None:
         "%(count)d row updated.", "%(count)d rows updated.", count) % {"count": count}, messages.SUCCESS)
 
 
+class CatalogueAdmin(admin.ModelAdmin):
+    """A model whose rows catalogue pages show (names, descriptions, the
+    category tree): a change through the admin makes cached pages stale."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        bump_version()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        bump_version()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        bump_version()
+
+
 @admin.register(Seller)
-class SellerAdmin(admin.ModelAdmin):
+class SellerAdmin(CatalogueAdmin):
     list_display = ["name_ko", "name_en", "kind", "district", "rating", "rating_count", "is_active"]
     list_filter = ["kind", "is_active", "district"]
     search_fields = ["name_ko", "name_en", "slug", "address"]
@@ -53,6 +72,12 @@ class SellerAdmin(admin.ModelAdmin):
     readonly_fields = ["rating", "rating_count"]
     filter_horizontal = ["staff"]
     actions = ["activate", "deactivate"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data:
+            # The box ticked on the seller's page counts as the actions do.
+            services.set_sellers_active(sellers=Seller.objects.filter(pk=obj.pk), active=obj.is_active)
 
     @admin.action(description=_("Activate the selected sellers"))
     def activate(self, request, queryset):
@@ -64,7 +89,7 @@ class SellerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(CatalogueAdmin):
     list_display = ["name_ko", "name_en", "parent", "position"]
     list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["parent"]
@@ -133,7 +158,7 @@ class StoredImageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(StoredImageAdmin):
+class ProductAdmin(StoredImageAdmin, CatalogueAdmin):
     image_folder = "products"
     list_display = ["name_ko", "name_en", "category", "best_price", "seller_count", "in_stock", "rating",
                     "is_featured", "is_active"]
@@ -146,7 +171,6 @@ class ProductAdmin(StoredImageAdmin):
     readonly_fields = ["best_price", "seller_count", "in_stock", "rating", "rating_count", "units_sold"]
     inlines = [OfferInline, ProductMediaInline]
     actions = ["activate", "deactivate", "change_offer_prices"]
-
 
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
@@ -165,11 +189,11 @@ class ProductAdmin(StoredImageAdmin):
 
     @admin.action(description=_("Activate the selected products"))
     def activate(self, request, queryset):
-        _report(self, request, queryset.update(is_active=True))
+        _report(self, request, services.set_products_active(products=queryset, active=True))
 
     @admin.action(description=_("Deactivate the selected products"))
     def deactivate(self, request, queryset):
-        _report(self, request, queryset.update(is_active=False))
+        _report(self, request, services.set_products_active(products=queryset, active=False))
 
     @admin.action(description=_("Change the prices of every offer of the selected products"))
     def change_offer_prices(self, request, queryset):

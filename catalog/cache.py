@@ -1,27 +1,28 @@
 """What catalogue pages cache, and when it stops being true.
 
-Every cached entry's key carries the catalogue version, a number in the
-cache that the catalog services bump (``bump_version``) after they commit a
-change a page can show: prices, stock, offers, sellers switched on or off,
-units sold, ratings, images. Old entries are never deleted, just no longer
-asked for, and expire after ``TIMEOUT``; that timeout also bounds how long a
-change made without a service (a seller renamed in the admin) takes to show.
+Every cached entry's key carries the catalogue version, a PostgreSQL
+sequence that the catalog services and the catalogue's admin pages bump
+(``bump_version``) after they commit a change a page can show: prices,
+stock, offers, sellers, categories, names, units sold, ratings, images. Old
+entries are never deleted, just no longer asked for, and expire after
+``TIMEOUT``.
 
-With ``CACHE_URL`` pointing at Redis the version and the entries are shared
-by every gunicorn worker, so a change made through one worker is seen by
-all; the default per-process memory cache is for development and tests.
+The version lives in the database, not in the cache, so that every process
+on every host reads the same one: with the default per-process memory cache
+each gunicorn worker keeps its own copy of the pages, and still none serves
+a page older than the last change. ``CACHE_URL`` pointing at Redis makes the
+workers share the pages too, so each is built once rather than once a
+process.
 """
 
 import hashlib
-import time
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
-VERSION_KEY = "catalog:version"
 TIMEOUT = 300
 # Cached HTML is the same for every visitor, but the CSRF token of its forms
 # is each visitor's own: it is cached as this mark and put in per response.
@@ -29,29 +30,25 @@ CSRF_MARK = "csrf-token-of-the-visitor"
 
 
 def version() -> int:
-    """The current catalogue version."""
-    current = cache.get(VERSION_KEY)
-    if current is None:
-        # First use, or the key was evicted: start from the clock, so a
-        # restarted count can never meet entries cached under an old one.
-        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
-        current = cache.get(VERSION_KEY, 0)
-    return current
+    """The current catalogue version, as every process sees it: one small
+    query (the sequence's row holds a single number)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_value FROM catalog_version")
+        return cursor.fetchone()[0]
 
 
 def bump_version() -> None:
     """Make every cached page stale once the current transaction commits.
 
-    After the commit, not before: a page built between the bump and the
-    commit would read the old rows and cache them under the new version."""
+    After the commit, not before: a sequence moves outside transactions, so a
+    page built between the bump and the commit would read the old rows and
+    cache them under the new version."""
     transaction.on_commit(_bump)
 
 
 def _bump() -> None:
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # not there (evicted): any fresh value is a new version
-        cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('catalog_version')")
 
 
 def key(catalog_version: int, *parts) -> str:

@@ -1,6 +1,10 @@
+from functools import reduce
+from operator import add
+
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import TrigramWordSimilarity
+from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.db import connections, models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +13,67 @@ from catalog import search
 from okryu.localized import pick
 
 
-class Seller(models.Model):
+def use_similarity_threshold(using: str, threshold: float) -> None:
+    """Set the pg_trgm.word_similarity_threshold that the trigram indexes
+    filter with (``%>``) on this connection. Every search sets its own value,
+    so no request depends on what an earlier one left behind."""
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)", [str(threshold)])
+
+
+class NamedQuerySet(models.QuerySet):
+    def named(self, query: str, *, words: int, threshold: float):
+        """Rows whose name is like one of the first ``words`` words of the
+        normalised ``query`` (word similarity >= ``threshold``, which must not
+        be below the session's threshold: the index filters at that one
+        first), annotated with ``word_ranks`` (each word's similarity, in
+        order), ``rank`` (their sum: a row named by more of the words ranks
+        higher) and ``similarity`` (of the whole query to the whole name: of
+        신발 and 신발·가방, 신발 names the first better)."""
+        words = query.split()[:words]
+        ranks = [TrigramWordSimilarity(models.Value(word), "search_text") for word in words]
+        matches = models.Q()
+        for word in words:
+            matches |= models.Q(search_text__trigram_word_similar=word)
+        return self.filter(matches).annotate(
+            word_ranks=models.Func(*ranks, template="ARRAY[%(expressions)s]",
+                                   output_field=ArrayField(models.FloatField())),
+            best_word_rank=models.Func(*ranks, function="GREATEST", output_field=models.FloatField()),
+            rank=reduce(add, ranks),
+            similarity=TrigramSimilarity("search_text", query),
+        ).filter(best_word_rank__gte=threshold)
+
+
+class Searchable(models.Model):
+    """A row the search finds by its names, normalised into ``search_text``
+    by catalog.search.document. save() writes the search columns; code that
+    bypasses it (bulk_create, update) must call fill_search_columns() itself."""
+
+    # Sellers' and categories' names are looked up from the start of a word.
+    COMPOUND_TAILS = False
+
+    # The fields each search column is made from.
+    SEARCH_SOURCES = {"search_text": ("name_ko", "name_en")}
+
+    search_text = models.TextField(_("search text"), blank=True, default="", editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.fill_search_columns()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, *(
+                column for column, sources in self.SEARCH_SOURCES.items() if set(sources) & set(update_fields)
+            )}
+        super().save(*args, **kwargs)
+
+    def fill_search_columns(self) -> None:
+        self.search_text = search.document(self.name_ko, self.name_en, compound_tails=self.COMPOUND_TAILS)
+
+
+class Seller(Searchable):
     class Kind(models.TextChoices):
         STORE = "store", _("Store")
         FACTORY = "factory", _("Factory")
@@ -34,10 +98,13 @@ class Seller(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="sellers", verbose_name=_("staff")
     )
 
+    objects = NamedQuerySet.as_manager()
+
     class Meta:
         ordering = ["name_ko"]
         verbose_name = _("seller")
         verbose_name_plural = _("sellers")
+        indexes = [GinIndex(name="seller_search_trgm", fields=["search_text"], opclasses=["gin_trgm_ops"])]
 
     def __str__(self):
         return self.name
@@ -54,7 +121,7 @@ class Seller(models.Model):
         return pick(self, "description")
 
 
-class Category(models.Model):
+class Category(Searchable):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
         verbose_name=_("parent"),
@@ -64,10 +131,13 @@ class Category(models.Model):
     slug = models.SlugField(_("slug"), unique=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
+    objects = NamedQuerySet.as_manager()
+
     class Meta:
         ordering = ["position", "name_ko"]
         verbose_name = _("category")
         verbose_name_plural = _("categories")
+        indexes = [GinIndex(name="category_search_trgm", fields=["search_text"], opclasses=["gin_trgm_ops"])]
 
     def __str__(self):
         return self.name
@@ -99,17 +169,15 @@ class ProductQuerySet(models.QuerySet):
 
         The GIN trigram index filters with the session's
         pg_trgm.word_similarity_threshold, so this sets it on the connection
-        first; every caller sets its own value, so no request depends on what
-        an earlier one left behind.
+        first.
         """
-        with connections[self.db].cursor() as cursor:
-            cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)", [str(threshold)])
+        use_similarity_threshold(self.db, threshold)
         return self.filter(search_text__trigram_word_similar=query).annotate(
             rank=TrigramWordSimilarity(models.Value(query), "search_text")
         )
 
 
-class Product(models.Model):
+class Product(Searchable):
     category = models.ForeignKey(
         Category, on_delete=models.PROTECT, related_name="products", verbose_name=_("category")
     )
@@ -139,9 +207,17 @@ class Product(models.Model):
     rating = models.DecimalField(_("rating"), max_digits=3, decimal_places=2, default=0)
     rating_count = models.PositiveIntegerField(_("number of ratings"), default=0)
     units_sold = models.PositiveIntegerField(_("units sold"), default=0)
-    # The names, normalised by catalog.search.document; written by save(), so
-    # code that bypasses it (bulk_create, update) must set it the same way.
-    search_text = models.TextField(_("search text"), blank=True, default="", editable=False)
+    # Beside search_text (Searchable): the whole names, for exact matches,
+    # and the descriptions, searched at a lower weight.
+    search_names = ArrayField(models.TextField(), verbose_name=_("search names"), default=list, blank=True,
+                              editable=False)
+    search_description = models.TextField(_("search description"), blank=True, default="", editable=False)
+
+    COMPOUND_TAILS = True
+    SEARCH_SOURCES = {
+        **Searchable.SEARCH_SOURCES, "search_names": ("name_ko", "name_en"),
+        "search_description": ("description_ko", "description_en"),
+    }
 
     objects = ProductQuerySet.as_manager()
 
@@ -151,6 +227,7 @@ class Product(models.Model):
         verbose_name_plural = _("products")
         indexes = [
             GinIndex(name="product_search_trgm", fields=["search_text"], opclasses=["gin_trgm_ops"]),
+            GinIndex(name="product_description_trgm", fields=["search_description"], opclasses=["gin_trgm_ops"]),
             *(
                 models.Index(fields=[*prefix, key, "id"], condition=LISTED, name=f"product_{scope}_{short}")
                 for key, short in SORT_KEYS.items()
@@ -161,15 +238,13 @@ class Product(models.Model):
     def __str__(self):
         return self.name
 
-    def save(self, *args, **kwargs):
-        self.search_text = search.document(self.name_ko, self.name_en)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and {"name_ko", "name_en"} & set(update_fields):
-            kwargs["update_fields"] = {*update_fields, "search_text"}
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self):
         return reverse("catalog:product", args=[self.slug])
+
+    def fill_search_columns(self) -> None:
+        super().fill_search_columns()
+        self.search_names = search.names(self.name_ko, self.name_en)
+        self.search_description = search.description(self.description_ko, self.description_en)
 
     @property
     def name(self):

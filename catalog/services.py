@@ -124,6 +124,15 @@ def set_sellers_active(*, sellers, active: bool) -> int:
 
 
 @transaction.atomic
+def set_products_active(*, products, active: bool) -> int:
+    """Put products on sale or take them off; their pages and the listings
+    follow once this commits."""
+    count = products.update(is_active=active)
+    bump_version()
+    return count
+
+
+@transaction.atomic
 def change_offer_prices(*, offers, percent: Decimal) -> int:
     """Raise (or with a negative percent, lower) the price of each offer by
     ``percent``, rounded half up to a whole won and never below ₩1. The

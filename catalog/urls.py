@@ -6,6 +6,7 @@ app_name = "catalog"
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
+    path("search/suggest/", views.suggest, name="suggest"),
     path("c/<slug:slug>/", views.category, name="category"),
     path("p/<slug:slug>/", views.product, name="product"),
     path("s/<slug:slug>/", views.seller, name="seller"),

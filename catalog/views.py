@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db.models import Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -8,6 +8,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition
 
 from catalog import cache as catalog_cache
+from catalog import finder
 from catalog import search as search_text
 from catalog.forms import ListingForm, apply_filters
 from catalog.models import Category, Offer, Product, Seller
@@ -15,12 +16,8 @@ from catalog.pagination import paginate
 
 PAGE_SIZE = 24
 REVIEWS_SHOWN = 20
-# pg_trgm word similarity of the query to a product's search document:
-# results at SEARCH_THRESHOLD or above; below that, when nothing matches,
-# "close matches" down to CLOSE_MATCH_THRESHOLD.
-SEARCH_THRESHOLD = 0.45
-CLOSE_MATCH_THRESHOLD = 0.25
-CLOSE_MATCH_COUNT = 8
+# The shortest normalised query the suggestions look up.
+SUGGEST_FROM = 2
 # The session key of the cart count the header shows (orders.cart keeps it;
 # catalog imports nothing from orders).
 CART_COUNT = "cart_count"
@@ -66,19 +63,35 @@ def search(request: HttpRequest) -> HttpResponse:
 
 def _search_context(request: HttpRequest, raw_query: str, catalog_version: int) -> dict:
     query = search_text.normalise(raw_query)
-    context = {"query": raw_query}
+    context = {"query": raw_query, "match": finder.Match}
     if query:
+        found = finder.named(query)
+        context.update(sellers=found.sellers, named_categories=found.categories,
+                       named_seller=found.sellers[0] if found.sellers else None)
         # Keyed by the normalised query: 랭면 and 냉면 share their results.
-        context.update(_listing(request, catalog_version, ("search", query), lambda: Product.objects.listed().matching(
-            query, threshold=SEARCH_THRESHOLD), ListingForm(request.GET, search=True)))
+        context.update(_listing(request, catalog_version, ("search", query), lambda: finder.products(query, found),
+                                ListingForm(request.GET, search=True)))
         if not context["products"]:
             # Nothing at the usual threshold: offer what is close.
-            context["close_matches"] = catalog_cache.get_or_build(catalog_version, ("close", query), lambda: list(
-                Product.objects.listed().matching(query, threshold=CLOSE_MATCH_THRESHOLD)
-                .order_by("-rank", "id")[:CLOSE_MATCH_COUNT]))
+            context["close_matches"] = catalog_cache.get_or_build(
+                catalog_version, ("close", query), lambda: finder.close_matches(query))
     if not context.get("products"):
         context["categories"] = Category.objects.filter(parent=None)
     return context
+
+
+def suggest(request: HttpRequest) -> JsonResponse:
+    """Up to eight suggestions for what is typed in the search box, as JSON;
+    the same for everyone, cached for the catalogue version."""
+    raw_query = request.GET.get("q", "")
+    if len(raw_query) > search_text.MAX_QUERY_LENGTH:
+        return JsonResponse({"error": _("The search text is too long: at most %(limit)d characters.") % {
+            "limit": search_text.MAX_QUERY_LENGTH}}, status=400)
+    query = search_text.normalise(raw_query)
+    # Fewer than two letters (one jamo-decomposed syllable has three) would match almost anything.
+    suggestions = catalog_cache.get_or_build(_catalog_version(request), ("suggest", query, get_language()), lambda: (
+        finder.suggestions(query) if len(query) >= SUGGEST_FROM else []))
+    return JsonResponse({"query": raw_query, "suggestions": suggestions})
 
 
 def seller(request: HttpRequest, slug: str) -> HttpResponse:

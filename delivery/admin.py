@@ -17,11 +17,11 @@ from delivery.models import (
     Delivery,
     DeliveryEvent,
     District,
-    InvalidTransition,
     ServiceArea,
     TimeSlot,
     TransportService,
 )
+from okryu.transitions import InvalidTransition
 
 
 @admin.register(District)
@@ -167,7 +167,7 @@ class DeliveryAdmin(admin.ModelAdmin):
             done = action(list(queryset.values_list("pk", flat=True)))
         except InvalidTransition as refused:
             self.message_user(request, _("Delivery %(order)s is “%(status)s”; nothing was changed.") % {
-                "order": refused.delivery.order.number, "status": refused.delivery.get_status_display()},
+                "order": refused.instance.order.number, "status": refused.instance.get_status_display()},
                 messages.ERROR)
             return
         self.message_user(request, ngettext(

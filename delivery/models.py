@@ -3,12 +3,13 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from okryu.localized import pick
+from okryu.transitions import StatusEvent, transition
 
 
 class District(models.Model):
@@ -128,15 +129,6 @@ class Courier(models.Model):
 
     def __str__(self):
         return self.user.get_full_name() or self.user.get_username()
-
-
-class InvalidTransition(Exception):
-    """The delivery is not in a status from which this step is allowed."""
-
-    def __init__(self, delivery: "Delivery", step: str):
-        super().__init__(f"delivery {delivery.pk}: {step} is not allowed when {delivery.status}")
-        self.delivery = delivery
-        self.step = step
 
 
 class CourierNotInService(Exception):
@@ -282,48 +274,30 @@ class Delivery(models.Model):
             raise CourierNotInService(self, courier)
 
     def _change(self, step: str, *, by, note: str = "", **fields) -> "Delivery":
-        """Lock the row, check the step against TRANSITIONS, save the new
-        status, its timestamp and ``fields``, and record the event. Raises
-        InvalidTransition and changes nothing when the step does not fit the
-        current status, or the courier changed since ``self`` was read."""
-        transition = self.TRANSITIONS[step]
-        with transaction.atomic():
-            locked = Delivery.objects.select_for_update().get(pk=self.pk)
-            # A caller that read the row before it changed hands (a courier's
-            # page loaded before a reassignment) acts on a stale row: refused.
-            if locked.status not in transition.sources or locked.courier_id != self.courier_id:
-                raise InvalidTransition(locked, step)
-            if "courier" in fields:
-                # Who had it and who has it now, for reassignments in the timeline.
-                before, after = locked.courier, fields["courier"]
-                note = f"{before or '—'} → {after or '—'}"
-            previous = locked.status
-            locked.status = transition.target
-            if transition.stamp:
-                fields[transition.stamp] = timezone.now()
-            for name, value in fields.items():
-                setattr(locked, name, value)
-            locked.save()
-            DeliveryEvent.objects.create(
-                delivery=locked, from_status=previous, to_status=locked.status, by=by, note=note[:200]
-            )
-        return locked
+        """Take ``step`` through the one transition helper, stamping its time
+        and saving ``fields``. Raises InvalidTransition and changes nothing
+        when the step does not fit the current status, or the courier changed
+        since ``self`` was read."""
+        sources, target, stamp = self.TRANSITIONS[step]
+        if stamp:
+            fields[stamp] = timezone.now()
+        if "courier" in fields:
+            # Who had it and who has it now, for reassignments in the timeline;
+            # the check below makes self's courier the locked row's.
+            note = f"{self.courier or '—'} → {fields['courier'] or '—'}"
+        # A caller that read the row before it changed hands (a courier's
+        # page loaded before a reassignment) acts on a stale row: refused.
+        return transition(
+            self, target, by=by, note=note, sources=sources, fields=fields,
+            check=lambda locked: locked.courier_id == self.courier_id,
+        )
 
 
-class DeliveryEvent(models.Model):
+class DeliveryEvent(StatusEvent):
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(_("from"), max_length=20, choices=Delivery.Status.choices)
+    from_status = models.CharField(_("from"), max_length=20, choices=Delivery.Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Delivery.Status.choices)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("by")
-    )
-    note = models.CharField(_("note"), max_length=200, blank=True)
-    created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(StatusEvent.Meta):
         verbose_name = _("delivery event")
         verbose_name_plural = _("delivery events")
-
-    def __str__(self):
-        return f"{self.from_status} → {self.to_status}"

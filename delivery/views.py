@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 
 from delivery import services
 from delivery.forms import AssignForm, DeliveredForm, DeliveriesForm, FailedForm
-from delivery.models import Courier, CourierNotInService, Delivery, InvalidTransition
+from delivery.models import Courier, CourierNotInService, Delivery
+from okryu.transitions import InvalidTransition
 from orders.services import PaymentNotCapturable
 
 # Courier page
@@ -87,7 +88,7 @@ def _act(request: HttpRequest, action: Callable[[], Delivery]) -> HttpResponse:
     except InvalidTransition as refused:
         # A second tap, or the dispatcher moved it meanwhile: nothing changed.
         messages.error(request, _("That step does not fit this delivery any more (now: %(status)s). "
-                                  "Nothing was changed.") % {"status": refused.delivery.get_status_display()})
+                                  "Nothing was changed.") % {"status": refused.instance.get_status_display()})
         return _courier_page(request, status=409)
     except PaymentNotCapturable:
         messages.error(request, _("The payment for this order can no longer be taken, so it was not picked up. "
@@ -135,7 +136,7 @@ def _dispatch(request: HttpRequest, form_class, action) -> HttpResponse:
         done = action(ids, form.cleaned_data)
     except InvalidTransition as refused:
         messages.error(request, _("Delivery %(order)s is now “%(status)s”; nothing was changed.") % {
-            "order": refused.delivery.order.number, "status": refused.delivery.get_status_display()})
+            "order": refused.instance.order.number, "status": refused.instance.get_status_display()})
         return _board(request, status=409)
     except CourierNotInService as refused:
         messages.error(request, _("%(courier)s drives for %(service)s, not for the service of %(order)s; "

@@ -14,7 +14,6 @@ from catalog.staff import seller_scope
 from lodging import services
 from lodging.models import (
     Closure,
-    InvalidTransition,
     Lodging,
     RateRule,
     Reservation,
@@ -22,6 +21,7 @@ from lodging.models import (
     RoomNight,
     RoomType,
 )
+from okryu.transitions import InvalidTransition
 
 
 class ScopedAdmin(admin.ModelAdmin):

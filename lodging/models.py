@@ -4,12 +4,13 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from okryu.localized import pick
+from okryu.transitions import StatusEvent, transition
 
 
 class Amenity(models.TextChoices):
@@ -320,41 +321,18 @@ class Reservation(models.Model):
         return self.Status.CANCELLED in self.TRANSITIONS.get(self.status, set())
 
     def change_status(self, status: str, *, by=None, note: str = "", amount: int = 0) -> "Reservation":
-        """Lock the row, check the transition, save and record the event."""
-        with transaction.atomic():
-            locked = Reservation.objects.select_for_update().get(pk=self.pk)
-            if status not in self.TRANSITIONS.get(locked.status, set()):
-                raise InvalidTransition(locked.status, status)
-            ReservationEvent.objects.create(
-                reservation=locked, from_status=locked.status, to_status=status, by=by, note=note, amount=amount
-            )
-            locked.status = status
-            locked.save(update_fields=["status"])
-        return locked
+        """Move the reservation to ``status`` if TRANSITIONS allow it, with its
+        event (``amount``: the money that moved); raises InvalidTransition
+        otherwise."""
+        return transition(self, status, by=by, note=note, event={"amount": amount})
 
 
-class InvalidTransition(Exception):
-    def __init__(self, current: str, wanted: str):
-        super().__init__(f"{current} → {wanted}")
-        self.current = current
-        self.wanted = wanted
-
-
-class ReservationEvent(models.Model):
+class ReservationEvent(StatusEvent):
     reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(_("from"), max_length=20, choices=Reservation.Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Reservation.Status.choices)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("by")
-    )
-    note = models.CharField(_("note"), max_length=200, blank=True)
     amount = models.PositiveIntegerField(_("money moved"), default=0)
-    created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(StatusEvent.Meta):
         verbose_name = _("reservation event")
         verbose_name_plural = _("reservation events")
-
-    def __str__(self):
-        return f"{self.from_status} → {self.to_status}"

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "csp",
     "axes",
+    "procrastinate.contrib.django",
 ]
 
 MIDDLEWARE = [
@@ -168,6 +169,17 @@ IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=24_000_000)
 
 # The card network behind checkout: one class, replaceable by a real adapter.
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="payments.issuer.LocalIssuer")
+
+# Background jobs (procrastinate) share the default database. Periodic jobs
+# run on these cron lines (a sixth field counts seconds); every worker
+# defers them, and the database keeps one job per tick whatever the number
+# of workers.
+JOBS_RELEASE_HOLDS_CRON = env.str("JOBS_RELEASE_HOLDS_CRON", default="*/5 * * * *")
+JOBS_EXPIRE_ABANDONED_CRON = env.str("JOBS_EXPIRE_ABANDONED_CRON", default="*/15 * * * *")
+JOBS_REPORT_STUCK_ORDERS_CRON = env.str("JOBS_REPORT_STUCK_ORDERS_CRON", default="*/30 * * * *")
+JOBS_REMOVE_OLD_JOBS_CRON = env.str("JOBS_REMOVE_OLD_JOBS_CRON", default="0 4 * * *")
+# Finished jobs stay this long for the admin's list; failed ones until a person deletes them.
+JOBS_KEEP_FINISHED_HOURS = env.int("JOBS_KEEP_FINISHED_HOURS", default=7 * 24)
 
 # Lockout by username after repeated failures, whatever the address: a
 # guesser who changes address is stopped too. The same cool-off ends it.

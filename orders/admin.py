@@ -23,9 +23,10 @@ from django.utils.translation import gettext_lazy
 from catalog.models import Seller
 from catalog.staff import seller_scope
 from delivery.models import Delivery
+from okryu.transitions import InvalidTransition
 from orders import reports, services
 from orders.forms import RefundForm, SalesReportForm
-from orders.models import InvalidTransition, Order, OrderEvent, OrderLine
+from orders.models import Order, OrderEvent, OrderLine
 from payments.gateway import PaymentError
 
 
@@ -50,6 +51,23 @@ class SellerFilter(admin.SimpleListFilter):
         if not self.value().isdigit():
             raise IncorrectLookupParameters(self.value())
         return queryset.filter(_has_line_of([int(self.value())]))
+
+
+class StuckFilter(admin.SimpleListFilter):
+    """The orders the periodic report warns about (orders.services.stuck_orders)."""
+
+    title = gettext_lazy("progress")
+    parameter_name = "stuck"
+
+    def lookups(self, request, model_admin):
+        return [("yes", gettext_lazy("Stuck past its delivery slot"))]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        if self.value() != "yes":
+            raise IncorrectLookupParameters(self.value())
+        return queryset.filter(pk__in=services.stuck_orders().values("pk"))
 
 
 class SellerScopedInline(admin.TabularInline):
@@ -103,7 +121,7 @@ class OrderEventInline(admin.TabularInline):
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = ["number", "user", "phone", "status", "total", "district_name", "service_name", "created_at"]
-    list_filter = ["status", "created_at", SellerFilter, "district", "deliveries__slot__service"]
+    list_filter = ["status", StuckFilter, "created_at", SellerFilter, "district", "deliveries__slot__service"]
     search_fields = [
         "number", "user__username", "user__first_name", "user__last_name", "user__phone", "phone", "recipient_name",
     ]
@@ -188,7 +206,7 @@ class OrderAdmin(admin.ModelAdmin):
             except services.NotCancellable:
                 messages.error(request, _("%(number)s cannot be cancelled: it has left the seller or is closed.") % {
                     "number": order.number})
-            except PaymentError as error:
+            except (PaymentError, InvalidTransition) as error:
                 messages.error(request, f"{order.number}: {error.message}")
             else:
                 done += 1
@@ -236,7 +254,7 @@ class OrderAdmin(admin.ModelAdmin):
                 )
             except services.NotRefundable:
                 form.add_error(None, _("This order has no payment to refund."))
-            except PaymentError as error:
+            except (PaymentError, InvalidTransition) as error:
                 form.add_error("amount", str(error.message))
             else:
                 messages.success(request, _("Refunded. The order is %(status)s.") % {

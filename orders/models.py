@@ -1,7 +1,9 @@
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from okryu.transitions import StatusEvent, transition
 
 
 class Cart(models.Model):
@@ -123,22 +125,9 @@ class Order(models.Model):
         return self.status in self.CANCELLABLE
 
     def change_status(self, status: str, *, by=None, note: str = "") -> "Order":
-        """Lock the row, check the transition, save and record the event."""
-        with transaction.atomic():
-            locked = Order.objects.select_for_update().get(pk=self.pk)
-            if status not in self.TRANSITIONS.get(locked.status, set()):
-                raise InvalidTransition(locked.status, status)
-            OrderEvent.objects.create(order=locked, from_status=locked.status, to_status=status, by=by, note=note)
-            locked.status = status
-            locked.save(update_fields=["status"])
-        return locked
-
-
-class InvalidTransition(Exception):
-    def __init__(self, current: str, wanted: str):
-        super().__init__(f"{current} → {wanted}")
-        self.current = current
-        self.wanted = wanted
+        """Move the order to ``status`` if TRANSITIONS allow it, with its event;
+        raises InvalidTransition otherwise."""
+        return transition(self, status, by=by, note=note)
 
 
 class OrderLine(models.Model):
@@ -169,20 +158,11 @@ class OrderLine(models.Model):
         return f"order-line:{self.pk}"
 
 
-class OrderEvent(models.Model):
+class OrderEvent(StatusEvent):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(_("from"), max_length=20, choices=Order.Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Order.Status.choices)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("by")
-    )
-    note = models.CharField(_("note"), max_length=200, blank=True)
-    created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(StatusEvent.Meta):
         verbose_name = _("order event")
         verbose_name_plural = _("order events")
-
-    def __str__(self):
-        return f"{self.from_status} → {self.to_status}"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -17,6 +17,7 @@ from catalog.models import Offer
 from delivery import services as delivery_services
 from delivery.models import Delivery
 from okryu.db import retry_on_conflict
+from okryu.transitions import InvalidTransition
 from orders.models import Address, Cart, CartLine, Order, OrderEvent, OrderLine
 from payments.gateway import PaymentError, get_gateway
 from payments.models import Payment
@@ -255,7 +256,7 @@ def record_delivery_progress(*, order_id: int, by) -> Order:
         order = order.change_status(Order.Status.OUT_FOR_DELIVERY, by=by)
         try:
             get_gateway().capture(order.payment)
-        except PaymentError as error:
+        except (PaymentError, InvalidTransition) as error:
             raise PaymentNotCapturable() from error
     if statuses == {Delivery.Status.DELIVERED} and order.status == Order.Status.OUT_FOR_DELIVERY:
         order = order.change_status(Order.Status.DELIVERED, by=by)
@@ -263,6 +264,14 @@ def record_delivery_progress(*, order_id: int, by) -> Order:
 
 
 # Housekeeping
+
+# How old a hold without an order must be before it is voided (longer than
+# any checkout), and how long an anonymous cart may stay untouched.
+ABANDONED_HOLD_GRACE = timedelta(hours=1)
+ABANDONED_CART_AGE = timedelta(days=30)
+# An order not delivered this long after its delivery slot ended is stuck.
+STUCK_AFTER_SLOT = timedelta(hours=2)
+IN_PROGRESS = (Order.Status.PAID, Order.Status.PREPARING, Order.Status.READY, Order.Status.OUT_FOR_DELIVERY)
 
 
 @dataclass
@@ -321,3 +330,12 @@ def expire_abandoned(*, hold_grace: timedelta, cart_age: timedelta, now: datetim
         .order_by("pk").values_list("number", flat=True)
     )
     return Expired(voided_holds=voided, deleted_carts=deleted, stuck_orders=stuck)
+
+
+def stuck_orders(*, now: datetime | None = None) -> QuerySet[Order]:
+    """Orders paid and not yet delivered (nor cancelled) although a slot of
+    theirs ended more than ``STUCK_AFTER_SLOT`` ago: somebody has to look.
+    Only reads; the periodic report and the staff's order list both use it."""
+    now = now or timezone.now()
+    late = Delivery.objects.filter(order=OuterRef("pk"), slot__ends_at__lte=now - STUCK_AFTER_SLOT)
+    return Order.objects.filter(Exists(late), status__in=IN_PROGRESS)

@@ -41,7 +41,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 class CardEventInline(ReadOnlyInline):
     model = CardEvent
-    fields = readonly_fields = ["kind", "by", "created_at"]
+    fields = readonly_fields = ["kind", "from_status", "to_status", "by", "note", "created_at"]
 
 
 @admin.register(Card)

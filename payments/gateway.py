@@ -3,12 +3,18 @@
 ``get_gateway()`` returns the class named by ``settings.PAYMENT_GATEWAY``:
 ``payments.issuer.LocalIssuer`` by default, the stand-in for the national
 network that lives in this database. A real network adapter implements the
-same methods and raises the same exceptions.
+same methods and raises the same exceptions: PaymentError's subclasses and
+InvalidTransition.
 """
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
+
+# The one exception for a status the operation does not fit (capture a voided
+# hold, void a captured payment, refund before capture); like PaymentError it
+# carries a ``message`` for the user.
+from okryu.transitions import InvalidTransition  # noqa: F401
 
 
 class PaymentError(Exception):
@@ -47,18 +53,6 @@ class InvalidAmount(PaymentError):
 
 class RefundTooLarge(InvalidAmount):
     message = _("The refund is more than was paid and not yet refunded.")
-
-
-class InvalidTransition(PaymentError):
-    """The payment's status does not allow the operation (capture a voided
-    hold, void a captured payment, refund before capture)."""
-
-    message = _("This payment can no longer be changed that way.")
-
-    def __init__(self, current: str, wanted: str):
-        super().__init__(f"{current} → {wanted}")
-        self.current = current
-        self.wanted = wanted
 
 
 class IdempotencyKeyReused(PaymentError):

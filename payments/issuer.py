@@ -51,11 +51,10 @@ class LocalIssuer(Gateway):
                     card.save(update_fields=["failed_pin_attempts"])
                 return
             card.failed_pin_attempts += 1
-            CardEvent.objects.create(card=card, kind=CardEvent.Kind.PIN_FAILED)
+            card.save(update_fields=["failed_pin_attempts"])
+            card.record(CardEvent.Kind.PIN_FAILED)
             if card.failed_pin_attempts >= Card.MAX_PIN_FAILURES:
-                card.status = Card.Status.LOCKED
-                CardEvent.objects.create(card=card, kind=CardEvent.Kind.LOCKED)
-            card.save(update_fields=["failed_pin_attempts", "status"])
+                card.lock()
         raise WrongPin()
 
     @sensitive_variables("pin")
@@ -112,7 +111,7 @@ class LocalIssuer(Gateway):
         if payment.captured:
             return payment
         if not payment.allows(Payment.Status.CAPTURED):
-            raise InvalidTransition(payment.status, Payment.Status.CAPTURED)
+            raise InvalidTransition(payment, Payment.Status.CAPTURED)
         amount = payment.authorized if amount is None else amount
         check_amount(amount)
         if amount > payment.authorized:
@@ -141,7 +140,7 @@ class LocalIssuer(Gateway):
         if payment.status == Payment.Status.VOIDED:
             return payment
         if not payment.allows(Payment.Status.VOIDED):
-            raise InvalidTransition(payment.status, Payment.Status.VOIDED)
+            raise InvalidTransition(payment, Payment.Status.VOIDED)
         ledger.post(
             kind=LedgerTransaction.Kind.RELEASE, amount=payment.authorized, payment=payment, by=by, note=note,
             debit=ledger.card_account(payment.card, Account.Kind.HOLD), credit=ledger.card_account(payment.card),
@@ -169,7 +168,7 @@ class LocalIssuer(Gateway):
         refunded = payment.refunded + amount
         status = Payment.Status.REFUNDED if refunded == payment.captured else Payment.Status.PARTLY_REFUNDED
         if not payment.allows(status):
-            raise InvalidTransition(payment.status, status)
+            raise InvalidTransition(payment, status)
         if refunded > payment.captured:
             raise RefundTooLarge()
         revenue = ledger.bureau_account(Account.Kind.REVENUE)

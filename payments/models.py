@@ -1,10 +1,10 @@
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
-from django.db import models, transaction
+from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from payments.gateway import InvalidTransition
+from okryu.transitions import StatusEvent, transition
 
 
 class Card(models.Model):
@@ -15,6 +15,10 @@ class Card(models.Model):
         LOCKED = "locked", _("Locked")
         CLOSED = "closed", _("Closed")
 
+    TRANSITIONS = {
+        Status.ACTIVE: {Status.LOCKED, Status.CLOSED},
+        Status.LOCKED: {Status.ACTIVE, Status.CLOSED},
+    }
     MAX_PIN_FAILURES = 5  # also in the card_pin_failures_at_most_five constraint
 
     number = models.CharField(_("card number"), max_length=16, unique=True)
@@ -58,24 +62,44 @@ class Card(models.Model):
     def pin_matches(self, pin: str) -> bool:
         return check_password(pin, self.pin_hash)
 
+    def lock(self, *, by=None, note: str = "") -> "Card":
+        """Refuse the card to payments until the bureau unlocks it."""
+        return transition(self, self.Status.LOCKED, by=by, note=note, event={"kind": CardEvent.Kind.LOCKED})
 
-class CardEvent(models.Model):
+    def unlock(self, *, by, note: str = "") -> "Card":
+        """Make a locked card usable again, with its wrong-PIN count reset."""
+        return transition(
+            self, self.Status.ACTIVE, by=by, note=note, fields={"failed_pin_attempts": 0},
+            event={"kind": CardEvent.Kind.UNLOCKED},
+        )
+
+    def close(self, *, by, note: str = "") -> "Card":
+        """For good: a closed card is neither paid with nor topped up."""
+        return transition(self, self.Status.CLOSED, by=by, note=note, event={"kind": CardEvent.Kind.CLOSED})
+
+    def record(self, kind: str, *, by=None) -> "CardEvent":
+        """An event that changes no status (a wrong PIN, a link to an account)."""
+        return self.events.create(kind=kind, from_status=self.status, to_status=self.status, by=by)
+
+
+class CardEvent(StatusEvent):
+    """A card's timeline: status changes, and with ``from_status`` equal to
+    ``to_status`` what happened without one."""
+
     class Kind(models.TextChoices):
         ISSUED = "issued", _("Issued")
         PIN_FAILED = "pin_failed", _("Wrong PIN")
         LOCKED = "locked", _("Locked")
         UNLOCKED = "unlocked", _("Unlocked")
+        CLOSED = "closed", _("Closed")
         LINKED = "linked", _("Linked to an account")
 
     card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("by")
-    )
-    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+    from_status = models.CharField(_("from"), max_length=20, choices=Card.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Card.Status.choices)
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(StatusEvent.Meta):
         verbose_name = _("card event")
         verbose_name_plural = _("card events")
 
@@ -169,44 +193,24 @@ class Payment(models.Model):
         return status in self.TRANSITIONS.get(self.status, set())
 
     def change_status(self, status: str, *, amount: int, by=None, note: str = "", **fields) -> "Payment":
-        """Lock the row, check the transition, save it with ``fields`` and
-        record the event. The issuer moves the money; this keeps the row's
-        story."""
-        with transaction.atomic():
-            locked = Payment.objects.select_for_update().get(pk=self.pk)
-            if not locked.allows(status):
-                raise InvalidTransition(locked.status, status)
-            previous = locked.status
-            locked.status = status
-            for name, value in fields.items():
-                setattr(locked, name, value)
-            locked.save(update_fields=["status", *fields])
-            PaymentEvent.objects.create(
-                payment=locked, from_status=previous, to_status=status, amount=amount, by=by, note=note
-            )
-        return locked
+        """Move the payment to ``status`` if TRANSITIONS allow it, saving
+        ``fields``, with an event of the ``amount`` that moved; raises
+        InvalidTransition otherwise. The issuer moves the money; this keeps
+        the row's story."""
+        return transition(self, status, by=by, note=note, fields=fields, event={"amount": amount})
 
 
-class PaymentEvent(models.Model):
+class PaymentEvent(StatusEvent):
     """One row per status change of a payment; ``amount`` is what moved."""
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="events")
     from_status = models.CharField(_("from"), max_length=20, choices=Payment.Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Payment.Status.choices)
     amount = models.PositiveBigIntegerField(_("amount"))
-    note = models.CharField(_("note"), max_length=200, blank=True)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("by")
-    )
-    created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(StatusEvent.Meta):
         verbose_name = _("payment event")
         verbose_name_plural = _("payment events")
-
-    def __str__(self):
-        return f"{self.from_status} → {self.to_status}"
 
 
 class LedgerTransaction(models.Model):

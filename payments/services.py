@@ -12,7 +12,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from okryu.luhn import with_check_digit
 from payments import ledger
-from payments.gateway import CardClosed, check_amount, get_gateway
+from payments.gateway import CardClosed, InvalidTransition, check_amount, get_gateway
 from payments.models import Account, Card, CardEvent, LedgerEntry, LedgerTransaction, Payment
 
 # The bureau's issuer prefix on the national network.
@@ -29,7 +29,7 @@ def issue_card(*, holder_name: str, pin: str, owner=None, number: str | None = N
     card.set_pin(pin)
     card.save()
     Account.objects.bulk_create([Account(kind=kind, card=card) for kind in (Account.Kind.CARD, Account.Kind.HOLD)])
-    CardEvent.objects.create(card=card, kind=CardEvent.Kind.ISSUED, by=by)
+    card.events.create(kind=CardEvent.Kind.ISSUED, to_status=card.status, by=by)
     return card
 
 
@@ -73,17 +73,13 @@ def balances_by_card(cards: Iterable[Card]) -> dict[int, dict[str, int]]:
     }
 
 
-@transaction.atomic
 def unlock_card(*, card: Card, by) -> bool:
     """Unlock a card locked by wrong PINs and reset the counter, recording
     who did it. A card that is not locked is left alone (returns False)."""
-    card = Card.objects.select_for_update().get(pk=card.pk)
-    if card.status != Card.Status.LOCKED:
+    try:
+        card.unlock(by=by)
+    except InvalidTransition:
         return False
-    card.status = Card.Status.ACTIVE
-    card.failed_pin_attempts = 0
-    card.save(update_fields=["status", "failed_pin_attempts"])
-    CardEvent.objects.create(card=card, kind=CardEvent.Kind.UNLOCKED, by=by)
     return True
 
 
@@ -106,7 +102,7 @@ def link_card(*, user, card_number: str, pin: str) -> Card:
         if card.owner_id is None:
             card.owner = user
             card.save(update_fields=["owner"])
-            CardEvent.objects.create(card=card, kind=CardEvent.Kind.LINKED, by=user)
+            card.record(CardEvent.Kind.LINKED, by=user)
     return card
 
 

@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.utils import timezone
 
 from catalog.models import Category, Offer, Product, Seller
@@ -131,19 +132,24 @@ def order(*, owner, district_, offers, status=Order.Status.DELIVERED):
 def bulk_products(count, *, category_, sellers, name_ko="상품", name_en="Product", price=1000):
     """``count`` listed products, each offered by every seller in ``sellers``,
     written with bulk_create (so the summary and search columns are set here)."""
-    from catalog.search import document
-
     start = next(_sequence) * 100_000
-    items = Product.objects.bulk_create(
+    items = [
         Product(
             category=category_, slug=f"bulk-{start + i}", name_ko=f"{name_ko} {i}", name_en=f"{name_en} {i}",
-            search_text=document(f"{name_ko} {i}", f"{name_en} {i}"), best_price=price + i,
-            seller_count=len(sellers), in_stock=True,
+            best_price=price + i, seller_count=len(sellers), in_stock=True,
         )
         for i in range(count)
-    )
+    ]
+    for item in items:
+        item.fill_search_columns()
+    items = Product.objects.bulk_create(items)
     Offer.objects.bulk_create(
         Offer(product=item, seller=offer_seller, price=price + i, stock=5)
         for i, item in enumerate(items) for offer_seller in sellers
     )
+    # As after any bulk load (bench/load_catalog.py does the same): without
+    # statistics the planner takes the new rows for none and may join them
+    # by nested loops that take seconds.
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Product._meta.db_table}, {Offer._meta.db_table}")
     return items

@@ -1,9 +1,10 @@
-"""gunicorn serving pytest-django's test database on loopback, for the
-tests that go through a real server (browser journeys, racing checkouts).
+"""gunicorn and job workers serving pytest-django's test database on
+loopback, for the tests that go through a real server (browser journeys,
+racing checkouts) or a real worker process (background jobs).
 
-The server runs ``tests.browser.server_settings``: the test settings (same
-password hasher, so users made by the tests can log in) with static files
-stored as in production."""
+The server runs ``tests.browser.server_settings`` unless told otherwise: the
+test settings (same password hasher, so users made by the tests can log in)
+with static files stored as in production."""
 
 import contextlib
 import os
@@ -34,7 +35,19 @@ def _database_url(db: dict) -> str:
     return f"postgres://{credentials}@{host}{':' + port if port else ''}/{name}"
 
 
-def _free_port() -> int:
+def process_env(settings_module: str, **extra: str) -> dict:
+    """The environment of a process that uses the test database with
+    ``settings_module``; the cache is the settings module's to choose, not
+    the caller's shell's."""
+    return {
+        **{name: value for name, value in os.environ.items() if name != "CACHE_URL"},
+        "DJANGO_SETTINGS_MODULE": settings_module,
+        "DATABASE_URL": _database_url(connection.settings_dict),
+        **extra,
+    }
+
+
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -55,21 +68,18 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
 
 
 @contextlib.contextmanager
-def gunicorn(*, media_root: Path, static_root: Path, log: Path, workers: int = 2):
+def gunicorn(*, media_root: Path, static_root: Path, log: Path, workers: int = 2,
+             settings: str = "tests.browser.server_settings"):
     """Collect the static files, start gunicorn on a free port and yield its
     ``url`` and ``host`` once /healthz answers; stop it afterwards."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.browser.server_settings",
-        "DATABASE_URL": _database_url(connection.settings_dict),
-        "OKRYU_BROWSER_STATIC_ROOT": str(static_root),
-        "OKRYU_BROWSER_MEDIA_ROOT": str(media_root),
-    }
+    env = process_env(
+        settings, OKRYU_BROWSER_STATIC_ROOT=str(static_root), OKRYU_BROWSER_MEDIA_ROOT=str(media_root),
+    )
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
         cwd=BASE_DIR, env=env, check=True,
     )
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     with log.open("w") as output:
         process = subprocess.Popen(
@@ -83,3 +93,31 @@ def gunicorn(*, media_root: Path, static_root: Path, log: Path, workers: int = 2
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+@contextlib.contextmanager
+def job_workers(*, count: int, log_dir: Path, settings_module: str = "tests.okryu.jobs_settings", **env: str):
+    """Start ``count`` procrastinate worker processes (``manage.py procrastinate
+    worker``, as in production) on the test database and yield their
+    Popen objects; stop them afterwards, the way a deploy would (SIGTERM).
+    Their output goes to ``worker-N.log`` under ``log_dir``."""
+    env = process_env(settings_module, **env)
+    processes = []
+    try:
+        for number in range(count):
+            with (log_dir / f"worker-{number}.log").open("w") as output:
+                processes.append(subprocess.Popen(
+                    # A short polling interval: a retried job is picked up at once.
+                    [sys.executable, "manage.py", "procrastinate", "worker", "--fetch-job-polling-interval", "0.2"],
+                    cwd=BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT,
+                ))
+        yield processes
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

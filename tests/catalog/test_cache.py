@@ -19,6 +19,9 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 CATEGORY = reverse("catalog:category", args=["soap"])
+# The one query of the catalog app a page served from the cache runs: the
+# catalogue version, which every process reads from the database.
+VERSION_READ = "SELECT last_value FROM catalog_version"
 
 
 # A product card as the listing shows it: its link, then its price.
@@ -93,7 +96,8 @@ def test_the_product_page_answers_304_until_something_changes(client, world, dja
     with CaptureQueriesContext(connection) as queries:
         again = client.get(url, HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 304 and again.content == b""
-    assert not [q for q in queries if "catalog_" in q["sql"]], "a 304 reads no catalogue rows"
+    catalogue_queries = [q["sql"] for q in queries if "catalog_" in q["sql"]]
+    assert catalogue_queries == [VERSION_READ], "a 304 reads no catalogue rows, only the version"
 
     with django_capture_on_commit_callbacks(execute=True):
         services.change_offer_prices(offers=world.soap.offers.all(), percent=Decimal(10))
@@ -136,7 +140,8 @@ def test_a_cached_product_page_gives_each_visitor_their_own_csrf_token(world):
     first.get(url)
     with CaptureQueriesContext(connection) as queries:
         page = second.get(url).content.decode()
-    assert not [q for q in queries if "catalog_" in q["sql"]], "the second visitor's page came from the cache"
+    catalogue_queries = [q["sql"] for q in queries if "catalog_" in q["sql"]]
+    assert catalogue_queries == [VERSION_READ], "the second visitor's page came from the cache"
     assert catalog_cache.CSRF_MARK not in page
     tokens = re.findall(r'class="add"><input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)"', page)
     assert len(tokens) == 2, "one add-to-cart form per offer"
@@ -147,3 +152,45 @@ def test_a_cached_product_page_gives_each_visitor_their_own_csrf_token(world):
     assert added.status_code == 302 and added.headers["Location"] == reverse("orders:cart"), "added"
     stranger = first.post(reverse("orders:add"), {"csrfmiddlewaretoken": "x" * 64, "offer": offer.pk, "quantity": 1})
     assert stranger.status_code == 403
+
+
+def test_a_category_renamed_in_the_admin_shows_at_once(staff_client, world, django_capture_on_commit_callbacks):
+    visitor = Client()
+    assert "비누" in visitor.get(CATEGORY).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(reverse("admin:catalog_category_change", args=[world.category.pk]), {
+            "name_ko": "향비누", "name_en": "Scented soap", "slug": "soap", "position": 0, "parent": "",
+        })
+    assert response.status_code == 302
+    assert "향비누" in visitor.get(CATEGORY).content.decode()
+
+
+def test_a_seller_switched_off_on_its_admin_page_leaves_the_listing_at_once(
+    staff_client, world, django_capture_on_commit_callbacks
+):
+    visitor = Client()
+    assert listed_prices(visitor, CATEGORY) == {"ginseng-soap": 1400}
+    factory = world.factory
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(reverse("admin:catalog_seller_change", args=[factory.pk]), {
+            "kind": factory.kind, "name_ko": factory.name_ko, "name_en": factory.name_en, "slug": factory.slug,
+            "district": factory.district, "address": factory.address,
+        })  # "is_active" left out: the box unticked
+    assert response.status_code == 302
+    assert listed_prices(visitor, CATEGORY) == {"ginseng-soap": 1500}
+    world.soap.refresh_from_db()
+    assert (world.soap.best_price, world.soap.seller_count) == (1500, 1)
+
+
+def test_a_product_taken_off_sale_in_the_admin_answers_404_at_once(
+    staff_client, world, django_capture_on_commit_callbacks
+):
+    visitor, url = Client(), reverse("catalog:product", args=["ginseng-soap"])
+    assert visitor.get(url).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(reverse("admin:catalog_product_changelist"), {
+            "action": "deactivate", "_selected_action": [world.soap.pk],
+        })
+    assert response.status_code == 302
+    assert visitor.get(url).status_code == 404
+    assert listed_prices(visitor, CATEGORY) == {}

@@ -190,6 +190,7 @@ class TestGalleryMedia:
         assert not ProductMedia.objects.exists()
 
 
+@pytest.mark.slow
 def test_seed_demo_makes_thumbnails_once(db, media_root):
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     first = dict(Product.objects.values_list("slug", "thumbnails"))

@@ -1,5 +1,5 @@
-"""Every customer catalogue page runs the same, small number of SQL queries
-with 10 products as with 1,000."""
+"""Every customer catalogue page, and the search suggestions, run the same,
+small number of SQL queries with 10 products as with 1,000."""
 
 from urllib.parse import urlencode
 
@@ -52,6 +52,10 @@ PAGES = [
     ("search Korean", lambda c: reverse("catalog:search") + "?q=냉면"),
     ("search English typo", lambda c: reverse("catalog:search") + "?q=naengmyon&kind=store"),
     ("search nothing", lambda c: reverse("catalog:search") + "?q=qqxxzz"),
+    ("search seller", lambda c: reverse("catalog:search") + "?q=옥류관"),
+    ("search seller and product", lambda c: reverse("catalog:search") + "?q=옥류관+랭면"),
+    ("search category", lambda c: reverse("catalog:search") + "?q=국수"),
+    ("suggestions", lambda c: reverse("catalog:suggest") + "?q=옥류"),
     ("seller", lambda c: reverse("catalog:seller", args=[c["seller"]]) + "?sort=bestselling"),
     ("product", lambda c: reverse("catalog:product", args=[c["slug"]])),
 ]

@@ -147,7 +147,7 @@ def test_the_migration_fills_the_search_column_of_existing_rows(shelf):
 
     from django.apps import apps
 
-    migration = import_module("catalog.migrations.0003_product_search_and_list_indexes")
+    migration = import_module("catalog.migrations.0002_fill_search_text")
     Product.objects.update(search_text="")
     migration.fill_search_text(apps, None)
     tea = Product.objects.get(slug="tea")

@@ -2,7 +2,6 @@
 any status, a dispatcher, a second courier."""
 
 import itertools
-import threading
 import uuid
 
 import pytest
@@ -10,7 +9,6 @@ from django.apps import apps
 from django.contrib.auth.management import create_permissions
 from django.contrib.contenttypes.management import create_contenttypes
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
 
 from delivery.models import Delivery
 from delivery.roles import ensure_dispatcher_group
@@ -87,28 +85,3 @@ def dispatcher_client(client, dispatcher):
     client.force_login(dispatcher)
     return client
 
-
-@pytest.fixture
-def at_once():
-    """Run each callable in its own thread (own database connection), all
-    released together by a barrier; return their results in call order."""
-
-    def run(*calls):
-        barrier = threading.Barrier(len(calls))
-        results = [None] * len(calls)
-
-        def worker(index, call):
-            try:
-                barrier.wait()
-                results[index] = call()
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=worker, args=pair) for pair in enumerate(calls)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        return results
-
-    return run

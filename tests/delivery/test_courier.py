@@ -13,6 +13,7 @@ from orders.models import Order
 from payments import services as payment_services
 from payments.models import Payment
 from tests import factories
+from tests.races import race
 
 pytestmark = pytest.mark.django_db
 
@@ -182,28 +183,28 @@ def test_bad_input_answers_400_and_changes_nothing(courier_client, world, make_d
     ("delivered", S.PICKED_UP, {"recipient_name": "리순희"}),
     ("failed", S.PICKED_UP, {"reason": "refused"}),
 ])
-def test_two_taps_at_once_record_one_change(world, make_delivery, at_once, action, status, data):
+def test_two_taps_at_once_record_one_change(world, make_delivery, action, status, data):
     delivery = make_delivery(status=status, courier=world.courier)
     clients = [Client(), Client()]
     for client in clients:
         client.force_login(world.courier.user)
     url = reverse(f"delivery:{action}", args=[delivery.pk])
 
-    codes = at_once(*[lambda client=client: client.post(url, data or {}).status_code for client in clients])
+    codes = race(*[lambda client=client: client.post(url, data or {}).status_code for client in clients])
 
     assert sorted(codes) == [302, 409]
     assert DeliveryEvent.objects.filter(delivery=delivery).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_pickup_and_a_reassignment_at_once_record_one_change(world, make_delivery, other_courier, at_once):
+def test_a_pickup_and_a_reassignment_at_once_record_one_change(world, make_delivery, other_courier):
     delivery = make_delivery(status=S.ASSIGNED, courier=world.courier)
     courier, boss = Client(), Client()
     courier.force_login(world.courier.user)
     # A superuser: the race is about the row lock, not about the dispatcher role.
     boss.force_login(factories.user("boss", is_staff=True, is_superuser=True))
 
-    codes = at_once(
+    codes = race(
         lambda: courier.post(reverse("delivery:picked_up", args=[delivery.pk])).status_code,
         lambda: boss.post(reverse("delivery:dispatch_reassign"), {
             "deliveries": [delivery.pk], "courier": other_courier.pk}).status_code,

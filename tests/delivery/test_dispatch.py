@@ -12,6 +12,7 @@ from django.urls import reverse
 from delivery.models import Delivery, DeliveryEvent
 from delivery.roles import DISPATCHER_GROUP
 from tests import factories
+from tests.races import race
 
 pytestmark = pytest.mark.django_db
 
@@ -217,8 +218,7 @@ def test_actions_refuse_get(dispatcher_client):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_dispatchers_assigning_one_delivery_at_once_record_one_change(world, make_delivery, other_courier,
-                                                                          at_once):
+def test_two_dispatchers_assigning_one_delivery_at_once_record_one_change(world, make_delivery, other_courier):
     delivery = make_delivery()
     # Superusers: the race is about the row lock, not about the dispatcher role.
     clients = [Client(), Client()]
@@ -229,7 +229,7 @@ def test_two_dispatchers_assigning_one_delivery_at_once_record_one_change(world,
         return lambda: client.post(reverse("delivery:dispatch_assign"), {
             "deliveries": [delivery.pk], "courier": courier.pk}).status_code
 
-    codes = at_once(assign(clients[0], world.courier), assign(clients[1], other_courier))
+    codes = race(assign(clients[0], world.courier), assign(clients[1], other_courier))
 
     assert sorted(codes) == [302, 409]
     assert DeliveryEvent.objects.filter(delivery=delivery).count() == 1

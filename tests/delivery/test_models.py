@@ -7,7 +7,8 @@ import pytest
 from django.db import IntegrityError
 from django.utils import timezone
 
-from delivery.models import CourierNotInService, Delivery, DeliveryEvent, InvalidTransition
+from delivery.models import CourierNotInService, Delivery, DeliveryEvent
+from okryu.transitions import InvalidTransition
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -9,6 +9,7 @@ from django.utils import timezone
 from delivery import services
 from delivery.models import TimeSlot
 from tests import factories
+from tests.races import race
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +83,7 @@ def test_a_restaurant_open_past_midnight_cooks_in_the_evening_and_after_midnight
 
 
 @pytest.mark.django_db(transaction=True)
-def test_ten_racing_bookings_of_a_slot_for_three_get_exactly_three(world, at_once):
+def test_ten_racing_bookings_of_a_slot_for_three_get_exactly_three(world):
     slot = factories.slot(service_=world.service, capacity=3)
 
     def book():
@@ -92,7 +93,7 @@ def test_ten_racing_bookings_of_a_slot_for_three_get_exactly_three(world, at_onc
             return "full"
         return "booked"
 
-    results = at_once(*[book] * 10)
+    results = race(*[book] * 10)
 
     assert results.count("booked") == 3 and results.count("full") == 7
     slot.refresh_from_db()

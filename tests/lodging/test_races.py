@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from lodging import services
 from lodging.models import Reservation, RoomNight
 from tests import factories
-from tests.threads import run_together
+from tests.races import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,7 +29,7 @@ def test_twenty_guests_for_the_last_room_make_one_booking(city):
         holding(city.single, city.arrival + timedelta(days=n % 2), city.arrival + timedelta(days=n % 2 + 2))
         for n in range(20)
     ]
-    results = run_together(calls)
+    results = race(*calls, expect=(services.SoldOut,))
     booked = [r for r in results if isinstance(r, Reservation)]
     refused = [r for r in results if isinstance(r, services.SoldOut)]
     assert len(booked) == 1 and len(refused) == 19, results
@@ -39,9 +39,7 @@ def test_twenty_guests_for_the_last_room_make_one_booking(city):
 
 def test_adjacent_stays_both_succeed(city):
     middle = city.arrival + timedelta(days=2)
-    results = run_together([
-        holding(city.single, city.arrival, middle), holding(city.single, middle, middle + timedelta(days=2)),
-    ])
+    results = race(holding(city.single, city.arrival, middle), holding(city.single, middle, middle + timedelta(days=2)))
     assert all(isinstance(r, Reservation) for r in results), results
     assert set(RoomNight.objects.filter(room_type=city.single).values_list("taken", flat=True)) == {1}
 

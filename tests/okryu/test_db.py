@@ -10,28 +10,9 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from okryu.db import is_conflict, retry_on_conflict
 from okryu.models import User
 from tests.factories import user
+from tests.races import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _in_threads(*targets):
-    """Run each target in its own thread (own connection); return what each raised."""
-    errors = {}
-
-    def run(name, target):
-        try:
-            target()
-        except Exception as error:  # noqa: BLE001 - the test inspects it
-            errors[name] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, target)) for i, target in enumerate(targets)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return errors
 
 
 def _crossing_locks(calls: Counter, barrier: threading.Barrier):
@@ -54,9 +35,11 @@ def test_without_a_retry_one_side_of_a_deadlock_fails():
     a, b = user(), user()
     calls = Counter()
     lock_both = _crossing_locks(calls, threading.Barrier(2))
-    errors = _in_threads(lambda: lock_both(a.pk, b.pk, "left"), lambda: lock_both(b.pk, a.pk, "right"))
+    results = race(lambda: lock_both(a.pk, b.pk, "left"), lambda: lock_both(b.pk, a.pk, "right"),
+                   expect=(OperationalError,))
+    errors = [result for result in results if isinstance(result, OperationalError)]
     assert len(errors) == 1
-    [error] = errors.values()
+    [error] = errors
     assert is_conflict(error) and error.__cause__.sqlstate == "40P01"
 
 
@@ -64,8 +47,8 @@ def test_a_deadlock_is_retried_and_both_sides_finish():
     a, b = user(), user()
     calls = Counter()
     lock_both = retry_on_conflict(_crossing_locks(calls, threading.Barrier(2)))
-    errors = _in_threads(lambda: lock_both(a.pk, b.pk, "left"), lambda: lock_both(b.pk, a.pk, "right"))
-    assert errors == {}
+    # race() fails the test if either side raises.
+    race(lambda: lock_both(a.pk, b.pk, "left"), lambda: lock_both(b.pk, a.pk, "right"))
     assert sorted(calls.values()) == [1, 2], "the victim ran once more, the winner once"
     assert {User.objects.get(pk=a.pk).last_name, User.objects.get(pk=b.pk).last_name} == {"left", "right"}
 
@@ -85,7 +68,7 @@ def _serialization_failure(calls: Counter, row: int, *, isolate: bool = True):
             if isolate:
                 _repeatable_read()
             User.objects.get(pk=row)
-            assert _in_threads(lambda: User.objects.filter(pk=row).update(first_name=f"other {calls['update']}")) == {}
+            assert race(lambda: User.objects.filter(pk=row).update(first_name=f"other {calls['update']}")) == [1]
             User.objects.filter(pk=row).update(first_name="mine")
 
     return conflicting_update

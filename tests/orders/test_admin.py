@@ -205,6 +205,14 @@ def test_an_uncaptured_order_cannot_be_refunded(boss_client, orders):
     assert boss_client.get(reverse("admin:orders_order_refund", args=[987654])).status_code == 404
 
 
+def test_an_uncaptured_refund_says_why(boss_client, orders):
+    url = reverse("admin:orders_order_refund", args=[orders["store"].pk])
+    data = {"token": str(uuid.uuid4()), "amount": 100, "reason": "x"}
+    response = boss_client.post(url, data)
+    assert response.status_code == 409
+    assert "이 결제 건은 더는 그렇게 바꿀수 없습니다." in response.content.decode()
+
+
 def test_the_seller_staff_group_has_order_permissions(seller_staff_group):
     codenames = set(seller_staff_group.permissions.values_list("codename", flat=True))
     assert codenames == {"view_order", "change_order", "view_orderline", "view_orderevent"}

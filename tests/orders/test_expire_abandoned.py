@@ -1,14 +1,12 @@
 """The expire_abandoned command: holds whose order never completed, stale
 anonymous carts, orders left unpaid; and the reconciliation it restores."""
 
-import threading
 from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 from django.utils import timezone
 
 from orders import reconcile, services
@@ -17,6 +15,7 @@ from payments.gateway import get_gateway
 from payments.models import Payment
 from payments.services import card_balances
 from tests import factories
+from tests.races import race
 
 
 def orphan_hold(the_card, reference: str, *, age=timedelta(hours=2)) -> Payment:
@@ -95,24 +94,12 @@ def test_two_runs_at_once_void_each_orphan_once_and_delete_each_cart_once():
     old = timezone.now() - timedelta(days=40)
     carts = Cart.objects.bulk_create([Cart() for _ in range(1200)])
     Cart.objects.filter(pk__in=[cart.pk for cart in carts]).update(updated_at=old)
-    barrier = threading.Barrier(2)
-    results, errors = [], []
 
     def one_run():
-        try:
-            barrier.wait()
-            results.append(services.expire_abandoned(hold_grace=timedelta(hours=1), cart_age=timedelta(days=30)))
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
+        return services.expire_abandoned(hold_grace=timedelta(hours=1), cart_age=timedelta(days=30))
 
-    threads = [threading.Thread(target=one_run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    # race() fails the test if either run raises.
+    results = race(one_run, one_run)
     voided = [reference for result in results for reference in result.voided_holds]
     assert sorted(voided) == sorted(f"lost-{index}" for index in range(30))
     assert sum(result.deleted_carts for result in results) == 1200

@@ -11,8 +11,9 @@ from django.urls import reverse
 from catalog.models import Offer
 from delivery import services as delivery_services
 from delivery.models import Delivery, TimeSlot
+from okryu.transitions import InvalidTransition
 from orders import services
-from orders.models import InvalidTransition, Order, OrderEvent
+from orders.models import Order, OrderEvent
 from payments.gateway import get_gateway
 from payments.models import Payment
 from payments.services import card_balances

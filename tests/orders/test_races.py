@@ -14,7 +14,7 @@ from orders.models import Order
 from payments.models import Payment
 from tests import factories
 from tests.orders.helpers import fill_cart
-from tests.threads import run_together
+from tests.races import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,7 +30,7 @@ def test_the_same_checkout_submitted_ten_times_at_once_makes_one_order(world):
     offer = Offer.objects.get(seller=world.store)
     fill_cart(world.customer, [(offer, 2)])
     token = uuid.uuid4()
-    results = run_together([
+    results = race(*[
         checkout(world, user=world.customer, card=world.card, address=world.address, token=token)
         for _ in range(10)
     ])
@@ -53,7 +53,7 @@ def test_twenty_buyers_for_the_last_five_units(world):
             world, user=buyer, card=factories.card(owner=buyer, balance=10_000),
             address=factories.address(owner=buyer, district_=world.district), token=uuid.uuid4(),
         ))
-    results = run_together(calls)
+    results = race(*calls, expect=(OutOfStock,))
 
     orders = [result for result in results if isinstance(result, Order)]
     refused = [result for result in results if isinstance(result, OutOfStock)]
@@ -84,7 +84,7 @@ def test_cancels_and_checkouts_over_the_same_stock_do_not_deadlock(world):
             world, user=buyer, card=factories.card(owner=buyer),
             address=factories.address(owner=buyer, district_=world.district), token=uuid.uuid4(),
         ))
-    results = run_together(calls)
+    results = race(*calls)
 
     assert not [result for result in results if isinstance(result, Exception)], results
     assert Order.objects.filter(status=Order.Status.CANCELLED).count() == 4

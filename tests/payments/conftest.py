@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from payments.gateway import get_gateway
 from tests import factories
 
-finance_migration = importlib.import_module("payments.migrations.0004_finance_group")
+finance_migration = importlib.import_module("payments.migrations.0003_finance_group")
 
 
 @pytest.fixture

@@ -1,18 +1,17 @@
 """The release_expired_holds command."""
 
-import threading
 from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 from django.utils import timezone
 
 from payments import services
 from payments.models import LedgerTransaction, Payment
 from tests.factories import PIN, card
+from tests.races import race
 
 
 def hold(gateway, the_card, key, *, expired=True, age=timedelta(0)):
@@ -69,21 +68,7 @@ def test_two_runs_at_once_void_each_hold_once(gateway):
     funded = card(balance=100_000)
     for index in range(30):
         hold(gateway, funded, f"h{index}")
-    barrier = threading.Barrier(2)
-    released = []
-
-    def one_run():
-        try:
-            barrier.wait()
-            released.append(services.release_expired_holds())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=one_run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    released = race(services.release_expired_holds, services.release_expired_holds)
     assert sum(released) == 30
     assert Payment.objects.filter(status=Payment.Status.VOIDED).count() == 30
     assert LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.RELEASE).count() == 30

@@ -49,7 +49,7 @@ MIN_TOTAL_STEPS = 10_000
 # Committed transactions, not one test transaction with savepoints: thousands
 # of savepoints in one transaction overflow PostgreSQL's subtransaction cache
 # and make every query slow. Each example starts by emptying the tables.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 PAYMENT_TABLES = [
     "payments_paymentevent", "payments_ledgerentry", "payments_ledgertransaction", "payments_payment",
     "payments_cardevent", "payments_account", "payments_card",

@@ -7,6 +7,7 @@ from bench.checkout_storm import set_up_shop, storm, summary
 from orders.models import Order
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_racing_checkouts_oversell_nothing_and_lose_nothing(server):
     shop = set_up_shop(buyers=12, stock=4)

@@ -28,7 +28,7 @@ EXAMPLES_PER_VIEW = 40
 # Pages that take no form: a POST to them changes nothing (or is refused).
 READ_ONLY = {
     "healthz", "media", "okryu:password_changed",
-    "catalog:home", "catalog:search", "catalog:category", "catalog:product", "catalog:seller",
+    "catalog:home", "catalog:search", "catalog:suggest", "catalog:category", "catalog:product", "catalog:seller",
     "orders:cart", "orders:list", "orders:detail", "orders:receipt", "payments:card", "delivery:courier",
     "delivery:dispatch",
 }

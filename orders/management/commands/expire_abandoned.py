@@ -1,25 +1,26 @@
 """Void holds whose order never completed, delete stale anonymous carts,
 and report orders left unpaid.
 
-Run it from a timer, e.g. every 15 minutes. Safe to run twice at once and
-to repeat (see orders.services.expire_abandoned). Exits 1 when it finds
-orders stuck unpaid, so that the timer's failure reaches a person.
+A periodic job (orders.tasks) runs it every 15 minutes; run it by hand
+with other limits. Safe to run twice at once and to repeat (see
+orders.services.expire_abandoned). Exits 1 when it finds orders stuck
+unpaid, so that a person running it sees them.
 """
 
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 
-from orders.services import expire_abandoned
+from orders.services import ABANDONED_CART_AGE, ABANDONED_HOLD_GRACE, expire_abandoned
 
 
 class Command(BaseCommand):
     help = "Void holds without an order, delete abandoned anonymous carts, report unpaid orders."
 
     def add_arguments(self, parser):
-        parser.add_argument("--grace-minutes", type=int, default=60,
+        parser.add_argument("--grace-minutes", type=int, default=ABANDONED_HOLD_GRACE // timedelta(minutes=1),
                             help="how old a hold without an order must be before it is voided")
-        parser.add_argument("--cart-days", type=int, default=30,
+        parser.add_argument("--cart-days", type=int, default=ABANDONED_CART_AGE.days,
                             help="how long an anonymous cart may stay untouched")
 
     def handle(self, *args, grace_minutes, cart_days, **options):

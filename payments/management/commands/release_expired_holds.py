@@ -1,6 +1,7 @@
 """Void the holds of payments that were authorized but never captured.
 
-Run it from cron, e.g. hourly. Safe to run twice at once and to repeat:
+A periodic job (payments.tasks) runs it every few minutes; run it by hand
+for --older-than. Safe to run twice at once and to repeat:
 each payment is claimed with SKIP LOCKED and voided at most once.
 
 --older-than HOURS also voids authorized payments made more than HOURS

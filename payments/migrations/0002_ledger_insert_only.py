@@ -30,6 +30,6 @@ DROP FUNCTION payments_ledger_insert_only();
 
 
 class Migration(migrations.Migration):
-    dependencies = [("payments", "0002_payment_events")]
+    dependencies = [("payments", "0001_initial")]
 
     operations = [migrations.RunSQL(FORWARD, BACKWARD)]

@@ -33,7 +33,7 @@ def remove_finance_group(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("payments", "0003_ledger_insert_only"),
+        ("payments", "0002_ledger_insert_only"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]
