@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from delivery import services
+from delivery import booking, services
 from delivery.forms import WeekOfSlotsForm
 from delivery.models import (
     Courier,
@@ -72,7 +72,7 @@ class TimeSlotAdmin(admin.ModelAdmin):
         initial = {"first_day": timezone.localdate(), **request.GET.dict()}
         form = WeekOfSlotsForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
-            created = services.create_week_of_slots(**form.cleaned_data)
+            created = booking.create_week_of_slots(**form.cleaned_data)
             self.message_user(request, ngettext(
                 "%(count)d slot created.", "%(count)d slots created.", created) % {"count": created},
                 messages.SUCCESS)

@@ -62,6 +62,7 @@ def transition(
     fields: dict | None = None,
     check: Callable[[models.Model], bool] | None = None,
     event: dict | None = None,
+    locked: bool = False,
 ) -> models.Model:
     """Move ``instance`` to ``status`` and return the row as saved.
 
@@ -70,21 +71,27 @@ def transition(
     ``check(locked)`` holds, save the status with ``fields``, and write an
     event row with ``event``'s extra columns. Raises InvalidTransition and
     changes nothing otherwise.
+
+    ``locked=True`` says that ``instance`` was read with select_for_update
+    in the caller's transaction (the payment issuer locks the payment before
+    it moves money), so the row is not locked and read a second time.
     """
     model = type(instance)
     fields = fields or {}
+    if locked and not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("locked=True needs the caller's transaction that holds the row lock")
     with transaction.atomic():
-        locked = model._default_manager.select_for_update().get(pk=instance.pk)
+        row = instance if locked else model._default_manager.select_for_update().get(pk=instance.pk)
         if sources is None:
-            allowed = status in model.TRANSITIONS.get(locked.status, ())
+            allowed = status in model.TRANSITIONS.get(row.status, ())
         else:
-            allowed = locked.status in sources
-        if not allowed or (check is not None and not check(locked)):
-            raise InvalidTransition(locked, status)
-        previous = locked.status
-        locked.status = status
+            allowed = row.status in sources
+        if not allowed or (check is not None and not check(row)):
+            raise InvalidTransition(row, status)
+        previous = row.status
+        row.status = status
         for name, value in fields.items():
-            setattr(locked, name, value)
-        locked.save(update_fields=["status", *fields])
-        locked.events.create(from_status=previous, to_status=status, by=by, note=note[:200], **(event or {}))
-    return locked
+            setattr(row, name, value)
+        row.save(update_fields=["status", *fields])
+        row.events.create(from_status=previous, to_status=status, by=by, note=note[:200], **(event or {}))
+    return row

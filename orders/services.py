@@ -14,10 +14,11 @@ from django.views.decorators.debug import sensitive_variables
 
 from catalog import services as catalog_services
 from catalog.models import Offer
-from delivery import services as delivery_services
-from delivery.models import Delivery
+from delivery import booking
+from delivery.models import Delivery, TimeSlot
 from okryu.db import retry_on_conflict
 from okryu.transitions import InvalidTransition
+from orders.checkout import CheckoutPlan
 from orders.models import Address, Cart, CartLine, Order, OrderEvent, OrderLine
 from payments.gateway import PaymentError, get_gateway
 from payments.models import Payment
@@ -105,11 +106,11 @@ def place_order(*, user, cart: Cart, address: Address, slot_id: int, card_number
     """Turn the cart into a paid order, all or nothing.
 
     The PIN is checked first, on its own, so that a wrong PIN counts toward
-    locking the card. Then, in one transaction: the offers are locked in id
-    order and their stock taken, the slot booked, the order, its lines and
-    its deliveries created and the total held on the card. Any failure
-    (OutOfStock, OfferUnavailable, SlotFull, a PaymentError) leaves nothing
-    behind. A token that already made an order returns that order.
+    locking the card. Then, in one transaction, the steps that follow, each
+    a function saying what it guarantees. Any failure (EmptyCart,
+    OutOfStock, OfferUnavailable, SlotFull, a PaymentError) leaves nothing
+    behind. A token that already made an order
+    returns that order.
     """
     existing = order_for_token(user=user, token=token)
     if existing:
@@ -117,64 +118,86 @@ def place_order(*, user, cart: Cart, address: Address, slot_id: int, card_number
     gateway = get_gateway()
     gateway.verify_pin(card_number=card_number, pin=pin)
     with transaction.atomic():
-        # Replays of one checkout queue here; the first one's order is theirs.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(token.bytes)])
-        existing = order_for_token(user=user, token=token)
+        existing = _queue_replays(user=user, token=token)
         if existing:
             return existing
-        lines = list(cart.lines.order_by("offer_id"))
-        if not lines:
-            raise EmptyCart()
-        offers = catalog_services.take_stock(quantities={line.offer_id: line.quantity for line in lines})
-        sellers = {offers[line.offer_id].seller_id: offers[line.offer_id].seller for line in lines}
-        fresh_by_seller = _fresh_minutes_by_seller(offers.values())
-        fresh_minutes = min(fresh_by_seller.values(), default=None)
-        open_slots = delivery_services.open_slots(
-            district=address.district, fresh_minutes=fresh_minutes, kitchens=[sellers[pk] for pk in fresh_by_seller]
+        lines, offers = _take_stock(cart)
+        # Built again rather than taken from the pay page: the offers just
+        # locked, with their products and sellers, say what is sold now.
+        plan = CheckoutPlan.for_items(
+            ((offers[line.offer_id], line.quantity) for line in lines), district=address.district
         )
-        if not open_slots.filter(pk=slot_id).exists():
-            raise delivery_services.SlotFull()
-        slot = delivery_services.book_slot(slot_id=slot_id, count=len(sellers))
-        fee = delivery_services.delivery_fee(slot=slot, district=address.district)
-        subtotal = sum(offers[line.offer_id].price * line.quantity for line in lines)
-        order = Order.objects.create(
-            number=_new_order_number(), user=user, checkout_token=token,
-            subtotal=subtotal, delivery_fee=fee, total=subtotal + fee,
-            recipient_name=address.recipient_name, phone=address.phone, district=address.district,
-            district_name=address.district.name, address_line=address.line, service_name=slot.service.name,
-        )
-        OrderLine.objects.bulk_create([
-            OrderLine(
-                order=order, offer=offers[line.offer_id], product=offers[line.offer_id].product,
-                seller=offers[line.offer_id].seller, product_name=offers[line.offer_id].product.name,
-                seller_name=offers[line.offer_id].seller.name, unit_price=offers[line.offer_id].price,
-                quantity=line.quantity,
-            )
-            for line in lines
-        ])
-        OrderEvent.objects.create(order=order, to_status=Order.Status.PLACED, by=user)
-        order.payment = gateway.authorize(
-            card_number=card_number, pin=pin, amount=order.total, reference=order.number,
-            idempotency_key=f"order:{token}",
-        )
-        order.save(update_fields=["payment"])
-        order = order.change_status(Order.Status.PAID, by=user)
-        delivery_services.create_deliveries(
-            order=order, slot=slot, sellers=sorted(sellers.values(), key=lambda s: s.pk),
-            fresh_minutes_by_seller=fresh_by_seller,
+        slot = _book_slot(plan, slot_id=slot_id)
+        order = _create_order(user=user, token=token, address=address, slot=slot, plan=plan, lines=lines,
+                              offers=offers)
+        order = _pay(order, gateway=gateway, card_number=card_number, pin=pin, token=token, by=user)
+        booking.create_deliveries(
+            order=order, slot=slot, sellers=plan.sellers, hot_food_sellers={k.pk for k in plan.kitchens}
         )
         cart.lines.all().delete()
     return order
 
 
-def _fresh_minutes_by_seller(offers) -> dict[int, int]:
-    fresh: dict[int, int] = {}
-    for offer in offers:
-        minutes = offer.product.fresh_minutes
-        if minutes is not None:
-            fresh[offer.seller_id] = min(minutes, fresh.get(offer.seller_id, minutes))
-    return fresh
+def _queue_replays(*, user, token: uuid.UUID) -> Order | None:
+    """Replays of one checkout wait here for each other, until the
+    transaction ends; the order the first one made, if any, is theirs."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(token.bytes)])
+    return order_for_token(user=user, token=token)
+
+
+def _take_stock(cart: Cart) -> tuple[list[CartLine], dict[int, Offer]]:
+    """The cart's lines and their offers, locked in id order with the stock
+    taken (catalog.take_stock): from here on prices, stock and the dishes'
+    freshness cannot change under the order. Raises EmptyCart."""
+    lines = list(cart.lines.order_by("offer_id"))
+    if not lines:
+        raise EmptyCart()
+    return lines, catalog_services.take_stock(quantities={line.offer_id: line.quantity for line in lines})
+
+
+def _book_slot(plan: CheckoutPlan, *, slot_id: int) -> TimeSlot:
+    """One place in the slot per pickup, when the plan allows the slot;
+    raises SlotFull and books nothing otherwise."""
+    if not plan.allows(slot_id):
+        raise booking.SlotFull()
+    return booking.book_slot(slot_id=slot_id, count=len(plan.pickups))
+
+
+def _create_order(*, user, token: uuid.UUID, address: Address, slot: TimeSlot, plan: CheckoutPlan,
+                  lines: list[CartLine], offers: dict[int, Offer]) -> Order:
+    """The PLACED order with its lines, snapshotting the address, the fee
+    and what each line sold at what price."""
+    fee = plan.fee(slot)
+    order = Order.objects.create(
+        number=_new_order_number(), user=user, checkout_token=token,
+        subtotal=plan.subtotal, delivery_fee=fee, total=plan.subtotal + fee,
+        recipient_name=address.recipient_name, phone=address.phone, district=address.district,
+        district_name=address.district.name, address_line=address.line, service_name=slot.service.name,
+    )
+    OrderLine.objects.bulk_create([
+        OrderLine(
+            order=order, offer=offers[line.offer_id], product=offers[line.offer_id].product,
+            seller=offers[line.offer_id].seller, product_name=offers[line.offer_id].product.name,
+            seller_name=offers[line.offer_id].seller.name, unit_price=offers[line.offer_id].price,
+            quantity=line.quantity,
+        )
+        for line in lines
+    ])
+    OrderEvent.objects.create(order=order, to_status=Order.Status.PLACED, by=user)
+    return order
+
+
+@sensitive_variables("pin", "card_number")
+def _pay(order: Order, *, gateway, card_number: str, pin: str, token: uuid.UUID, by) -> Order:
+    """Hold the order's total on the card, idempotent on the checkout
+    token, and mark the order PAID; a PaymentError holds nothing."""
+    order.payment = gateway.authorize(
+        card_number=card_number, pin=pin, amount=order.total, reference=order.number,
+        idempotency_key=f"order:{token}",
+    )
+    order.save(update_fields=["payment"])
+    return order.change_status(Order.Status.PAID, by=by)
 
 
 def _new_order_number() -> str:
@@ -208,7 +231,7 @@ def cancel_order(*, order: Order, by) -> Order:
         line.offer_id: line.quantity for line in order.lines.all() if line.offer_id is not None
     })
     if deliveries:
-        delivery_services.release_slot(slot_id=deliveries[0].slot_id, count=len(deliveries))
+        booking.release_slot(slot_id=deliveries[0].slot_id, count=len(deliveries))
     if order.payment is not None:
         _release_payment(order.payment, key=f"cancel:{order.number}", by=by)
     return order
@@ -248,18 +271,29 @@ def refund_order(*, order: Order, amount: int, token: uuid.UUID, reason: str, by
 def record_delivery_progress(*, order_id: int, by) -> Order:
     """Move the order along with its deliveries: out for delivery (and the
     payment captured) at the first pickup, delivered when all are delivered.
-    Raises PaymentNotCapturable when the hold cannot be captured any more."""
-    order = Order.objects.select_for_update().get(pk=order_id)
+    Raises PaymentNotCapturable when the hold cannot be captured any more.
+
+    The caller holds the locks of the order's deliveries (the courier
+    actions in delivery.services take them first), so the statuses read here
+    stay as they are; the order row is locked once, by the status change,
+    which checks the move again under its lock. When staff moved the order
+    meanwhile (a refund) so that the move no longer fits, it stays as staff
+    left it.
+    """
+    order = Order.objects.get(pk=order_id)
     statuses = set(order.deliveries.values_list("status", flat=True))
     left_seller = {Delivery.Status.PICKED_UP, Delivery.Status.DELIVERED, Delivery.Status.FAILED}
-    if statuses & left_seller and order.status in (Order.Status.PAID, Order.Status.PREPARING, Order.Status.READY):
-        order = order.change_status(Order.Status.OUT_FOR_DELIVERY, by=by)
-        try:
-            get_gateway().capture(order.payment)
-        except (PaymentError, InvalidTransition) as error:
-            raise PaymentNotCapturable() from error
-    if statuses == {Delivery.Status.DELIVERED} and order.status == Order.Status.OUT_FOR_DELIVERY:
-        order = order.change_status(Order.Status.DELIVERED, by=by)
+    try:
+        if statuses & left_seller and order.status in (Order.Status.PAID, Order.Status.PREPARING, Order.Status.READY):
+            order = order.change_status(Order.Status.OUT_FOR_DELIVERY, by=by)
+            try:
+                get_gateway().capture(order.payment)
+            except (PaymentError, InvalidTransition) as error:
+                raise PaymentNotCapturable() from error
+        if statuses == {Delivery.Status.DELIVERED} and order.status == Order.Status.OUT_FOR_DELIVERY:
+            order = order.change_status(Order.Status.DELIVERED, by=by)
+    except InvalidTransition:
+        order.refresh_from_db()
     return order
 
 

@@ -13,9 +13,10 @@ from django.views.decorators.http import require_POST
 from catalog import services as catalog_services
 from catalog.models import Offer
 from catalog.services import OfferUnavailable, OutOfStock
-from delivery import services as delivery_services
+from delivery import booking
 from orders import services
 from orders.cart import cart_fingerprint, cart_lines, current_cart, remember_count
+from orders.checkout import CheckoutPlan
 from orders.forms import AddressForm, AddToCartForm, CartLineForm, ChooseAddressForm, PaymentForm, ReviewForm
 from orders.models import Address, CartLine, Order, OrderLine
 from payments.gateway import PaymentError, WrongPin
@@ -123,15 +124,8 @@ def checkout_pay(request: HttpRequest) -> HttpResponse:
         return redirect("orders:cart")
     if address is None:
         return redirect("orders:checkout")
-    hot_lines = [line for line in lines if line.offer.product.fresh_minutes]
-    slots = list(delivery_services.open_slots(
-        district=address.district,
-        fresh_minutes=min((line.offer.product.fresh_minutes for line in hot_lines), default=None),
-        kitchens={line.offer.seller for line in hot_lines},
-    )[:24])
-    fees = delivery_services.fees_by_service(district=address.district)
-    for slot in slots:
-        slot.fee = fees.get(slot.service_id, 0)
+    plan = CheckoutPlan.for_items(((line.offer, line.quantity) for line in lines), district=address.district)
+    slots = plan.slots_on_offer()
     form = PaymentForm(
         request.POST or None, slots=slots, cards=request.user.cards.filter(status="active"),
         cart_fingerprint=cart_fingerprint(lines), initial={"token": services.new_checkout_token()},
@@ -155,7 +149,7 @@ def checkout_pay(request: HttpRequest) -> HttpResponse:
         except OfferUnavailable:
             messages.error(request, _("An item in your cart is no longer sold. Remove it to continue."))
             return redirect("orders:cart")
-        except delivery_services.SlotFull:
+        except booking.SlotFull:
             form.add_error("slot", _("That delivery time has just filled up. Choose another."))
         else:
             request.session.pop(SESSION_ADDRESS_ID, None)
@@ -166,10 +160,9 @@ def checkout_pay(request: HttpRequest) -> HttpResponse:
     status = 409 if request.method == "POST" and form.errors else 200
     chosen = form.slots.get(getattr(form, "cleaned_data", {}).get("slot"))
     fee = (chosen or slots[0]).fee if slots else 0
-    subtotal = sum(line.line_total for line in lines)
     return render(request, "orders/checkout_pay.html", {
         "form": form, "lines": lines, "address": address, "slots": slots,
-        "subtotal": subtotal, "fee": fee, "total": subtotal + fee,
+        "subtotal": plan.subtotal, "fee": fee, "total": plan.subtotal + fee,
     }, status=status)
 
 

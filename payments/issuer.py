@@ -129,7 +129,7 @@ class LocalIssuer(Gateway):
                 kind=LedgerTransaction.Kind.RELEASE, amount=payment.authorized - amount, payment=payment, by=by,
                 debit=hold, credit=available, idempotency_key=f"{payment.idempotency_key}:release",
             )
-        return payment.change_status(Payment.Status.CAPTURED, amount=amount, by=by, captured=amount)
+        return payment.change_status(Payment.Status.CAPTURED, amount=amount, by=by, locked=True, captured=amount)
 
     @transaction.atomic
     def void(self, payment: Payment, *, by=None, note: str = "") -> Payment:
@@ -146,7 +146,7 @@ class LocalIssuer(Gateway):
             debit=ledger.card_account(payment.card, Account.Kind.HOLD), credit=ledger.card_account(payment.card),
             idempotency_key=f"{payment.idempotency_key}:release",
         )
-        return payment.change_status(Payment.Status.VOIDED, amount=payment.authorized, by=by, note=note)
+        return payment.change_status(Payment.Status.VOIDED, amount=payment.authorized, by=by, note=note, locked=True)
 
     @transaction.atomic
     def refund(self, payment: Payment, amount: int, *, idempotency_key: str, by=None) -> Payment:
@@ -177,7 +177,7 @@ class LocalIssuer(Gateway):
             kind=LedgerTransaction.Kind.REFUND, amount=amount, payment=payment, by=by,
             debit=revenue, credit=available, idempotency_key=idempotency_key,
         )
-        return payment.change_status(status, amount=amount, by=by, refunded=refunded)
+        return payment.change_status(status, amount=amount, by=by, locked=True, refunded=refunded)
 
     @staticmethod
     def _replayed_authorization(idempotency_key: str, card_number: str, amount: int, reference: str):

@@ -192,12 +192,14 @@ class Payment(models.Model):
     def allows(self, status: str) -> bool:
         return status in self.TRANSITIONS.get(self.status, set())
 
-    def change_status(self, status: str, *, amount: int, by=None, note: str = "", **fields) -> "Payment":
+    def change_status(
+        self, status: str, *, amount: int, by=None, note: str = "", locked: bool = False, **fields
+    ) -> "Payment":
         """Move the payment to ``status`` if TRANSITIONS allow it, saving
         ``fields``, with an event of the ``amount`` that moved; raises
-        InvalidTransition otherwise. The issuer moves the money; this keeps
-        the row's story."""
-        return transition(self, status, by=by, note=note, fields=fields, event={"amount": amount})
+        InvalidTransition otherwise. The issuer moves the money, on the row
+        it has locked (``locked=True``); this keeps the row's story."""
+        return transition(self, status, by=by, note=note, fields=fields, event={"amount": amount}, locked=locked)
 
 
 class PaymentEvent(StatusEvent):

@@ -1,16 +1,22 @@
 """The courier page: own deliveries only, in order, light, fixed queries;
 each button through HTTP, refused steps answer 409 and change nothing."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from delivery import services as delivery_services
 from delivery.models import Delivery, DeliveryEvent
-from orders.models import Order
+from orders import services as order_services
+from orders.models import Cart, Order
 from payments import services as payment_services
+from payments.gateway import get_gateway
 from payments.models import Payment
 from tests import factories
 from tests.races import race
@@ -230,3 +236,59 @@ def test_a_pickup_whose_card_hold_lapsed_is_refused_and_changes_nothing(courier_
     assert (delivery.status, order.status, order.payment.status) == (S.ASSIGNED, Order.Status.PAID,
                                                                      Payment.Status.VOIDED)
     assert not DeliveryEvent.objects.filter(delivery=delivery, to_status=S.PICKED_UP).exists()
+
+
+def _locks(queries, table: str) -> int:
+    """SELECT ... FOR UPDATE statements that read ``table`` (and so lock it)."""
+    return sum(1 for query in queries if "FOR UPDATE" in query["sql"] and f'"{table}"' in query["sql"])
+
+
+def test_each_courier_step_locks_the_order_once_and_the_payment_only_in_the_capture(courier_client, world):
+    order, other = (
+        factories.paid_order(customer=world.customer, card_=world.card, address_=world.address,
+                             offer=world.soap.offers.first(), slot_=world.slot)
+        for _ in range(2)
+    )
+    Delivery.objects.filter(order=order).update(status=S.ASSIGNED, courier=world.courier)
+    delivery = order.deliveries.get()
+    with CaptureQueriesContext(connection) as capture_alone:
+        get_gateway().capture(other.payment)
+
+    with CaptureQueriesContext(connection) as pickup:
+        assert courier_client.post(reverse("delivery:picked_up", args=[delivery.pk])).status_code == 302
+    with CaptureQueriesContext(connection) as drop_off:
+        assert courier_client.post(reverse("delivery:delivered", args=[delivery.pk]),
+                                   {"recipient_name": "리순희"}).status_code == 302
+
+    assert _locks(pickup, "orders_order") == _locks(drop_off, "orders_order") == 1
+    # The capture locks the payment once, and the courier step adds no lock of its own.
+    assert _locks(pickup, "payments_payment") == _locks(capture_alone, "payments_payment") == 1
+    assert _locks(drop_off, "payments_payment") == 0
+    order.refresh_from_db()
+    assert order.status == Order.Status.DELIVERED and order.payment.status == Payment.Status.CAPTURED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_last_two_deliveries_of_an_order_delivered_at_once_deliver_the_order_once(world):
+    cart, _created = Cart.objects.get_or_create(user=world.customer)
+    for offer in world.soap.offers.all():
+        order_services.add_to_cart(cart=cart, offer=offer, quantity=1)
+    order = order_services.place_order(user=world.customer, cart=cart, address=world.address, slot_id=world.slot.pk,
+                                       card_number=world.card.number, pin=factories.PIN, token=uuid.uuid4())
+    order.deliveries.update(status=S.ASSIGNED, courier=world.courier)
+    for delivery in order.deliveries.all():
+        delivery_services.pick_up(delivery=delivery, by=world.courier.user)
+    clients = [Client(), Client()]
+    for client in clients:
+        client.force_login(world.courier.user)
+
+    codes = race(*[
+        lambda client=client, delivery=delivery: client.post(
+            reverse("delivery:delivered", args=[delivery.pk]), {"recipient_name": "리순희"}).status_code
+        for client, delivery in zip(clients, order.deliveries.order_by("pk"), strict=True)
+    ])
+
+    assert codes == [302, 302]
+    order.refresh_from_db()
+    assert order.status == Order.Status.DELIVERED
+    assert order.events.filter(to_status=Order.Status.DELIVERED).count() == 1

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
-from delivery import services
+from delivery import booking
 from delivery.models import TimeSlot
 from tests import factories
 from tests.races import race
@@ -24,7 +24,7 @@ def at(hour, minute=0, *, minutes=30, service=None, capacity=10, booked=0):
 
 
 def offered(world, **kwargs):
-    return set(services.open_slots(district=world.district, now=NOW, **kwargs).values_list("pk", flat=True))
+    return set(booking.open_slots(district=world.district, now=NOW, **kwargs).values_list("pk", flat=True))
 
 
 def test_without_hot_food_every_future_slot_with_room_is_offered(world):
@@ -61,7 +61,7 @@ def test_hot_food_is_offered_only_while_the_restaurant_cooks(world):
     restaurant = factories.seller(kind="restaurant", opens_at=time(13, 30), closes_at=time(15))
     unbounded = factories.seller(kind="restaurant")
 
-    chosen = set(services.open_slots(district=world.district, fresh_minutes=30, kitchens=[restaurant, unbounded],
+    chosen = set(booking.open_slots(district=world.district, fresh_minutes=30, kitchens=[restaurant, unbounded],
                                      now=now).values_list("pk", flat=True))
 
     # 13:00 is before it opens; 14:00 leaves it 30 minutes to cook; 15:00 is closing time.
@@ -75,7 +75,7 @@ def test_a_restaurant_open_past_midnight_cooks_in_the_evening_and_after_midnight
                                      ends_at=start + timedelta(hours=h, minutes=30), capacity=5) for h in range(4)]
     late_night = factories.seller(kind="restaurant", opens_at=time(23), closes_at=time(0, 30))
 
-    chosen = set(services.open_slots(district=world.district, fresh_minutes=30, kitchens=[late_night],
+    chosen = set(booking.open_slots(district=world.district, fresh_minutes=30, kitchens=[late_night],
                                      now=start - timedelta(hours=1)).values_list("pk", flat=True))
 
     # 22:00 closed, 23:00 still cooking, 00:00 open, 01:00 closed.
@@ -88,8 +88,8 @@ def test_ten_racing_bookings_of_a_slot_for_three_get_exactly_three(world):
 
     def book():
         try:
-            services.book_slot(slot_id=slot.pk, count=1)
-        except services.SlotFull:
+            booking.book_slot(slot_id=slot.pk, count=1)
+        except booking.SlotFull:
             return "full"
         return "booked"
 
@@ -102,8 +102,8 @@ def test_ten_racing_bookings_of_a_slot_for_three_get_exactly_three(world):
 
 def test_a_booking_larger_than_the_room_left_takes_nothing(world):
     slot = factories.slot(service_=world.service, capacity=3, booked=2)
-    with pytest.raises(services.SlotFull):
-        services.book_slot(slot_id=slot.pk, count=2)
+    with pytest.raises(booking.SlotFull):
+        booking.book_slot(slot_id=slot.pk, count=2)
     slot.refresh_from_db()
     assert slot.booked == 2
 
@@ -113,8 +113,8 @@ def test_a_week_of_slots_fills_the_days_and_a_second_run_adds_nothing(world):
     week = {"service": world.service, "first_day": first_day, "day_starts": time(9), "day_ends": time(12, 15),
             "minutes": 60, "capacity": 4}
 
-    created = services.create_week_of_slots(**week)
-    again = services.create_week_of_slots(**week)
+    created = booking.create_week_of_slots(**week)
+    again = booking.create_week_of_slots(**week)
 
     assert (created, again) == (21, 0)
     slots = TimeSlot.objects.filter(service=world.service, starts_at__date__gte=first_day)
@@ -129,7 +129,7 @@ def test_a_week_of_slots_leaves_out_times_that_overlap_existing_slots(world):
     start = timezone.make_aware(datetime(2030, 6, 2, 10, 30))
     TimeSlot.objects.create(service=world.service, starts_at=start, ends_at=start + timedelta(hours=1), capacity=1)
 
-    created = services.create_week_of_slots(service=world.service, first_day=date(2030, 6, 2), day_starts=time(9),
+    created = booking.create_week_of_slots(service=world.service, first_day=date(2030, 6, 2), day_starts=time(9),
                                             day_ends=time(13), minutes=60, capacity=4, days=1)
 
     # 09-10 and 12-13 fit; 10-11 and 11-12 overlap 10:30-11:30.

@@ -2,6 +2,7 @@
 with a linked card or a card number, hot food, and a failure at each step
 of placing the order leaving the database exactly as it was."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -11,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Offer
-from delivery import services as delivery_services
+from delivery import booking
 from delivery.models import TimeSlot
+from orders import services
 from orders.models import Address, Order
 from orders.views import SESSION_ADDRESS_ID
 from payments.models import Card, Payment
@@ -138,6 +140,26 @@ def test_a_restaurant_dish_only_gets_a_slot_while_the_kitchen_is_open(customer_c
     assert snapshot() == before
 
 
+def test_a_dish_fresh_for_zero_minutes_is_hot_food_on_the_page_and_in_place_order(customer_client, world):
+    """Hot food is ``fresh_minutes is not None`` (Product.is_hot_food) on both
+    sides: no slot is short enough for a dish that keeps zero minutes, so the
+    page offers none and place_order, asked directly for the slot a plain
+    item would get, books none. The form refuses the slot before the
+    service would be asked."""
+    kitchen = factories.seller(kind="restaurant", name_ko="옥류관")
+    dish = factories.product(category_=world.category, fresh_minutes=0, offers=[(kitchen, 3000, 20)])
+    cart = fill_cart(world.customer, [(dish.offers.get(), 1)])
+    page = start_checkout(customer_client, world)
+    assert page.status_code == 200 and list(page.context["slots"]) == []
+    before = snapshot()
+    refused = pay(customer_client, checkout_token(page), slot=world.slot, card=world.card)
+    assert refused.status_code == 409 and refused.context["form"].errors["slot"]
+    with pytest.raises(booking.SlotFull):
+        services.place_order(user=world.customer, cart=cart, address=world.address, slot_id=world.slot.pk,
+                             card_number=world.card.number, pin=factories.PIN, token=uuid.uuid4())
+    assert snapshot() == before
+
+
 def test_an_expired_slot_is_refused_with_a_message(customer_client, world, in_checkout):
     TimeSlot.objects.filter(pk=world.slot.pk).update(
         starts_at=world.slot.starts_at - timedelta(hours=3), ends_at=world.slot.ends_at - timedelta(hours=3))
@@ -152,9 +174,9 @@ def test_an_expired_slot_is_refused_with_a_message(customer_client, world, in_ch
 def test_a_slot_beyond_the_booking_horizon_is_not_offered_nor_booked(customer_client, world, soap):
     """A card hold lives 7 days and is captured at pickup: a slot later than
     that would be delivered after the money was released."""
-    last = factories.slot(service_=world.service, starts_in=delivery_services.BOOKING_HORIZON - timedelta(hours=1),
+    last = factories.slot(service_=world.service, starts_in=booking.BOOKING_HORIZON - timedelta(hours=1),
                           minutes=60)
-    too_late = factories.slot(service_=world.service, starts_in=delivery_services.BOOKING_HORIZON, minutes=60)
+    too_late = factories.slot(service_=world.service, starts_in=booking.BOOKING_HORIZON, minutes=60)
     fill_cart(world.customer, [(soap, 1)])
     page = start_checkout(customer_client, world)
     assert [slot.pk for slot in page.context["slots"]] == [world.slot.pk, last.pk]
@@ -214,9 +236,9 @@ def _offer_withdrawn(world, soap, monkeypatch):
 def _slot_taken_after_the_form_checked_it(world, soap, monkeypatch):
     # The slot passes the form's and the service's checks, and is gone when booked.
     def full(**kwargs):
-        raise delivery_services.SlotFull()
+        raise booking.SlotFull()
 
-    monkeypatch.setattr(delivery_services, "book_slot", full)
+    monkeypatch.setattr(booking, "book_slot", full)
     return {}
 
 
