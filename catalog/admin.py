@@ -143,10 +143,9 @@ class ProductMediaInline(admin.TabularInline):
     extra = 0
 
 
-class ProductForm(forms.ModelForm):
-    class Meta:
-        model = Product
-        fields = "__all__"  # noqa: DJ007 - ProductAdmin decides the fields; this form only adds a check
+class CheckedImageForm(forms.ModelForm):
+    """The admin's form for a model with an ``image``: an upload passes
+    catalog.media's checks first (the admin names the model and fields)."""
 
     def clean_image(self):
         image = self.cleaned_data.get("image")
@@ -155,9 +154,27 @@ class ProductForm(forms.ModelForm):
         return image
 
 
+class StoredImageAdmin(admin.ModelAdmin):
+    """For a model with an ``image`` and its ``thumbnails``: an upload is
+    stored through catalog.services.store_image under ``image_folder``."""
+
+    form = CheckedImageForm
+    image_folder = ""
+
+    def save_model(self, request, obj, form, change):
+        if "image" not in form.changed_data:
+            return super().save_model(request, obj, form, change)
+        # The upload never lands in storage as sent: the service stores a
+        # re-encoded copy with its thumbnails (or clears both).
+        upload = form.cleaned_data["image"]
+        obj.image = form.initial.get("image") or ""
+        super().save_model(request, obj, form, change)
+        services.store_image(row=obj, field="image", file=upload or None, folder=self.image_folder)
+
+
 @admin.register(Product)
-class ProductAdmin(CatalogueAdmin):
-    form = ProductForm
+class ProductAdmin(StoredImageAdmin, CatalogueAdmin):
+    image_folder = "products"
     list_display = ["name_ko", "name_en", "category", "best_price", "seller_count", "in_stock", "rating",
                     "is_featured", "is_active"]
     list_filter = ["is_active", "in_stock", "is_featured", "category"]
@@ -169,16 +186,6 @@ class ProductAdmin(CatalogueAdmin):
     readonly_fields = ["best_price", "seller_count", "in_stock", "rating", "rating_count", "units_sold"]
     inlines = [OfferInline, ProductMediaInline]
     actions = ["activate", "deactivate", "change_offer_prices"]
-
-    def save_model(self, request, obj, form, change):
-        if "image" not in form.changed_data:
-            return super().save_model(request, obj, form, change)
-        # The upload never lands in storage as sent: the service stores a
-        # re-encoded copy with its thumbnails (or clears both).
-        upload = form.cleaned_data["image"]
-        obj.image = form.initial.get("image") or ""
-        super().save_model(request, obj, form, change)
-        services.store_product_image(product=obj, file=upload or None)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is Offer:

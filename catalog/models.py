@@ -78,6 +78,7 @@ class Seller(Searchable):
         STORE = "store", _("Store")
         FACTORY = "factory", _("Factory")
         RESTAURANT = "restaurant", _("Restaurant")
+        LODGING = "lodging", _("Hotel or inn")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     name_ko = models.CharField(_("name (Korean)"), max_length=120)

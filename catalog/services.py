@@ -181,16 +181,20 @@ def store_product_image(*, product: Product, file) -> None:
     """Check ``file`` (ValidationError if refused), store a re-encoded copy as
     the product's image with its thumbnails, and delete the files it
     replaces once the transaction commits. ``file=None`` removes the image."""
-    _store_image(product, "image", file, folder="products")
+    store_image(row=product, field="image", file=file, folder="products")
 
 
 @transaction.atomic
 def store_media_image(*, media: ProductMedia, file) -> None:
     """The same as store_product_image for an image in a product's gallery."""
-    _store_image(media, "file", file, folder="products/gallery")
+    store_image(row=media, field="file", file=file, folder="products/gallery")
 
 
-def _store_image(row, field: str, file, *, folder: str) -> None:
+@transaction.atomic
+def store_image(*, row, field: str, file, folder: str) -> None:
+    """Store ``file`` as the image in ``row``'s ``field`` and its
+    ``thumbnails``, as store_product_image does, for any model with those
+    two fields (lodgings and room types use it too)."""
     old_name, old_thumbnails = getattr(row, field).name, row.thumbnails
     name, thumbnails = write_image(image=check_image(file), folder=folder) if file else ("", {})
     type(row).objects.filter(pk=row.pk).update(**{field: name, "thumbnails": thumbnails})

@@ -13,10 +13,13 @@ PALETTES = {
     "medicine": ((228, 240, 250), (40, 102, 170)),
     "shoes": ((238, 234, 228), (92, 70, 52)),
     "bags": ((244, 236, 222), (150, 96, 40)),
+    "hotel": ((222, 234, 246), (52, 84, 122)),
+    "room": ((246, 240, 228), (120, 86, 60)),
 }
 
 
 def product_picture(motif: str, seed: str, size: int = 480) -> bytes:
+    """A JPEG of ``motif``'s drawing in its palette, tinted a little by ``seed``."""
     background, ink = PALETTES[motif]
     shift = zlib.crc32(seed.encode()) % 40 - 20
     background = tuple(max(0, min(255, c + shift // 2)) for c in background)
@@ -43,6 +46,22 @@ def product_picture(motif: str, seed: str, size: int = 480) -> bytes:
         outline = [(.15, .7), (.2, .4), (.45, .45), (.85, .65), (.85, .75), (.15, .75)]
         draw.polygon([(s * x, s * y) for x, y in outline], fill=ink)
         draw.rectangle((s * .15, s * .75, s * .85, s * .8), fill=(40, 30, 20))
+    elif motif == "hotel":
+        # A tower of lit windows; the seed sets how tall.
+        floors = 5 + zlib.crc32(seed.encode()) % 6
+        top = s * (.85 - floors * .065)
+        draw.rectangle((s * .28, top, s * .72, s * .85), fill=ink)
+        for floor in range(floors):
+            y = top + s * (.02 + floor * .065)
+            for column in range(4):
+                x = s * (.32 + column * .1)
+                draw.rectangle((x, y, x + s * .05, y + s * .035), fill=(250, 226, 140))
+        draw.rectangle((s * .1, s * .85, s * .9, s * .88), fill=(60, 60, 60))
+    elif motif == "room":
+        draw.rectangle((s * .15, s * .55, s * .85, s * .75), fill="white", outline=ink, width=8)
+        draw.rectangle((s * .15, s * .4, s * .22, s * .8), fill=ink)
+        draw.rounded_rectangle((s * .26, s * .47, s * .44, s * .56), radius=12, fill=(236, 230, 220), outline=ink)
+        draw.rectangle((s * .6, s * .2, s * .8, s * .35), fill=(200, 224, 244), outline=ink, width=6)
     else:
         draw.rounded_rectangle((s * .2, s * .38, s * .8, s * .82), radius=26, fill=ink)
         draw.arc((s * .35, s * .2, s * .65, s * .55), 180, 360, fill=ink, width=12)

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "orders",
     "payments",
     "delivery",
+    "lodging",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -219,7 +220,7 @@ CONTENT_SECURITY_POLICY = {
 }
 # Responses of these URL namespaces show someone's account, cart, cards,
 # orders or deliveries: browsers and proxies must not store them.
-NO_STORE_URL_NAMESPACES = ["okryu", "notices", "orders", "payments", "delivery", "admin"]
+NO_STORE_URL_NAMESPACES = ["okryu", "notices", "orders", "payments", "delivery", "lodging", "admin"]
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

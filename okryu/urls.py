@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("orders.urls")),
     path("", include("payments.urls")),
     path("", include("delivery.urls")),
+    path("", include("lodging.urls")),
     path("", include("catalog.urls")),
 ]
 # Uploaded media from this process: fine for one box on the bureau's

@@ -12,7 +12,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, F, OuterRef
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalog.models import PriceChange, Seller, Standing
+from catalog.staff import seller_scope
 from delivery.models import Delivery
 from okryu.money import format_won
 from okryu.transitions import InvalidTransition
@@ -29,17 +30,6 @@ from orders import reports, services
 from orders.forms import RefundForm, SalesReportForm
 from orders.models import Order, OrderEvent, OrderLine
 from payments.gateway import PaymentError
-
-
-def seller_scope(request: HttpRequest) -> list[int] | None:
-    """The sellers a seller-staff user works for, or None for bureau staff
-    (superusers and staff attached to no seller), who see everything."""
-    if not hasattr(request, "_order_seller_scope"):
-        ids = None
-        if not request.user.is_superuser:
-            ids = list(request.user.sellers.values_list("pk", flat=True)) or None
-        request._order_seller_scope = ids
-    return request._order_seller_scope
 
 
 def _has_line_of(sellers):

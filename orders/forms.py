@@ -2,9 +2,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from delivery.models import District
-from okryu.luhn import luhn_checksum_ok
 from orders.models import Address
 from orders.services import MAX_LINE_QUANTITY
+from payments.forms import CardChoiceForm
 
 
 class AddToCartForm(forms.Form):
@@ -54,42 +54,19 @@ class ChooseAddressForm(forms.Form):
         self.fields["address"].queryset = Address.objects.filter(user=user).select_related("district")
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(CardChoiceForm):
     token = forms.UUIDField(widget=forms.HiddenInput)
     slot = forms.TypedChoiceField(
         label=_("Delivery time"), coerce=int, widget=forms.RadioSelect,
         error_messages={"invalid_choice": _("That delivery time is no longer available. Choose another.")},
     )
-    card = forms.ChoiceField(label=_("E-card"), widget=forms.RadioSelect)
-    card_number = forms.CharField(
-        label=_("Card number"), required=False, max_length=19,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
-    pin = forms.CharField(
-        label=_("PIN"), min_length=4, max_length=6,
-        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
 
     def __init__(self, *args, slots, cards, cart_fingerprint: str, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, cards=cards, **kwargs)
         # Not a field: a page shown again carries the cart as it is now.
         self.cart_fingerprint = cart_fingerprint
         self.slots = {slot.pk: slot for slot in slots}
         self.fields["slot"].choices = [(slot.pk, str(slot)) for slot in slots]
-        self.cards = {str(card.pk): card for card in cards}
-        self.fields["card"].choices = [(pk, card.masked_number) for pk, card in self.cards.items()] + [
-            ("other", _("Another card"))
-        ]
-        if self.cards:
-            self.fields["card"].initial = next(iter(self.cards))
-        else:
-            self.fields["card"].initial = "other"
-
-    def clean_pin(self):
-        pin = self.cleaned_data["pin"]
-        if not pin.isdigit():
-            raise forms.ValidationError(_("The PIN is digits only."), code="pin_digits")
-        return pin
 
     def clean(self):
         data = super().clean()
@@ -97,14 +74,6 @@ class PaymentForm(forms.Form):
             raise forms.ValidationError(
                 _("Your cart changed since this page was shown. Check the order below and pay again."),
                 code="cart_changed")
-        if data.get("card") == "other":
-            number = (data.get("card_number") or "").replace(" ", "").replace("-", "")
-            if len(number) != 16 or not luhn_checksum_ok(number):
-                self.add_error("card_number", forms.ValidationError(
-                    _("Enter the 16 digits of the card exactly as printed."), code="card_number"))
-            data["card_number"] = number
-        elif data.get("card") in self.cards:
-            data["card_number"] = self.cards[data["card"]].number
         return data
 
 

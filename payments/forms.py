@@ -28,6 +28,47 @@ class LinkCardForm(forms.Form):
         return pin
 
 
+class CardChoiceForm(forms.Form):
+    """Pay with one of the customer's active cards or another card's number,
+    and the PIN; ``cleaned_data["card_number"]`` is the card to charge."""
+
+    card = forms.ChoiceField(label=_("E-card"), widget=forms.RadioSelect)
+    card_number = forms.CharField(
+        label=_("Card number"), required=False, max_length=19,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    pin = forms.CharField(
+        label=_("PIN"), min_length=4, max_length=6,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, cards, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cards = {str(card.pk): card for card in cards}
+        self.fields["card"].choices = [(pk, card.masked_number) for pk, card in self.cards.items()] + [
+            ("other", _("Another card"))
+        ]
+        self.fields["card"].initial = next(iter(self.cards), "other")
+
+    def clean_pin(self):
+        pin = self.cleaned_data["pin"]
+        if not pin.isdigit():
+            raise forms.ValidationError(_("The PIN is digits only."), code="pin_digits")
+        return pin
+
+    def clean(self):
+        data = super().clean()
+        if data.get("card") == "other":
+            number = (data.get("card_number") or "").replace(" ", "").replace("-", "")
+            if len(number) != 16 or not luhn_checksum_ok(number):
+                self.add_error("card_number", forms.ValidationError(
+                    _("Enter the 16 digits of the card exactly as printed."), code="card_number"))
+            data["card_number"] = number
+        elif data.get("card") in self.cards:
+            data["card_number"] = self.cards[data["card"]].number
+        return data
+
+
 class TopUpForm(forms.Form):
     """Staff put cash on a card. The token, fixed when the form is shown,
     makes a double submit top up once."""

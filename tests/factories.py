@@ -22,6 +22,11 @@ PIN = "1234"
 _sequence = itertools.count(1)
 
 
+def next_number() -> int:
+    """A number no other factory call has used in this run."""
+    return next(_sequence)
+
+
 def user(username=None, **fields):
     username = username or f"user{next(_sequence)}"
     person = get_user_model().objects.create(username=username, first_name=username.title(), **fields)

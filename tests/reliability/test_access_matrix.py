@@ -7,14 +7,19 @@ listed in PUBLIC or given an entry in MATRIX: nobody adds a private page
 without saying who may open it.
 """
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import time, timedelta
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from delivery.models import Delivery
+from lodging import services as lodging_services
+from lodging.models import Lodging, Reservation, RoomType
 from okryu.notices.models import Notice
 from orders import services as order_services
 from orders.models import Cart, CartLine, Order
@@ -22,7 +27,7 @@ from payments.models import Card
 from tests import factories
 
 # URLs with an argument that anyone may open: catalogue pages and media.
-PUBLIC = {"catalog:category", "catalog:product", "catalog:seller", "media"}
+PUBLIC = {"catalog:category", "catalog:product", "catalog:seller", "media", "lodging:detail", "lodging:reserve"}
 # The admin checks its own model permissions on every page; it is not ours to list.
 SKIPPED_NAMESPACES = {"admin"}
 
@@ -68,6 +73,15 @@ def _notice_state(s):
     return Notice.objects.filter(pk=s.notice.pk).values_list("read_at", flat=True).get()
 
 
+def _reservation_state(s):
+    return Reservation.objects.filter(pk=s.reservation.pk).values_list("status", "payment__refunded").get()
+
+
+def _stay(**options) -> Entry:
+    return Entry("buyer", lambda s: [s.reservation.code], _reservation_state, lambda s: s.reservation.guest_names,
+                 **options)
+
+
 def _grouped(number: str) -> str:
     return " ".join(number[i:i + 4] for i in range(0, 16, 4))
 
@@ -92,6 +106,10 @@ MATRIX = {
                              lambda s: s.order.address_line, post_only=True, allowed=frozenset({302, 409})),
     "delivery:returned": Entry("courier", lambda s: [s.delivery.pk], _delivery_state,
                                lambda s: s.order.address_line, post_only=True, allowed=frozenset({302, 409})),
+    "lodging:reservation": _stay(),
+    "lodging:pay": _stay(),
+    "lodging:confirmation": _stay(),
+    "lodging:cancel": _stay(allowed=frozenset({200, 302, 409})),
 }
 
 # Valid bodies, so that a stranger's POST would do something if it got through.
@@ -100,6 +118,8 @@ POST_DATA = {
     "delivery:delivered": {"recipient_name": "Intruder"},
     "delivery:failed": {"reason": "nobody_home"},
     "orders:review": {"stars": 5, "text": "Intruder"},
+    "lodging:cancel": {"refund": 0},
+    "lodging:pay": {"card": "other", "card_number": "9408000000000002", "pin": "1234"},
 }
 
 
@@ -133,6 +153,22 @@ class Scenario:
     line: CartLine = None
     delivery: Delivery = None
     notice: Notice = None
+    reservation: Reservation = None
+
+
+def _book_stay(world, person, card, *, marker: str) -> Reservation:
+    lodging = Lodging.objects.filter(slug="matrix-hotel").first() or Lodging.objects.create(
+        seller=factories.seller(), slug="matrix-hotel", name_ko="호텔", district=world.district, address="-",
+        check_in_from=time(14), check_out_until=time(12),
+    )
+    room = lodging.room_types.first() or RoomType.objects.create(lodging=lodging, name_ko="방", base_rate=10_000,
+                                                                 room_count=5)
+    arrival = timezone.localdate() + timedelta(days=7)
+    held = lodging_services.hold_stay(
+        user=person, room_type=room, arrival=arrival, departure=arrival + timedelta(days=1), guests=1,
+        guest_names=marker, arrival_time=None, requests="", token=uuid.uuid4(),
+    )
+    return lodging_services.pay_reservation(reservation=held, card_number=card.number, pin=factories.PIN)
 
 
 def _buy(world, person, courier, *, marker: str):
@@ -151,8 +187,10 @@ def scenario(world):
     other_courier = factories.courier(service_=world.service)
     other_customer = factories.user()
     s.order, s.card, s.line, s.delivery = _buy(world, world.customer, world.courier, marker="MARKER-7731 1동")
-    _buy(world, other_customer, other_courier, marker="OTHER-5512 2동")
+    _order, other_card, _line, _delivery = _buy(world, other_customer, other_courier, marker="OTHER-5512 2동")
     s.notice = Notice.objects.get(recipient=world.customer)
+    s.reservation = _book_stay(world, world.customer, s.card, marker="GUEST-8841 김영호")
+    _book_stay(world, other_customer, other_card, marker="GUEST-OTHER 리철")
     s.people = {
         "buyer": world.customer,
         "other_customer": other_customer,

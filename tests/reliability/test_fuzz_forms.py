@@ -6,18 +6,23 @@ The table is checked against the URLconf, so a new URL fails
 ``test_every_url_is_fuzzed_or_listed_as_read_only`` until it is listed.
 """
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import time, timedelta
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from catalog.models import Offer
 from delivery.models import Delivery
+from lodging import services as lodging_services
+from lodging.models import Lodging, RoomType
 from okryu.models import User
 from orders.models import Cart, CartLine, Order
 from payments.models import Card
@@ -31,6 +36,7 @@ READ_ONLY = {
     "catalog:home", "catalog:search", "catalog:suggest", "catalog:category", "catalog:product", "catalog:seller",
     "orders:cart", "orders:list", "orders:detail", "orders:receipt", "payments:card", "delivery:courier",
     "delivery:dispatch", "notices:inbox", "notices:open",
+    "lodging:search", "lodging:detail", "lodging:reservations", "lodging:reservation", "lodging:confirmation",
 }
 
 
@@ -69,6 +75,12 @@ POST_VIEWS = {
     "okryu:password_reset_code": PostView("anonymous", ("code", "new_password1", "new_password2")),
     "notices:mark_all_read": PostView("customer", ("status",)),
     "notices:settings": PostView("customer", ("texts",)),
+    "lodging:reserve": PostView(
+        "customer", ("arrival", "departure", "guests", "token", "guest_names", "arrival_time", "requests", "total"),
+        lambda shop: [shop.room.lodging.slug, shop.room.pk],
+    ),
+    "lodging:pay": PostView("customer", ("card", "card_number", "pin", "total"), lambda shop: [shop.stay.code]),
+    "lodging:cancel": PostView("customer", ("refund", "status"), lambda shop: [shop.stay.code]),
 }
 
 
@@ -99,12 +111,22 @@ class Shop:
         self.line = CartLine.objects.create(
             cart=Cart.objects.get(user=world.customer), offer=offer, quantity=1, price_when_added=offer.price,
         )
+        self.room = RoomType.objects.create(lodging=Lodging.objects.create(
+            seller=factories.seller(), slug="fuzz-hotel", name_ko="호텔", district=world.district, address="-",
+            check_in_from=time(14), check_out_until=time(12),
+        ), name_ko="방", base_rate=10_000, room_count=3)
+        arrival = timezone.localdate() + timedelta(days=3)
+        self.stay = lodging_services.hold_stay(
+            user=world.customer, room_type=self.room, arrival=arrival, departure=arrival + timedelta(days=2),
+            guests=1, guest_names="김영호", arrival_time=None, requests="", token=uuid.uuid4(),
+        )
         # Values that mean something here, so that examples also reach the code behind valid input.
         self.meaningful = [
             str(offer.pk), str(world.slot.pk), str(world.card.pk), world.card.number, str(world.address.pk),
             str(world.district.pk), str(self.delivery.pk), str(world.courier.pk), factories.PIN, factories.PASSWORD,
             "customer", "1", "0", "-1", "other",
             self.order.number, "absent", "en", "ko", "/", "//evil.example/", "00000000-0000-0000-0000-000000000000",
+            arrival.isoformat(), (arrival + timedelta(days=1)).isoformat(), "2", "14:00", "20000",
         ]
 
     def client(self, who: str) -> Client:

@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -239,6 +240,8 @@ class Command(BaseCommand):
         self.slots(services)
         staff = self.accounts(services, sellers)
         self.price_history(staff)
+        # The stays live in their own app; its command is called by name.
+        call_command("seed_lodging", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {Product.objects.count()} products, {Seller.objects.count()} sellers, "
             f"{TimeSlot.objects.filter(starts_at__gte=timezone.now()).count()} open slots."

@@ -1,0 +1,157 @@
+"""What each room type costs and how many of its rooms are free, night by
+night: one SQL statement that search, the lodging page, the calendar and
+the booking service all read, so a price or a free room means the same
+thing everywhere.
+
+A night's price is the rate rule covering it (highest priority, then
+newest), else the base rate, plus the extra-guest rate for each guest above
+those included. A night's free rooms are the rooms less those taken, plus
+the holds that expired without being released yet (they stop counting the
+moment they expire; the booking service releases them when it next needs
+the room). A closure makes a night unavailable whatever is free.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db import connection
+
+NIGHTS_SQL = """
+SELECT rt.id AS room_type_id, rt.lodging_id, n.night::date AS night,
+  COALESCE(
+    (SELECT r.nightly_rate FROM lodging_raterule r
+     WHERE r.room_type_id = rt.id AND n.night BETWEEN r.starts_on AND r.ends_on
+       AND (cardinality(r.weekdays) = 0 OR extract(isodow FROM n.night)::int = ANY(r.weekdays))
+     ORDER BY r.priority DESC, r.id DESC LIMIT 1),
+    rt.base_rate
+  ) + GREATEST(%(guests)s - rt.included_guests, 0) * rt.extra_guest_rate AS price,
+  COALESCE(rn.rooms, rt.room_count) - COALESCE(rn.taken, 0) + (
+    SELECT count(*) FROM lodging_reservation h
+    WHERE h.room_type_id = rt.id AND h.status = 'held' AND h.hold_expires_at <= now()
+      AND h.arrival <= n.night AND h.departure > n.night
+  ) AS free,
+  EXISTS (
+    SELECT 1 FROM lodging_closure c
+    WHERE c.lodging_id = rt.lodging_id AND (c.room_type_id IS NULL OR c.room_type_id = rt.id)
+      AND n.night BETWEEN c.starts_on AND c.ends_on
+  ) AS closed
+FROM lodging_roomtype rt
+JOIN lodging_lodging l ON l.id = rt.lodging_id
+CROSS JOIN generate_series(%(first)s::date, %(last)s::date, interval '1 day') AS n(night)
+LEFT JOIN lodging_roomnight rn ON rn.room_type_id = rt.id AND rn.night = n.night::date
+WHERE rt.is_active AND l.is_active AND {where}
+"""
+
+
+@dataclass
+class Quote:
+    """A room type over a stay: each night's price, and whether a night is
+    closed or has no room free."""
+
+    room_type_id: int
+    nights: list[tuple[date, int]] = field(default_factory=list)
+    closed: bool = False
+    full: bool = False
+
+    @property
+    def total(self) -> int:
+        return sum(price for _night, price in self.nights)
+
+    @property
+    def available(self) -> bool:
+        return not (self.closed or self.full)
+
+
+def nights_sql(where: str) -> str:
+    return NIGHTS_SQL.format(where=where)
+
+
+def quotes(*, lodging_id: int, arrival: date, departure: date, guests: int,
+           room_type_id: int | None = None) -> dict[int, Quote]:
+    """A Quote for each active room type of the lodging (or just one), keyed
+    by room type id. Room-type limits (guests, stay length) are not applied
+    here: the caller says which of them it shows."""
+    where, params = "rt.lodging_id = %(lodging)s", {"lodging": lodging_id}
+    if room_type_id is not None:
+        where += " AND rt.id = %(room_type)s"
+        params["room_type"] = room_type_id
+    params.update(guests=guests, first=arrival, last=departure - timedelta(days=1))
+    found: dict[int, Quote] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(nights_sql(where) + " ORDER BY rt.id, n.night", params)
+        for room_type, _lodging, night, price, free, closed in cursor.fetchall():
+            quote = found.setdefault(room_type, Quote(room_type))
+            quote.nights.append((night, price))
+            quote.closed = quote.closed or closed
+            quote.full = quote.full or free <= 0
+    return found
+
+
+def calendar(*, lodging_id: int, first: date, last: date) -> dict[date, bool]:
+    """Each night from ``first`` to ``last``: is any room type free and open?"""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT night, bool_or(free > 0 AND NOT closed) FROM ({nights_sql('rt.lodging_id = %(lodging)s')}) n "
+            "GROUP BY night ORDER BY night",
+            {"lodging": lodging_id, "guests": 1, "first": first, "last": last},
+        )
+        return dict(cursor.fetchall())
+
+
+@dataclass
+class Found:
+    """One search result: a lodging's cheapest room type free for the whole stay."""
+
+    lodging_id: int
+    room_type_id: int
+    total: int
+
+
+SORTS = {
+    "price": "b.total, l.id",
+    "rating": "s.rating DESC, b.total, l.id",
+}
+
+
+def search(*, arrival: date, departure: date, guests: int, district_id: int | None = None,
+           min_price: int | None = None, max_price: int | None = None, amenities: list[str] = (),
+           sort: str = "price", limit: int = 20, offset: int = 0) -> tuple[list[Found], int]:
+    """One page of lodgings with a room type that takes ``guests`` for the
+    whole stay, and how many there are in all. Prices filter the nightly
+    average of the stay's total (whole won, as the page shows it)."""
+    nights = (departure - arrival).days
+    where = ["rt.max_guests >= %(guests)s", "rt.min_stay <= %(nights)s", "rt.max_stay >= %(nights)s"]
+    params = {"guests": guests, "nights": nights, "first": arrival, "last": departure - timedelta(days=1),
+              "limit": limit, "offset": offset}
+    if district_id is not None:
+        where.append("l.district_id = %(district)s")
+        params["district"] = district_id
+    if amenities:
+        where.append("l.amenities @> %(amenities)s::varchar[]")
+        params["amenities"] = list(amenities)
+    price = []
+    if min_price is not None:
+        price.append("b.total >= %(min_total)s")
+        params["min_total"] = min_price * nights
+    if max_price is not None:
+        price.append("b.total <= %(max_total)s")
+        params["max_total"] = max_price * nights
+    sql = f"""
+    WITH nights AS ({nights_sql(" AND ".join(where))}),
+    stays AS (
+      SELECT room_type_id, lodging_id, sum(price) AS total FROM nights
+      GROUP BY room_type_id, lodging_id HAVING bool_and(free > 0 AND NOT closed)
+    ),
+    best AS (
+      SELECT DISTINCT ON (lodging_id) lodging_id, room_type_id, total FROM stays
+      ORDER BY lodging_id, total, room_type_id
+    )
+    SELECT b.lodging_id, b.room_type_id, b.total, count(*) OVER () FROM best b
+    JOIN lodging_lodging l ON l.id = b.lodging_id JOIN catalog_seller s ON s.id = l.seller_id
+    {"WHERE " + " AND ".join(price) if price else ""}
+    ORDER BY {SORTS[sort]} LIMIT %(limit)s OFFSET %(offset)s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [Found(*row[:3]) for row in rows], (rows[0][3] if rows else 0)
