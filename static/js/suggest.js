@@ -15,6 +15,7 @@
   list.setAttribute("aria-label", form.dataset.suggestLabel);
   form.appendChild(list);
   input.setAttribute("autocomplete", "off");
+  input.setAttribute("role", "combobox");
   input.setAttribute("aria-autocomplete", "list");
   input.setAttribute("aria-controls", list.id);
   input.setAttribute("aria-expanded", "false");
