@@ -15,10 +15,8 @@
   list.setAttribute("aria-label", form.dataset.suggestLabel);
   form.appendChild(list);
   input.setAttribute("autocomplete", "off");
-  input.setAttribute("role", "combobox");
   input.setAttribute("aria-autocomplete", "list");
   input.setAttribute("aria-controls", list.id);
-  input.setAttribute("aria-expanded", "false");
 
   function show(items) {
     list.textContent = "";
@@ -34,7 +32,6 @@
       list.appendChild(li);
     });
     list.hidden = items.length === 0;
-    input.setAttribute("aria-expanded", String(!list.hidden));
   }
 
   function ask() {
