@@ -89,11 +89,15 @@ def media_root(tmp_path_factory) -> Path:
 def shop(transactional_db, settings, media_root):
     """The demo catalogue, committed so that gunicorn sees it (pytest-django
     empties the database after the test), plus slots that start soon on both
-    services so that hot dishes can be ordered at any hour of the day."""
+    services so that hot dishes can be ordered at any hour of the day. The
+    restaurants' opening hours are lifted for the same reason: the slot tests
+    cover them, and a journey run at 10 p.m. must not find the kitchens shut."""
+    from catalog.models import Seller
     from delivery.models import TransportService
 
     settings.MEDIA_ROOT = media_root
     call_command("seed_demo", stdout=io.StringIO())
+    Seller.objects.update(opens_at=None, closes_at=None)
     express, van = TransportService.objects.order_by("pk")
     for service in (express, van):
         factories.slot(service_=service, starts_in=timedelta(minutes=50), capacity=100)
