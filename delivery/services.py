@@ -180,10 +180,13 @@ def deliver(*, delivery: Delivery, by, recipient_name: str) -> Delivery:
 
 
 @transaction.atomic
-def fail(*, delivery: Delivery, by, reason: str) -> Delivery:
-    """Mark failed and move the order along, in one transaction."""
+def fail(*, delivery: Delivery, by, reason: str, note: str = "") -> Delivery:
+    """Mark failed with ``reason`` (a FailureReason; OTHER with a note) and
+    move the order along, in one transaction: the courier after pickup, or
+    at the seller's door, or the dispatcher for a delivery nobody picked up.
+    The reason decides who is at fault and the next step."""
     _queue_on_order(delivery)
-    delivery = delivery.mark_failed(by=by, reason=reason)
+    delivery = delivery.mark_failed(by=by, reason=reason, note=note)
     order_services.record_delivery_progress(order_id=delivery.order_id, by=by)
     _tell_customer(delivery, Event.DELIVERY_FAILED, reason=Delivery.FailureReason(reason).label)
     return delivery

@@ -41,6 +41,8 @@ def make_delivery(world):
         ])
         if status in (Delivery.Status.FAILED, Delivery.Status.RETURNED):
             fields.setdefault("failure_reason", Delivery.FailureReason.NOBODY_HOME)
+            fields.setdefault("fault", Delivery.Fault.CUSTOMER)
+            fields.setdefault("next_step", Delivery.NextStep.REDELIVER)
         if hot:
             fields.setdefault("promised_by", slot.ends_at)
         if status == Delivery.Status.DELIVERED:
