@@ -28,7 +28,7 @@ ACTIONS = ["picked_up", "delivered", "failed", "returned"]
 GOOD_POST = {"recipient_name": "리순희", "reason": "refused"}
 
 
-def test_it_lists_today_s_own_deliveries_hot_food_first_then_slot_then_district(
+def test_it_lists_the_next_hours_own_deliveries_hot_food_first_then_slot_then_district(
         courier_client, world, make_delivery, other_courier):
     early = factories.slot(service_=world.service, starts_in=timedelta(hours=1))
     a_district = factories.district(name_ko="가구역")
