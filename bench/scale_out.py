@@ -125,7 +125,9 @@ class Cluster:
             )
         self._pg_ctl(primary, "start")
         _sql(self.primary_port, f"CREATE DATABASE {DATABASE}")
-        _sql(self.primary_port, "CREATE EXTENSION pg_stat_statements", DATABASE)
+        # In the maintenance database, where the sampler reads it: its own
+        # queries are then not counted among the store's.
+        _sql(self.primary_port, "CREATE EXTENSION pg_stat_statements")
         _pg(str(PG_BIN / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.primary_port), "-U", "postgres",
             "-D", str(replica), "-R", "-X", "stream", "-c", "fast")
         with (replica / "postgresql.conf").open("a") as conf:
@@ -337,7 +339,7 @@ class Sampler(threading.Thread):
     def count_selects(self) -> None:
         for server, port in (("primary", self.cluster.primary_port), ("replica", self.cluster.replica_port)):
             try:
-                now = int(_sql(port, SELECTS, DATABASE))
+                now = int(_sql(port, SELECTS))
             except subprocess.CalledProcessError:
                 continue  # restarting
             last = self.last[server]
