@@ -23,6 +23,8 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
+from okryu.db import build_from_caught_up_replica
+
 TIMEOUT = 300
 # Cached HTML is the same for every visitor, but the CSRF token of its forms
 # is each visitor's own: it is cached as this mark and put in per response.
@@ -61,7 +63,7 @@ def key(catalog_version: int, *parts) -> str:
 def get_or_build(catalog_version: int, parts: tuple, build):
     """The value cached for ``parts`` in that catalogue version, built by
     ``build()`` (and cached) when it is not there."""
-    return cache.get_or_set(key(catalog_version, *parts), build, TIMEOUT)
+    return cache.get_or_set(key(catalog_version, *parts), lambda: build_from_caught_up_replica(build), TIMEOUT)
 
 
 def render_content(template: str, context: dict) -> str:

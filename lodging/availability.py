@@ -14,7 +14,7 @@ the room). A closure makes a night unavailable whatever is free.
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db import connection
+from okryu.db import read_connection
 
 NIGHTS_SQL = """
 SELECT rt.id AS room_type_id, rt.lodging_id, n.night::date AS night,
@@ -77,7 +77,7 @@ def quotes(*, lodging_id: int, arrival: date, departure: date, guests: int,
         params["room_type"] = room_type_id
     params.update(guests=guests, first=arrival, last=departure - timedelta(days=1))
     found: dict[int, Quote] = {}
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(nights_sql(where) + " ORDER BY rt.id, n.night", params)
         for room_type, _lodging, night, price, free, closed in cursor.fetchall():
             quote = found.setdefault(room_type, Quote(room_type))
@@ -89,7 +89,7 @@ def quotes(*, lodging_id: int, arrival: date, departure: date, guests: int,
 
 def calendar(*, lodging_id: int, first: date, last: date) -> dict[date, bool]:
     """Each night from ``first`` to ``last``: is any room type free and open?"""
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(
             f"SELECT night, bool_or(free > 0 AND NOT closed) FROM ({nights_sql('rt.lodging_id = %(lodging)s')}) n "
             "GROUP BY night ORDER BY night",
@@ -151,7 +151,7 @@ def search(*, arrival: date, departure: date, guests: int, district_id: int | No
     {"WHERE " + " AND ".join(price) if price else ""}
     ORDER BY {SORTS[sort]} LIMIT %(limit)s OFFSET %(offset)s
     """
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return [Found(*row[:3]) for row in rows], (rows[0][3] if rows else 0)

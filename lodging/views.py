@@ -15,6 +15,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from lodging import availability, services
 from lodging.forms import CancelForm, LodgingPageForm, ReserveForm, SearchForm, StayForm, default_dates
 from lodging.models import Lodging, Reservation, RoomType
+from okryu.db import reads_replica
 from okryu.money import format_won
 from payments.forms import CardChoiceForm
 from payments.gateway import PaymentError, WrongPin
@@ -32,6 +33,7 @@ def _stay_query(request: HttpRequest, form_class, **kwargs):
     return form, (200 if form.is_valid() else 400)
 
 
+@reads_replica
 def search(request: HttpRequest) -> HttpResponse:
     form, status = _stay_query(request, SearchForm)
     results, found, page = [], 0, 1
@@ -59,6 +61,7 @@ def search(request: HttpRequest) -> HttpResponse:
     }, status=status)
 
 
+@reads_replica
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     lodging = get_object_or_404(Lodging.objects.select_related("district"), slug=slug, is_active=True)
     form, status = _stay_query(request, LodgingPageForm)
