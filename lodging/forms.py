@@ -55,7 +55,7 @@ class StayForm(forms.Form):
 
 
 class SearchForm(StayForm):
-    SORTS = [("price", _("Lowest price")), ("rating", _("Best rated"))]
+    SORTS = [("price", _("Lowest price")), ("rating", _("Best rated")), ("distance", _("Nearest"))]
     PER_PAGE = 20
 
     district = forms.ModelChoiceField(
@@ -77,6 +77,11 @@ class SearchForm(StayForm):
         label=_("Amenities"), choices=Amenity.choices, required=False, widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": _("Choose amenities from the list.")},
     )
+    near = forms.ModelChoiceField(
+        label=_("Near"), queryset=District.objects.all(), to_field_name="slug", required=False,
+        empty_label=_("Anywhere"),
+        error_messages={"invalid_choice": _("Choose a district from the list.")},
+    )
     sort = forms.ChoiceField(label=_("Sort by"), choices=SORTS, required=False,
                              error_messages={"invalid_choice": _("Choose an order from the list.")})
     page = forms.IntegerField(min_value=1, max_value=1000, required=False, widget=forms.HiddenInput,
@@ -89,6 +94,9 @@ class SearchForm(StayForm):
         low, high = data.get("min_price"), data.get("max_price")
         if low is not None and high is not None and low > high:
             raise forms.ValidationError(_("The lowest price is above the highest."), code="prices")
+        if data.get("sort") == "distance" and not data.get("near"):
+            self.add_error("near", forms.ValidationError(
+                _("Choose the district to measure the distance from."), code="near"))
         return data
 
 
