@@ -9,7 +9,7 @@ hold a room on it.
 rows; an empty dict means all hold."""
 
 from django.db import connection
-from django.db.models import BigIntegerField, F, OuterRef, Subquery, Sum, Value
+from django.db.models import BigIntegerField, ExpressionWrapper, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -48,12 +48,16 @@ def _money_mismatches() -> list[tuple[str, int, int]]:
     changes = (RoomChange.objects.filter(reservation=OuterRef("pk"), payment__isnull=False).order_by()
                .values("reservation").annotate(kept=Sum(F("payment__captured") - F("payment__refunded")))
                .values("kept"))
-    given_back = ReservationEvent.objects.filter(reservation=OuterRef("pk"), to_status__in=CLOSED).values("amount")[:1]
+    # What closing the stay (its present status) gave back.
+    given_back = ReservationEvent.objects.filter(reservation=OuterRef("pk"), to_status=OuterRef("status"),
+                                                 to_status__in=CLOSED).values("amount")[:1]
     zero = Value(0, output_field=BigIntegerField())
     return list(
         Reservation.objects.exclude(status__in=UNPAID).filter(payment__isnull=False)
-        .annotate(kept=F("payment__captured") - F("payment__refunded") + Coalesce(Subquery(changes), zero),
-                  expected=F("total") - Coalesce(Subquery(given_back), zero))
+        .annotate(kept=ExpressionWrapper(F("payment__captured") - F("payment__refunded")
+                                         + Coalesce(Subquery(changes), zero), output_field=BigIntegerField()),
+                  expected=ExpressionWrapper(F("total") - Coalesce(Subquery(given_back), zero),
+                                             output_field=BigIntegerField()))
         .exclude(kept=F("expected")).values_list("code", "kept", "expected")
     )
 

@@ -202,7 +202,7 @@ def _capture_total(reservation: Reservation, *, gateway, card_number: str, pin: 
 def _tell_guest(reservation: Reservation, event: Event, **context) -> None:
     lodging = reservation.lodging
     notify(recipient=reservation.user, event=event, obj_key=f"stay:{reservation.code}", context={
-        "code": reservation.code, "lodging": lodging.name, "arrival": reservation.arrival,
+        "code": reservation.code, "lodging": lodging, "arrival": reservation.arrival,
         "departure": reservation.departure, "check_in_from": lodging.check_in_from, **context,
     }, link=reservation.get_absolute_url())
 

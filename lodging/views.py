@@ -42,7 +42,8 @@ def search(request: HttpRequest) -> HttpResponse:
             arrival=data["arrival"], departure=data["departure"], guests=data["guests"],
             district_id=data["district"].pk if data["district"] else None,
             min_price=data["min_price"], max_price=data["max_price"], amenities=data["amenities"],
-            near_id=data["near"].pk if data["near"] else None, sort=data["sort"] or "price", limit=SearchForm.PER_PAGE, offset=(page - 1) * SearchForm.PER_PAGE,
+            near_id=data["near"].pk if data["near"] else None, sort=data["sort"] or "price",
+            limit=SearchForm.PER_PAGE, offset=(page - 1) * SearchForm.PER_PAGE,
         )
         lodgings = Lodging.objects.select_related("district", "seller").in_bulk([hit.lodging_id for hit in hits])
         rooms = RoomType.objects.in_bulk([hit.room_type_id for hit in hits])
