@@ -220,6 +220,9 @@ class RoomNight(models.Model):
             models.UniqueConstraint(fields=["room_type", "night"], name="room_night_one_per_night"),
             models.CheckConstraint(condition=models.Q(taken__lte=models.F("rooms")), name="room_night_not_oversold"),
         ]
+        # Search reads every room type's counters for a few nights: by night
+        # first, from the index alone.
+        indexes = [models.Index(fields=["night", "room_type"], include=["rooms", "taken"], name="room_night_by_night")]
 
     def __str__(self):
         return f"{self.room_type_id} {self.night}: {self.taken}/{self.rooms}"
