@@ -55,7 +55,7 @@ def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "lodging/search.html", {
-        "form": form, "results": results, "found": found, "page": page, "query": query.urlencode(),
+        "form": form, "results": results, "found": found, "page": page, "stay_query": query.urlencode(),
         "has_next": page * SearchForm.PER_PAGE < found,
     }, status=status)
 

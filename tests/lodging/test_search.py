@@ -86,6 +86,11 @@ def test_sorting_by_distance_puts_the_nearest_district_first(client, city):
     assert by_price.context["results"][1]["distance_km"] == 0
 
 
+def test_the_site_search_box_stays_empty(client, city):
+    page = search(client, district="jung", **stay_params(city.arrival, city.departure)).content.decode()
+    assert 'name="q" type="search" value=""' in page
+
+
 def test_results_come_in_pages_kept_in_the_url(client, city):
     for _ in range(25):
         room_type(lodging_=lodging(district_=city.centre), base_rate=90_000)
