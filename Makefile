@@ -53,6 +53,7 @@ bench: $(VENV)/.installed
 	$(BENCH_ENV) $(PY) bench/create_db.py
 	$(BENCH_ENV) $(MANAGE) migrate --noinput
 	$(BENCH_ENV) $(PY) bench/load_catalog.py
+	$(BENCH_ENV) $(PY) bench/load_lodging.py
 	$(BENCH_ENV) $(PY) bench/load.py
 
 # Two app hosts behind HAProxy, a primary and a streaming replica, Redis, and

@@ -29,6 +29,7 @@ import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -49,6 +50,7 @@ FIRST_VIEWS_PER_ROUND = 6_000
 DEEP_ROW = 48_000
 CART_LINES = 5
 BROWSER = {"Accept-Encoding": "gzip", "Accept-Language": "ko"}
+STAY_PREFIX = "bench-stay-"
 
 
 def main() -> int:
@@ -123,6 +125,7 @@ def pages(rounds: int) -> list[tuple[str, list[str], dict]]:
 
     from bench import checkout
     from catalog.models import Category, Product, Seller
+    from lodging.models import Lodging
 
     leaf_products = "children__children__products"
     top = (Category.objects.filter(parent=None, slug__startswith="bench-")
@@ -136,7 +139,11 @@ def pages(rounds: int) -> list[tuple[str, list[str], dict]]:
             .values_list("best_price", "id")[DEEP_ROW - 1])
     slugs = list(Product.objects.listed().filter(slug__startswith="bench-").order_by("?")
                  .values_list("slug", flat=True)[:PRODUCT_PAGES + FIRST_VIEWS_PER_ROUND * rounds])
-    seller = Seller.objects.filter(slug__startswith="bench-").order_by("pk").first()
+    seller = Seller.objects.filter(slug__startswith="bench-").exclude(kind=Seller.Kind.LODGING).order_by("pk").first()
+    lodging = Lodging.objects.filter(slug__startswith=STAY_PREFIX).order_by("pk").first()
+    if lodging is None:
+        sys.exit("No benchmark stays: run bench/load_lodging.py first.")
+    stay = stay_query()
     cart_cookie = checkout.cart_session(lines=CART_LINES)
     add = checkout.add_to_cart_request()
     return [
@@ -156,7 +163,19 @@ def pages(rounds: int) -> list[tuple[str, list[str], dict]]:
         (f"cart ({CART_LINES} lines)", ["/cart/"], {"headers": {"Cookie": cart_cookie}}),
         ("add-to-cart POST", ["/cart/add/"], add),
         ("category page 1, no gzip", [f"/c/{top.slug}/"], {"gzip": False}),
+        ("stays: city-wide search", [f"/stays/?{stay}"], {}),
+        ("stays: nearest to a district", [f"/stays/?{stay}&near=jung&sort=distance"], {}),
+        ("stays: lodging page", [f"/stays/{lodging.slug}/?{stay}"], {}),
     ]
+
+
+def stay_query() -> str:
+    """Two nights for two, a month ahead: every lodging's 5 room types are
+    priced over those nights, and the full ones left out."""
+    from django.utils import timezone
+
+    arrival = timezone.localdate() + timedelta(days=30)
+    return f"arrival={arrival.isoformat()}&departure={(arrival + timedelta(days=2)).isoformat()}&guests=2"
 
 
 def measure_pages(scenarios) -> dict[str, tuple]:

@@ -44,19 +44,20 @@ def search(request: HttpRequest) -> HttpResponse:
             arrival=data["arrival"], departure=data["departure"], guests=data["guests"],
             district_id=data["district"].pk if data["district"] else None,
             min_price=data["min_price"], max_price=data["max_price"], amenities=data["amenities"],
-            sort=data["sort"] or "price", limit=SearchForm.PER_PAGE, offset=(page - 1) * SearchForm.PER_PAGE,
+            near_id=data["near"].pk if data["near"] else None, sort=data["sort"] or "price",
+            limit=SearchForm.PER_PAGE, offset=(page - 1) * SearchForm.PER_PAGE,
         )
         lodgings = Lodging.objects.select_related("district", "seller").in_bulk([hit.lodging_id for hit in hits])
         rooms = RoomType.objects.in_bulk([hit.room_type_id for hit in hits])
         results = [
             {"lodging": lodgings[hit.lodging_id], "room": rooms[hit.room_type_id], "total": hit.total,
-             "per_night": hit.total // form.nights}
+             "per_night": hit.total // form.nights, "distance_km": hit.distance_km}
             for hit in hits
         ]
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "lodging/search.html", {
-        "form": form, "results": results, "found": found, "page": page, "query": query.urlencode(),
+        "form": form, "results": results, "found": found, "page": page, "stay_query": query.urlencode(),
         "has_next": page * SearchForm.PER_PAGE < found,
     }, status=status)
 
