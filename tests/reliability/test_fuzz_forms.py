@@ -209,7 +209,7 @@ def test_totals_status_and_owner_sent_with_checkout_are_ignored(customer_client,
 @pytest.mark.django_db
 def test_staff_flags_sent_with_registration_are_ignored(client):
     client.post(reverse("okryu:register"), {
-        "username": "mallory", "first_name": "Mallory", "phone": "010", "password1": "a-long-pass-99",
+        "username": "mallory", "first_name": "Mallory", "phone": "0191 234 5678", "password1": "a-long-pass-99",
         "password2": "a-long-pass-99", "is_staff": "on", "is_superuser": "on",
     })
     mallory = User.objects.get(username="mallory")
