@@ -53,7 +53,7 @@ def test_it_lists_the_next_hours_own_deliveries_hot_food_first_then_slot_then_di
     assert positions == sorted(positions)
     for delivery in hidden:
         assert f'id="d{delivery.pk}"' not in page
-    assert "010-1111-2222" in page and "김철민" in page, "customer's name and phone"
+    assert "0191 111 2222" in page and "김철민" in page, "customer's name and phone"
     assert world.store.address in page, "pickup"
     assert "상품 0 × 1, 상품 1 × 1" in page, "the items"
     assert reverse("delivery:returned", args=[failed.pk]) in page
