@@ -13,7 +13,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from okryu.luhn import luhn_checksum_ok
 from okryu.notices.models import Event
 from okryu.notices.services import notify
 from payments import ledger
@@ -32,6 +31,7 @@ from payments.gateway import (
     check_amount,
 )
 from payments.models import Account, Card, CardEvent, LedgerTransaction, Payment, PaymentEvent
+from payments.numbers import NotACardNumber, lookup_hash
 
 HOLD_LIFETIME = timedelta(days=7)
 
@@ -190,15 +190,21 @@ class LocalIssuer(Gateway):
         payment = Payment.objects.select_related("card").filter(idempotency_key=idempotency_key).first()
         if payment is None:
             return None
-        if (payment.card.number, payment.authorized, payment.reference) != (card_number, amount, reference):
+        try:
+            same_card = payment.card.number_hash == lookup_hash(card_number)
+        except NotACardNumber:
+            same_card = False
+        if not same_card or (payment.authorized, payment.reference) != (amount, reference):
             raise IdempotencyKeyReused()
         return payment
 
     @staticmethod
     def _locked_card(card_number: str) -> Card:
-        if not isinstance(card_number, str) or len(card_number) != 16 or not luhn_checksum_ok(card_number):
-            raise InvalidCardNumber()
-        card = Card.objects.select_for_update().filter(number=card_number).first()
+        try:
+            key = lookup_hash(card_number)
+        except NotACardNumber:
+            raise InvalidCardNumber() from None
+        card = Card.objects.select_for_update().filter(number_hash=key).first()
         if card is None:
             raise UnknownCard()
         return card
