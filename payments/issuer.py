@@ -160,7 +160,8 @@ class LocalIssuer(Gateway):
         from revenue to the card. A replayed key refunds nothing more and
         returns the payment as it is now; a key used for anything else
         raises IdempotencyKeyReused. More than is left raises RefundTooLarge;
-        a payment not captured raises InvalidTransition."""
+        a payment not captured raises InvalidTransition. The money goes to
+        the card that replaced the payment's card, if it was reissued."""
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         # Replays of one key queue on the payment's lock and find the first one's movement.
         earlier = LedgerTransaction.objects.filter(idempotency_key=idempotency_key).first()
@@ -178,7 +179,8 @@ class LocalIssuer(Gateway):
         if refunded > payment.captured:
             raise RefundTooLarge()
         revenue = ledger.bureau_account(Account.Kind.REVENUE)
-        available = ledger.card_account(payment.card)
+        # A card reissued since the payment is closed: its successor gets the money.
+        available = ledger.card_account(payment.card.current())
         ledger.post(
             kind=LedgerTransaction.Kind.REFUND, amount=amount, payment=payment, by=by,
             debit=revenue, credit=available, idempotency_key=idempotency_key,

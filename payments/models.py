@@ -34,6 +34,11 @@ class Card(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     pin_hash = models.CharField(_("PIN hash"), max_length=128, editable=False)
     failed_pin_attempts = models.PositiveSmallIntegerField(_("wrong PINs in a row"), default=0)
+    # Set when the card is reissued: refunds of its earlier payments go on.
+    replaced_by = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaces", editable=False,
+        verbose_name=_("replaced by"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -104,9 +109,18 @@ class Card(models.Model):
         latest = self.events.filter(kind__in=kinds).order_by("-pk").values_list("kind", flat=True).first()
         return latest == CardEvent.Kind.REPORTED_LOST
 
-    def close(self, *, by, note: str = "") -> "Card":
-        """For good: a closed card is neither paid with nor topped up."""
-        return transition(self, self.Status.CLOSED, by=by, note=note, event={"kind": CardEvent.Kind.CLOSED})
+    def close(self, *, by, note: str = "", replaced_by: "Card | None" = None) -> "Card":
+        """For good: a closed card is neither paid with nor topped up. A
+        reissued card names the card that ``replaced_by`` it."""
+        return transition(self, self.Status.CLOSED, by=by, note=note, fields={"replaced_by": replaced_by},
+                          event={"kind": CardEvent.Kind.CLOSED})
+
+    def current(self) -> "Card":
+        """The card in use now: this one, or the last one it was reissued as."""
+        card = self
+        while card.replaced_by_id:
+            card = card.replaced_by
+        return card
 
     def record(self, kind: str, *, by=None, note: str = "") -> "CardEvent":
         """An event that changes no status (a wrong PIN, a link to an account)."""

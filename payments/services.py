@@ -1,5 +1,6 @@
-"""Storefront- and bureau-side card operations: issuing, linking, top-ups,
-balances, refunds and releasing expired holds."""
+"""Storefront- and bureau-side card operations: issuing and reissuing,
+linking and unlinking, PIN changes, lost cards, top-ups, balances, refunds
+and releasing expired holds."""
 
 import secrets
 import string
@@ -225,7 +226,8 @@ def unlink_card(*, card: Card, user) -> None:
 def reissue_card(*, card: Card, pin: str, by) -> Card:
     """Replace a card (lost, as a rule) with a new number and PIN for the
     same holder and account: the old card's balance moves to the new one
-    through the ledger, to the won, and the old card is closed for good.
+    through the ledger, to the won, and the old card is closed for good
+    (refunds of its earlier payments go to the new card).
     Raises CardClosed for a card closed already (a second submit reissues
     nothing), CardHasHolds while payments hold money on it (they are
     captured or voided first, so that nothing lands on a closed card)."""
@@ -244,7 +246,7 @@ def reissue_card(*, card: Card, pin: str, by) -> Card:
             debit=ledger.card_account(old), credit=ledger.card_account(new), idempotency_key=f"reissue:{old.pk}",
             note=gettext("Reissued as %(card)s") % {"card": new.masked_number},
         )
-    old.close(by=by, note=gettext("Reissued as %(card)s") % {"card": new.masked_number})
+    old.close(by=by, note=gettext("Reissued as %(card)s") % {"card": new.masked_number}, replaced_by=new)
     return new
 
 

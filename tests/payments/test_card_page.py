@@ -44,7 +44,9 @@ class TestChangePin:
     def test_a_wrong_old_pin_changes_nothing_and_counts(self, customer_client, world):
         response = change_pin(customer_client, world.card, old=WRONG)
         assert response.status_code == 400
-        assert "PIN" in response.content.decode() and WRONG not in response.content.decode()
+        with translation.override("ko"):
+            assert str(WrongPin.message) in response.content.decode()
+        assert WRONG not in response.content.decode()
         card = fresh(world.card)
         assert card.pin_matches(PIN) and card.failed_pin_attempts == 1
 
@@ -192,6 +194,16 @@ class TestReissue:
         assert not services.unlock_card(card=old, by=finance_clerk)
         assert clerk_client.post(reissue_url(old)).status_code == 409
         assert Card.objects.count() == 2
+
+    def test_a_refund_after_the_reissue_goes_to_the_new_card(self, clerk_client, world, gateway):
+        payment = gateway.capture(gateway.authorize(card_number=world.card.number, pin=PIN, amount=8_000,
+                                                    reference="R", idempotency_key="k"))
+        clerk_client.post(reissue_url(world.card))
+        new = fresh(world.card).replaced_by
+        assert new is not None and new.status == Card.Status.ACTIVE
+        gateway.refund(payment, 3_000, idempotency_key="refund:1")
+        assert services.card_balances(new)["available"] == 495_000
+        assert services.card_balances(world.card)["balance"] == 0
 
     def test_the_new_pin_from_the_slip_pays(self, clerk_client, world, gateway):
         response = clerk_client.post(reissue_url(world.card))
