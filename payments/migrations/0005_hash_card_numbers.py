@@ -1,6 +1,7 @@
 """Existing cards keep only the keyed hash and the last four digits of their
-number (payments.numbers); the next migration drops the numbers. There is
-no way back: the numbers cannot be read from what is left."""
+number (payments.numbers); the next migration drops the numbers. Going
+back restores no number (none can be read from what is left): it serves a
+database without cards, such as the test that runs this migration."""
 
 from django.db import migrations
 
@@ -19,5 +20,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(hash_card_numbers, elidable=False),
+        migrations.RunPython(hash_card_numbers, migrations.RunPython.noop, elidable=False),
     ]
