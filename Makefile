@@ -9,7 +9,7 @@ MANAGE := $(PY) manage.py
 # Local serving on loopback: production settings, plain HTTP.
 RUN_ENV := DEBUG=false ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=false \
 	SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false SECURE_HSTS_SECONDS=0 \
-	SECRET_KEY="$$(cat var/secret_key)"
+	SECRET_KEY="$$(cat var/secret_key)" CARD_NUMBER_KEY="$$(cat var/card_number_key)"
 
 .PHONY: run test check lint bench scale-demo clean screenshots
 
@@ -19,11 +19,11 @@ $(VENV)/.installed: requirements.txt requirements-test.txt
 	$(PY) -m pip install --quiet -r requirements-test.txt
 	touch $@
 
-var/secret_key:
+var/secret_key var/card_number_key:
 	mkdir -p var
 	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
-run: $(VENV)/.installed var/secret_key
+run: $(VENV)/.installed var/secret_key var/card_number_key
 	$(RUN_ENV) $(MANAGE) migrate --noinput
 	$(RUN_ENV) $(MANAGE) seed_demo
 	$(VENV)/bin/pybabel compile --domain django --directory locale --statistics
@@ -46,7 +46,7 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/okryu_bench
 # The cache shared by the gunicorn workers, as in production.
 BENCH_CACHE_URL ?= redis://127.0.0.1:6379/1
 BENCH_ENV := DATABASE_URL=$(BENCH_DATABASE_URL) CACHE_URL=$(BENCH_CACHE_URL) SECRET_KEY=bench-only-secret-key \
-	ALLOWED_HOSTS=127.0.0.1,localhost
+	CARD_NUMBER_KEY=bench-only-card-number-key ALLOWED_HOSTS=127.0.0.1,localhost
 
 bench: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile --domain django --directory locale

@@ -17,7 +17,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 ENV = {
     **os.environ, "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false",
     "SESSION_COOKIE_SECURE": "false", "CSRF_COOKIE_SECURE": "false", "SECURE_HSTS_SECONDS": "0",
-    "SECRET_KEY": secrets.token_urlsafe(50), "LOG_LEVEL": "CRITICAL",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "CARD_NUMBER_KEY": os.environ.get("CARD_NUMBER_KEY", "bench-only-card-number-key"), "LOG_LEVEL": "CRITICAL",
 }
 
 

@@ -67,7 +67,8 @@ def main() -> int:
     if not os.environ.get("DATABASE_URL") or not shutil.which("wrk"):
         print("Needs DATABASE_URL (the benchmark database) and wrk (apt-get install wrk).", file=sys.stderr)
         return 2
-    env = {**os.environ, **PRODUCTION, "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key")}
+    env = {**os.environ, **PRODUCTION, "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key"),
+           "CARD_NUMBER_KEY": os.environ.get("CARD_NUMBER_KEY", "bench-only-card-number-key")}
     os.environ.update(env)
     import django
 

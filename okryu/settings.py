@@ -17,10 +17,16 @@ DEBUG = env.bool("DEBUG", default=False)
 if DEBUG:
     SECRET_KEY = env.str("SECRET_KEY", default="okryu-insecure-development-key")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+    # Derived from SECRET_KEY only for development, where losing the demo
+    # cards' look-up hashes costs nothing.
+    CARD_NUMBER_KEY = env.str("CARD_NUMBER_KEY", default=f"development-card-numbers:{SECRET_KEY}")
 else:
     # No silent defaults in production: a missing value stops start-up here.
     SECRET_KEY = env.str("SECRET_KEY")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+    # The key of the card numbers' look-up hashes (payments.numbers). Not
+    # derived from SECRET_KEY: rotating that must not make every card unknown.
+    CARD_NUMBER_KEY = env.str("CARD_NUMBER_KEY")
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -4,6 +4,7 @@ test machine lacks filled in, and a fast password hasher."""
 import os
 
 os.environ.setdefault("SECRET_KEY", "okryu-tests-only")
+os.environ.setdefault("CARD_NUMBER_KEY", "okryu-tests-only-card-number-key")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("SESSION_COOKIE_SECURE", "false")

@@ -1,5 +1,6 @@
 """Finance staff work here. Nothing that holds money is edited directly:
-cards are topped up and unlocked through ``payments.services``, payments
+cards are issued, topped up, unlocked and reissued through
+``payments.services``, payments
 change only through the gateway, the ledger is read-only (and insert-only in
 the database too)."""
 
@@ -10,12 +11,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from okryu.money import format_won
 from payments import reports, services
-from payments.forms import ReconciliationForm, TopUpForm
+from payments.forms import IssueCardForm, ReconciliationForm, TopUpForm
 from payments.gateway import PaymentError
 from payments.models import (
     Account,
@@ -26,6 +29,7 @@ from payments.models import (
     Payment,
     PaymentEvent,
 )
+from payments.numbers import NotACardNumber, lookup_hash
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -46,19 +50,17 @@ class CardEventInline(ReadOnlyInline):
 
 @admin.register(Card)
 class CardAdmin(admin.ModelAdmin):
-    # The full number is never shown here; staff find a card by typing all of it.
+    # The full number is nowhere but on the slip printed at issue; staff
+    # find a card by its last four digits or by typing all sixteen.
     list_display = ["masked_number", "holder_name", "owner", "status", "failed_pin_attempts", "money_links"]
     list_filter = ["status"]
-    search_fields = ["=number", "holder_name", "owner__username"]
-    search_help_text = gettext_lazy("Holder, account name, or the whole 16-digit card number.")
+    search_fields = ["=last_four", "holder_name", "owner__username"]
+    search_help_text = gettext_lazy("Holder, account name, the last four digits or the whole 16-digit card number.")
     fields = ["masked_number", "holder_name", "owner", "status", "failed_pin_attempts", "created_at", "money_links"]
     readonly_fields = ["masked_number", "status", "failed_pin_attempts", "created_at", "money_links"]
     raw_id_fields = ["owner"]
     inlines = [CardEventInline]
     actions = ["unlock_cards"]
-
-    def has_add_permission(self, request):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -66,13 +68,26 @@ class CardAdmin(admin.ModelAdmin):
     def has_unlock_permission(self, request):
         return request.user.has_perm("payments.unlock_card")
 
+    def get_search_results(self, request, queryset, search_term):
+        digits = search_term.replace(" ", "").replace("-", "")
+        if len(digits) == 16:
+            try:
+                return queryset.filter(number_hash=lookup_hash(digits)), False
+            except NotACardNumber:
+                return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
     @admin.display(description=gettext_lazy("money"))
     def money_links(self, card: Card) -> str:
-        return format_html(
+        links = format_html(
             '<a href="{}">{}</a> · <a href="{}">{}</a>',
             reverse("admin:payments_card_statement", args=[card.pk]), _("Statement"),
             reverse("admin:payments_card_top_up", args=[card.pk]), _("Top up"),
         )
+        if card.status != Card.Status.CLOSED:
+            links += format_html(' · <a href="{}">{}</a>', reverse("admin:payments_card_reissue", args=[card.pk]),
+                                 _("Reissue"))
+        return links
 
     @admin.action(description=gettext_lazy("Unlock the selected cards"), permissions=["unlock"])
     def unlock_cards(self, request: HttpRequest, queryset) -> None:
@@ -86,8 +101,71 @@ class CardAdmin(admin.ModelAdmin):
                 "<int:card_id>/statement/", self.admin_site.admin_view(self.statement_view),
                 name="payments_card_statement",
             ),
+            path("<int:card_id>/reissue/", self.admin_site.admin_view(self.reissue_view), name="payments_card_reissue"),
             *super().get_urls(),
         ]
+
+    def add_view(self, request: HttpRequest, form_url="", extra_context=None) -> HttpResponse:
+        """Issue a card at the counter: holder, account, opening top-up; the
+        answer is the slip, the one page that shows the number and PIN."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = IssueCardForm(request.POST or None, initial={"token": uuid.uuid4()})
+        status = 200
+        if request.method == "POST":
+            status = 400
+            if form.is_valid():
+                pin = services.new_pin()
+                try:
+                    card = services.issue_card_at_counter(
+                        holder_name=form.cleaned_data["holder_name"], owner=form.cleaned_data["owner"],
+                        opening_top_up=form.cleaned_data["opening_top_up"], pin=pin, by=request.user,
+                        idempotency_key=f"admin-issue:{form.cleaned_data['token']}",
+                    )
+                except services.AlreadyIssued:
+                    form.add_error(None, _("This form issued its card already; its slip was shown once. "
+                                           "Find the card in the list."))
+                    status = 409
+                else:
+                    return self._slip(request, card, pin, title=_("Card issued"))
+        return render(request, "admin/payments/card/issue.html", {
+            **self.admin_site.each_context(request), "opts": self.opts, "form": form, "title": _("Issue a card"),
+        }, status=status)
+
+    def reissue_view(self, request: HttpRequest, card_id: int) -> HttpResponse:
+        """A new number and PIN for a lost card, its balance moved over."""
+        if not request.user.has_perm("payments.reissue_card"):
+            raise PermissionDenied
+        card = get_object_or_404(Card, pk=card_id)
+        status = 200
+        error = ""
+        if request.method == "POST":
+            pin = services.new_pin()
+            try:
+                new = services.reissue_card(card=card, pin=pin, by=request.user)
+            except PaymentError as refused:
+                error, status = str(refused.message), 409
+            except services.CardHasHolds as holds:
+                error = _("%(amount)s is on hold for open payments. Reissue the card once they are captured or "
+                          "voided.") % {"amount": format_won(holds.amount)}
+                status = 409
+            else:
+                return self._slip(request, new, pin, title=_("Card reissued"), replaces=card)
+        return render(request, "admin/payments/card/reissue.html", {
+            **self.admin_site.each_context(request), "opts": self.opts, "card": card, "error": error,
+            "balances": services.card_balances(card), "title": _("Reissue %(card)s") % {"card": card},
+        }, status=status)
+
+    def _slip(self, request: HttpRequest, card: Card, pin: str, *, title: str, replaces: Card | None = None):
+        # Rendered as the answer to the POST, never redirected to: the
+        # number and PIN are in no session, no cache, no row.
+        response = render(request, "admin/payments/card/slip.html", {
+            **self.admin_site.each_context(request), "opts": self.opts, "card": card, "replaces": replaces,
+            "number_groups": [card.number[i:i + 4] for i in range(0, 16, 4)], "pin": pin,
+            "balances": services.card_balances(card), "title": title,
+        })
+        add_never_cache_headers(response)
+        return response
 
     def top_up_view(self, request: HttpRequest, card_id: int) -> HttpResponse:
         if not request.user.has_perm("payments.top_up_card"):

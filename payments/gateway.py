@@ -73,8 +73,12 @@ def check_amount(amount) -> None:
 
 
 class Gateway:
-    """The interface. Every money-moving method is idempotent: ``authorize``
-    and ``refund`` on the caller's key, ``capture`` and ``void`` on the
+    """The interface. ``card_number`` is the 16 digits the customer typed,
+    or for a card chosen from the customer's linked cards its token
+    (``Card.number_hash``): the storefront keeps no full number.
+
+    Every money-moving method is idempotent: ``authorize`` and ``refund``
+    on the caller's key, ``capture`` and ``void`` on the
     payment (a payment is captured or voided at most once). A replay returns
     the payment and moves no money twice, also when replays run concurrently.
     Amounts are positive whole won."""

@@ -13,7 +13,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from okryu.luhn import luhn_checksum_ok
 from okryu.notices.models import Event
 from okryu.notices.services import notify
 from payments import ledger
@@ -32,6 +31,7 @@ from payments.gateway import (
     check_amount,
 )
 from payments.models import Account, Card, CardEvent, LedgerTransaction, Payment, PaymentEvent
+from payments.numbers import NotACardNumber, lookup_hash
 
 HOLD_LIFETIME = timedelta(days=7)
 
@@ -160,7 +160,8 @@ class LocalIssuer(Gateway):
         from revenue to the card. A replayed key refunds nothing more and
         returns the payment as it is now; a key used for anything else
         raises IdempotencyKeyReused. More than is left raises RefundTooLarge;
-        a payment not captured raises InvalidTransition."""
+        a payment not captured raises InvalidTransition. The money goes to
+        the card that replaced the payment's card, if it was reissued."""
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         # Replays of one key queue on the payment's lock and find the first one's movement.
         earlier = LedgerTransaction.objects.filter(idempotency_key=idempotency_key).first()
@@ -178,7 +179,8 @@ class LocalIssuer(Gateway):
         if refunded > payment.captured:
             raise RefundTooLarge()
         revenue = ledger.bureau_account(Account.Kind.REVENUE)
-        available = ledger.card_account(payment.card)
+        # A card reissued since the payment is closed: its successor gets the money.
+        available = ledger.card_account(payment.card.current())
         ledger.post(
             kind=LedgerTransaction.Kind.REFUND, amount=amount, payment=payment, by=by,
             debit=revenue, credit=available, idempotency_key=idempotency_key,
@@ -190,15 +192,21 @@ class LocalIssuer(Gateway):
         payment = Payment.objects.select_related("card").filter(idempotency_key=idempotency_key).first()
         if payment is None:
             return None
-        if (payment.card.number, payment.authorized, payment.reference) != (card_number, amount, reference):
+        try:
+            same_card = payment.card.number_hash == lookup_hash(card_number)
+        except NotACardNumber:
+            same_card = False
+        if not same_card or (payment.authorized, payment.reference) != (amount, reference):
             raise IdempotencyKeyReused()
         return payment
 
     @staticmethod
     def _locked_card(card_number: str) -> Card:
-        if not isinstance(card_number, str) or len(card_number) != 16 or not luhn_checksum_ok(card_number):
-            raise InvalidCardNumber()
-        card = Card.objects.select_for_update().filter(number=card_number).first()
+        try:
+            key = lookup_hash(card_number)
+        except NotACardNumber:
+            raise InvalidCardNumber() from None
+        card = Card.objects.select_for_update().filter(number_hash=key).first()
         if card is None:
             raise UnknownCard()
         return card

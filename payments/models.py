@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from okryu.transitions import StatusEvent, transition
+from payments.numbers import number_hash
 
 
 class Card(models.Model):
@@ -21,7 +22,10 @@ class Card(models.Model):
     }
     MAX_PIN_FAILURES = 5  # also in the card_pin_failures_at_most_five constraint
 
-    number = models.CharField(_("card number"), max_length=16, unique=True)
+    # Never the number itself (payments.numbers): its keyed hash, unique so
+    # that no number is issued twice, closed cards included.
+    number_hash = models.CharField(_("card number hash"), max_length=64, unique=True, editable=False)
+    last_four = models.CharField(_("last four digits"), max_length=4, editable=False)
     holder_name = models.CharField(_("holder name"), max_length=100)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -30,6 +34,11 @@ class Card(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     pin_hash = models.CharField(_("PIN hash"), max_length=128, editable=False)
     failed_pin_attempts = models.PositiveSmallIntegerField(_("wrong PINs in a row"), default=0)
+    # Set when the card is reissued: refunds of its earlier payments go on.
+    replaced_by = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaces", editable=False,
+        verbose_name=_("replaced by"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -39,6 +48,7 @@ class Card(models.Model):
         permissions = [
             ("top_up_card", _("Can top up an e-card")),
             ("unlock_card", _("Can unlock an e-card")),
+            ("reissue_card", _("Can reissue an e-card")),
         ]
         constraints = [
             models.CheckConstraint(
@@ -54,7 +64,16 @@ class Card(models.Model):
 
     @property
     def masked_number(self):
-        return f"•••• •••• •••• {self.number[-4:]}"
+        return f"•••• •••• •••• {self.last_four}"
+
+    def set_number(self, number: str) -> None:
+        """Keep what the issuer needs of the 16 digits. The full number
+        stays on this instance only, as ``number``, for the slip printed
+        when the card is issued (as Django's set_password keeps the raw
+        password until the user is saved); no row ever holds it."""
+        self.number = number
+        self.number_hash = number_hash(number)
+        self.last_four = number[-4:]
 
     def set_pin(self, pin: str) -> None:
         self.pin_hash = make_password(pin)
@@ -73,13 +92,39 @@ class Card(models.Model):
             event={"kind": CardEvent.Kind.UNLOCKED},
         )
 
-    def close(self, *, by, note: str = "") -> "Card":
-        """For good: a closed card is neither paid with nor topped up."""
-        return transition(self, self.Status.CLOSED, by=by, note=note, event={"kind": CardEvent.Kind.CLOSED})
+    def report_lost(self, *, by) -> "Card":
+        """Locked at once, also a card wrong PINs had locked already, so that
+        staff see that it is lost and reissue it. Raises InvalidTransition
+        for a closed card or one reported lost already."""
+        return transition(
+            self, self.Status.LOCKED, by=by, sources={self.Status.ACTIVE, self.Status.LOCKED},
+            check=lambda card: not card.is_reported_lost(), event={"kind": CardEvent.Kind.REPORTED_LOST},
+        )
 
-    def record(self, kind: str, *, by=None) -> "CardEvent":
+    def is_reported_lost(self) -> bool:
+        """Locked because the holder said it is lost, not by wrong PINs."""
+        if self.status != self.Status.LOCKED:
+            return False
+        kinds = [CardEvent.Kind.LOCKED, CardEvent.Kind.UNLOCKED, CardEvent.Kind.REPORTED_LOST]
+        latest = self.events.filter(kind__in=kinds).order_by("-pk").values_list("kind", flat=True).first()
+        return latest == CardEvent.Kind.REPORTED_LOST
+
+    def close(self, *, by, note: str = "", replaced_by: "Card | None" = None) -> "Card":
+        """For good: a closed card is neither paid with nor topped up. A
+        reissued card names the card that ``replaced_by`` it."""
+        return transition(self, self.Status.CLOSED, by=by, note=note, fields={"replaced_by": replaced_by},
+                          event={"kind": CardEvent.Kind.CLOSED})
+
+    def current(self) -> "Card":
+        """The card in use now: this one, or the last one it was reissued as."""
+        card = self
+        while card.replaced_by_id:
+            card = card.replaced_by
+        return card
+
+    def record(self, kind: str, *, by=None, note: str = "") -> "CardEvent":
         """An event that changes no status (a wrong PIN, a link to an account)."""
-        return self.events.create(kind=kind, from_status=self.status, to_status=self.status, by=by)
+        return self.events.create(kind=kind, from_status=self.status, to_status=self.status, by=by, note=note[:200])
 
 
 class CardEvent(StatusEvent):
@@ -93,6 +138,11 @@ class CardEvent(StatusEvent):
         UNLOCKED = "unlocked", _("Unlocked")
         CLOSED = "closed", _("Closed")
         LINKED = "linked", _("Linked to an account")
+        UNLINKED = "unlinked", _("Unlinked from the account")
+        TOPPED_UP = "topped_up", _("Topped up")
+        PIN_CHANGED = "pin_changed", _("PIN changed")
+        REPORTED_LOST = "reported_lost", _("Reported lost")
+        REISSUED = "reissued", _("Reissued")
 
     card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
@@ -224,6 +274,7 @@ class LedgerTransaction(models.Model):
         CAPTURE = "capture", _("Capture")
         RELEASE = "release", _("Release")
         REFUND = "refund", _("Refund")
+        TRANSFER = "transfer", _("Card to card")
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     payment = models.ForeignKey(

@@ -16,6 +16,7 @@ class Event(models.TextChoices):
     ORDER_CANCELLED = "order_cancelled", _("Order cancelled")
     REFUND_POSTED = "refund_posted", _("Refund posted")
     CARD_LOCKED = "card_locked", _("Card locked")
+    CARD_LOST = "card_lost", _("Card reported lost")
     HOT_FOOD_WAITING = "hot_food_waiting", _("Hot food waiting for pickup")
     PASSWORD_RESET = "password_reset", _("Password reset code")
     STAY_BOOKED = "stay_booked", _("Stay booked")

@@ -1,5 +1,5 @@
 """Production settings pass Django's deployment checklist with nothing but
-the three values every machine must give."""
+the four values every machine must give."""
 
 import secrets
 import subprocess
@@ -16,7 +16,8 @@ def _production_env(secret_key: str) -> dict[str, str]:
     # The test database, over the server's socket directory (a query option,
     # since a path cannot be a URL's host).
     url = f"postgres://{db['USER']}@/{db['NAME']}?host={db['HOST']}&port={db['PORT']}"
-    return {"SECRET_KEY": secret_key, "ALLOWED_HOSTS": "shop.example", "DATABASE_URL": url}
+    return {"SECRET_KEY": secret_key, "CARD_NUMBER_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "shop.example",
+            "DATABASE_URL": url}
 
 
 def _check_deploy(env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -26,9 +27,17 @@ def _check_deploy(env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
-def test_check_deploy_passes_with_only_the_three_required_values(db):
+def test_check_deploy_passes_with_only_the_four_required_values(db):
     result = _check_deploy(_production_env(secrets.token_urlsafe(50)))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_the_card_number_key(db):
+    env = _production_env(secrets.token_urlsafe(50))
+    del env["CARD_NUMBER_KEY"]
+    result = _check_deploy(env)
+    assert result.returncode != 0
+    assert "CARD_NUMBER_KEY" in result.stderr
 
 
 def test_check_deploy_fails_on_a_short_secret_key(db):

@@ -8,6 +8,7 @@ from payments.gateway import get_gateway
 from tests import factories
 
 finance_migration = importlib.import_module("payments.migrations.0003_finance_group")
+card_issuing_migration = importlib.import_module("payments.migrations.0008_finance_issues_cards")
 
 
 @pytest.fixture
@@ -21,6 +22,7 @@ def finance_group(db) -> Group:
     empties every table, so make it again (the migration's own function,
     which is idempotent) when it is gone."""
     finance_migration.create_finance_group(apps, None)
+    card_issuing_migration.grant_card_issuing(apps, None)
     return Group.objects.get(name=finance_migration.FINANCE_GROUP)
 
 

@@ -28,6 +28,7 @@ def test_the_finance_role_has_exactly_its_permissions(finance_group):
     assert set(finance_group.permissions.values_list("codename", flat=True)) == {
         "view_card", "view_cardevent", "view_account", "view_payment", "view_paymentevent",
         "view_ledgertransaction", "view_ledgerentry", "top_up_card", "unlock_card", "refund_payment",
+        "add_card", "reissue_card",
     }
 
 

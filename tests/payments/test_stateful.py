@@ -39,6 +39,7 @@ from payments.gateway import (
     get_gateway,
 )
 from payments.models import Account, Card, Payment
+from payments.numbers import number_hash
 from tests.factories import PIN, card
 
 # PAYMENTS_STATEFUL_EXAMPLES=10 for a quick local run; the default is the real proof.
@@ -261,13 +262,13 @@ class CardNetwork(RuleBasedStateMachine):
             assert kind == Account.Kind.CASH or balance >= 0, f"{kind} {number} is negative"
             balances[kind, number] = balance
         for model in self.cards:
-            assert balances[Account.Kind.CARD, model.number] == model.available
-            assert balances[Account.Kind.HOLD, model.number] == model.held
+            assert balances[Account.Kind.CARD, number_hash(model.number)] == model.available
+            assert balances[Account.Kind.HOLD, number_hash(model.number)] == model.held
         assert balances.get((Account.Kind.REVENUE, None), 0) == self.revenue
         assert sorted(payments or []) == sorted(
             [p.pk, p.status, p.captured, p.refunded] for p in self.payment_models
         )
-        assert dict(cards) == {model.number: model.failures for model in self.cards}
+        assert dict(cards) == {number_hash(model.number): model.failures for model in self.cards}
 
 
 # All of the invariants' data in one round trip, because the test runs it after every step.
@@ -278,11 +279,11 @@ SELECT
         SELECT t.id FROM payments_ledgertransaction t LEFT JOIN payments_ledgerentry e ON e.transaction_id = t.id
         GROUP BY t.id HAVING COUNT(e.id) <> 2 OR COALESCE(SUM(e.amount), 0) <> 0) AS unpaired),
     (SELECT COUNT(*) FROM payments_payment WHERE captured > authorized OR refunded > captured),
-    (SELECT json_agg(json_build_array(a.kind, c.number, a.balance,
+    (SELECT json_agg(json_build_array(a.kind, c.number_hash, a.balance,
         (SELECT COALESCE(SUM(e.amount), 0) FROM payments_ledgerentry e WHERE e.account_id = a.id)))
      FROM payments_account a LEFT JOIN payments_card c ON c.id = a.card_id),
     (SELECT json_agg(json_build_array(id, status, captured, refunded)) FROM payments_payment),
-    (SELECT json_agg(json_build_array(number, failed_pin_attempts)) FROM payments_card)
+    (SELECT json_agg(json_build_array(number_hash, failed_pin_attempts)) FROM payments_card)
 """
 
 

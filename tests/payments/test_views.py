@@ -77,13 +77,14 @@ class TestLinkCard:
 
 
 class TestCardDetail:
-    def test_the_holder_sees_the_full_number_balances_and_statement(self, customer_client, world, gateway):
+    def test_the_holder_sees_the_masked_number_balances_and_statement(self, customer_client, world, gateway):
         gateway.authorize(card_number=world.card.number, pin=PIN, amount=12_000, reference="ORDER-77",
                           idempotency_key="k")
         response = customer_client.get(world.card.get_absolute_url())
         page = response.content.decode()
         assert response.status_code == 200
-        assert world.card.number[-8:-4] in page and world.card.number[:4] in page
+        assert world.card.masked_number in page
+        assert world.card.number[-8:-4] not in page and world.card.number[:4] not in page
         assert response.context["balances"] == {"available": 488_000, "held": 12_000, "balance": 500_000}
         assert "ORDER-77" in page and "-12,000원" in page
 

@@ -90,10 +90,6 @@ def _stay(**options) -> Entry:
                  **options)
 
 
-def _grouped(number: str) -> str:
-    return " ".join(number[i:i + 4] for i in range(0, 16, 4))
-
-
 MATRIX = {
     "orders:detail": Entry("buyer", lambda s: [s.order.number], _order_state, lambda s: s.order.address_line),
     "orders:receipt": Entry("buyer", lambda s: [s.order.number], _order_state, lambda s: s.order.address_line),
@@ -103,7 +99,13 @@ MATRIX = {
                                 post_only=True, anonymous="404"),
     "orders:review": Entry("buyer", lambda s: [s.order.number, s.order.lines.get().pk], _order_state,
                            lambda s: s.order.address_line, post_only=True, allowed=frozenset({302, 409})),
-    "payments:card": Entry("buyer", lambda s: [s.card.pk], _card_state, lambda s: _grouped(s.card.number)),
+    "payments:card": Entry("buyer", lambda s: [s.card.pk], _card_state, lambda s: s.card.masked_number),
+    "payments:change_pin": Entry("buyer", lambda s: [s.card.pk], _card_state, lambda s: s.card.masked_number,
+                                 post_only=True),
+    "payments:report_lost": Entry("buyer", lambda s: [s.card.pk], _card_state, lambda s: s.card.masked_number,
+                                  post_only=True),
+    "payments:unlink": Entry("buyer", lambda s: [s.card.pk], _card_state, lambda s: s.card.masked_number,
+                             post_only=True),
     # Opening a notice marks it read and leads to its order.
     "notices:open": Entry("buyer", lambda s: [s.notice.pk], _notice_state, lambda s: s.notice.text),
     "delivery:picked_up": Entry("courier", lambda s: [s.delivery.pk], _delivery_state,
@@ -131,6 +133,7 @@ POST_DATA = {
     "delivery:failed": {"reason": "nobody_home"},
     "orders:review": {"stars": 5, "text": "Intruder"},
     "lodging:cancel": {"refund": 0},
+    "payments:change_pin": {"old_pin": "1234", "new_pin": "4321", "new_pin_again": "4321"},
     "lodging:pay": {"card": "other", "card_number": "9408000000000002", "pin": "1234"},
     "orders:address_edit": lambda s: {"recipient_name": "Intruder", "phone": "0191 999 0000",
                                       "district": s.address.district_id, "line": "Intruder"},

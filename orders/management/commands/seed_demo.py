@@ -20,6 +20,7 @@ from okryu.demo_images import product_picture
 from okryu.luhn import with_check_digit
 from payments import services as payment_services
 from payments.models import Card
+from payments.numbers import number_hash
 
 DEMO_PASSWORD = "okryu-demo"
 DEMO_PIN = "1234"
@@ -342,13 +343,13 @@ class Command(BaseCommand):
         for number, service in enumerate(services, start=2):
             extra = self.user(f"courier{number}", f"배달원{number}", phone=f"+85019122200{number:02d}")
             Courier.objects.get_or_create(user=extra, defaults={"service": service, "phone": extra.phone})
-        card = Card.objects.filter(number=DEMO_CARD).first()
+        card = Card.objects.filter(number_hash=number_hash(DEMO_CARD)).first()
         if card is None:
             card = payment_services.issue_card(holder_name="김철민", pin=DEMO_PIN, owner=customer, number=DEMO_CARD)
         payment_services.top_up(card=card, amount=1_000_000, idempotency_key="seed:demo-card", note="demo")
         for index in range(1, 4):
             number = with_check_digit(f"94080000000100{index}")
-            if not Card.objects.filter(number=number).exists():
+            if not Card.objects.filter(number_hash=number_hash(number)).exists():
                 spare = payment_services.issue_card(holder_name=f"견본카드 {index}", pin=DEMO_PIN, number=number)
                 payment_services.top_up(card=spare, amount=200_000, idempotency_key=f"seed:spare-{index}", note="demo")
         return staff
