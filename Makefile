@@ -45,6 +45,8 @@ check: $(VENV)/.installed
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/okryu_bench
 # The cache shared by the gunicorn workers, as in production.
 BENCH_CACHE_URL ?= redis://127.0.0.1:6379/1
+# BENCH_ARGS passes options to bench/load.py: "--workers 2 --threads 1" runs
+# 2 sync workers, the flags other storefronts are measured with.
 BENCH_ENV := DATABASE_URL=$(BENCH_DATABASE_URL) CACHE_URL=$(BENCH_CACHE_URL) SECRET_KEY=bench-only-secret-key \
 	ALLOWED_HOSTS=127.0.0.1,localhost
 
@@ -53,7 +55,7 @@ bench: $(VENV)/.installed
 	$(BENCH_ENV) $(PY) bench/create_db.py
 	$(BENCH_ENV) $(MANAGE) migrate --noinput
 	$(BENCH_ENV) $(PY) bench/load_catalog.py
-	$(BENCH_ENV) $(PY) bench/load.py
+	$(BENCH_ENV) $(PY) bench/load.py $(BENCH_ARGS)
 
 # The browser tests save every checked page under var/screenshots/; this
 # runs them and puts the set shown in the README, cut to the top of each

@@ -17,6 +17,7 @@ one machine, not absolute capacity.
 """
 
 import argparse
+import contextlib
 import gzip
 import os
 import re
@@ -49,6 +50,8 @@ FIRST_VIEWS_PER_ROUND = 6_000
 DEEP_ROW = 48_000
 CART_LINES = 5
 BROWSER = {"Accept-Encoding": "gzip", "Accept-Language": "ko"}
+# The pages measured again with the per-process cache, to compare.
+CACHED_PAGES = ("home", "category page 1", f"product ({PRODUCT_PAGES:,} pages)", "search ko common 냉면")
 
 
 def main() -> int:
@@ -78,43 +81,68 @@ def main() -> int:
     sizes = measure_pages(scenarios)
     env["FLOOR_PAGE_BYTES"] = str(sizes["category page 1"][1])
     buyers = checkout.prepare(buyers=args.buyers)
-    command = [sys.executable, "-m", "gunicorn", "okryu.wsgi", "--config", str(ROOT / "gunicorn.conf.py"),
-               "--bind", f"127.0.0.1:{args.port}", "--access-logfile", "/dev/null"]
-    command += ["--workers", str(args.workers)] if args.workers else []
-    command += ["--threads", str(args.threads)] if args.threads else []
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    if args.only:
+        scenarios = [s for s in scenarios if s[0] == "floor" or args.only in s[0]]
     base = f"http://127.0.0.1:{args.port}"
-    results: dict[str, list] = {}
-    try:
-        wait_until_up(base)
-        if args.only:
-            scenarios = [s for s in scenarios if s[0] == "floor" or args.only in s[0]]
-        for _round in range(args.rounds):
-            for name, paths, extra in scenarios:
-                if extra.get("first_views"):
-                    paths, extra = paths[_round * FIRST_VIEWS_PER_ROUND:][:FIRST_VIEWS_PER_ROUND], {"warm_up": False}
-                elif len(paths) > 1:
-                    # Each round: a page nobody asked for in 300 s has left the cache.
-                    visit_each(base, paths, args.connections)
-                with MemorySampler(server.pid) as memory:
-                    measured = run_wrk(base, paths, seconds=args.seconds, connections=args.connections, **extra)
-                results.setdefault(name, []).append((*measured, memory.peak_mb))
-                wait_until_up(base)  # let requests still queued finish before the next page
-                print(f"  round {_round + 1}: {name}: {measured[0]:.1f} req/s", file=sys.stderr, flush=True)
+    with gunicorn(env, args) as server:
+        results = measure_rounds(base, scenarios, args, server)
         with MemorySampler(server.pid) as memory:
             orders = checkout.run(base, buyers, seconds=args.seconds * 2)
         orders["rss"] = memory.peak_mb
         worker_count = len(MemorySampler(server.pid).workers())
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    # The same cached pages with the cache each process keeps for itself
+    # (CACHE_URL unset), the fastest and the one that cannot be shared by
+    # several hosts: the shared configuration's figure as a share of it.
+    per_process = {}
+    if "CACHE_URL" in env:
+        cached = [s for s in scenarios if s[0] in CACHED_PAGES or s[0] == "floor"]
+        with gunicorn({k: v for k, v in env.items() if k != "CACHE_URL"}, args) as server:
+            per_process = measure_rounds(base, cached, args, server)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip()
     print(f"\ncommit {commit}, {os.cpu_count()} CPUs, {worker_count} gunicorn workers, "
           f"wrk -t2 -c{args.connections}, {args.rounds} rounds of {args.seconds} s a page, "
           f"cache {os.environ.get('CACHE_URL', 'locmem (per worker)')}\n")
     print_table(results, sizes, orders)
+    if per_process:
+        print_cache_comparison(results, per_process)
     return 0 if orders["oversold"] == 0 and orders["consistent"] else 1
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict, args):
+    """gunicorn on the benchmark database with the project's settings, up
+    and answering, stopped on the way out."""
+    command = [sys.executable, "-m", "gunicorn", "okryu.wsgi", "--config", str(ROOT / "gunicorn.conf.py"),
+               "--bind", f"127.0.0.1:{args.port}", "--access-logfile", "/dev/null"]
+    command += ["--workers", str(args.workers)] if args.workers else []
+    command += ["--threads", str(args.threads)] if args.threads else []
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    try:
+        wait_until_up(f"http://127.0.0.1:{args.port}")
+        yield server
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def measure_rounds(base: str, scenarios, args, server) -> dict[str, list]:
+    """Each scenario measured in turn, ``args.rounds`` times: (req/s, p50,
+    p99, workers' peak RSS) per round."""
+    results: dict[str, list] = {}
+    for _round in range(args.rounds):
+        for name, paths, extra in scenarios:
+            if extra.get("first_views"):
+                paths, extra = paths[_round * FIRST_VIEWS_PER_ROUND:][:FIRST_VIEWS_PER_ROUND], {"warm_up": False}
+            elif len(paths) > 1:
+                # Each round: a page nobody asked for in 300 s has left the cache.
+                visit_each(base, paths, args.connections)
+            with MemorySampler(server.pid) as memory:
+                measured = run_wrk(base, paths, seconds=args.seconds, connections=args.connections, **extra)
+            results.setdefault(name, []).append((*measured, memory.peak_mb))
+            wait_until_up(base)  # let requests still queued finish before the next page
+            print(f"  round {_round + 1}: {name}: {measured[0]:.1f} req/s", file=sys.stderr, flush=True)
+    return results
 
 
 def pages(rounds: int) -> list[tuple[str, list[str], dict]]:
@@ -316,6 +344,16 @@ def print_table(results: dict, sizes: dict, orders: dict) -> None:
           f"{orders['errors']} errors; stock taken {orders['taken']} = units ordered {orders['units']}; "
           f"lowest stock {orders['lowest_stock']}; oversold {orders['oversold']}"
           f"{'' if orders['consistent'] else ' — STOCK TAKEN DIFFERS FROM UNITS ORDERED'}")
+
+
+def print_cache_comparison(shared: dict, per_process: dict) -> None:
+    print("\n| cached page | shared cache req/s | per-process cache req/s | shared ÷ per-process |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, runs in per_process.items():
+        if name == "floor":
+            continue
+        ours, theirs = (statistics.median(run[0] for run in r) for r in (shared[name], runs))
+        print(f"| {name} | {ours:.1f} | {theirs:.1f} | {ours / theirs:.2f} |")
 
 
 if __name__ == "__main__":
