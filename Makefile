@@ -11,7 +11,7 @@ RUN_ENV := DEBUG=false ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=fal
 	SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false SECURE_HSTS_SECONDS=0 \
 	SECRET_KEY="$$(cat var/secret_key)"
 
-.PHONY: run test check lint bench clean screenshots
+.PHONY: run test check lint bench scale-demo clean screenshots
 
 $(VENV)/.installed: requirements.txt requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -55,7 +55,15 @@ bench: $(VENV)/.installed
 	$(BENCH_ENV) $(PY) bench/create_db.py
 	$(BENCH_ENV) $(MANAGE) migrate --noinput
 	$(BENCH_ENV) $(PY) bench/load_catalog.py
+	$(BENCH_ENV) $(PY) bench/load_lodging.py
 	$(BENCH_ENV) $(PY) bench/load.py $(BENCH_ARGS)
+
+# Two app hosts behind HAProxy, a primary and a streaming replica, Redis, and
+# faults under load (bench/scale_out.py, docs/deploy.md); about 4 minutes.
+# Installs HAProxy from Debian when it is missing (as root); stops all it started.
+scale-demo: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --domain django --directory locale
+	$(PY) -m bench.scale_out
 
 # The browser tests save every checked page under var/screenshots/; this
 # runs them and puts the set shown in the README, cut to the top of each

@@ -53,7 +53,7 @@ def prepare(*, buyers: int) -> list[dict]:
             user.save()
             card = factories.card(owner=user, balance=0, pin=PIN)
             payments.top_up(card=card, amount=10**9, idempotency_key=f"bench-top-up:{card.number}")
-            Address.objects.create(user=user, district=district, recipient_name="김철민", phone="010-1111-2222",
+            Address.objects.create(user=user, district=district, recipient_name="김철민", phone="+8501911112222",
                                    line="1동 2호")
         Cart.objects.filter(user=user).delete()
         users.append({"username": user.username, "card": user.cards.get().pk,

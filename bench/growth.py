@@ -1,6 +1,7 @@
 """The cost of the pages no cache serves, as the catalogue grows: load
 10,000, 100,000 and 1,000,000 products, each into a database of its own
-(once; COPY, with progress and the time it took), measure the growth pages
+(once; COPY, with progress and the time it took; the benchmark stays as
+`make bench` has them beside), measure the growth pages
 of bench/load.py on each, and print one table with each figure's ratio to
 the smallest catalogue's.
 
@@ -41,7 +42,7 @@ def main() -> int:
     for size in sizes:
         env = {**os.environ, "DATABASE_URL": f"{os.environ['DATABASE_URL']}_{label(size)}"}
         for step in (["bench/create_db.py"], ["manage.py", "migrate", "--noinput", "--verbosity", "0"],
-                     ["bench/load_catalog.py", "--products", str(size)]):
+                     ["bench/load_catalog.py", "--products", str(size)], ["bench/load_lodging.py"]):
             subprocess.run([sys.executable, *step], cwd=ROOT, env=env, check=True)
         with tempfile.NamedTemporaryFile(suffix=".json") as out:
             subprocess.run([sys.executable, "bench/load.py", "--growth", out.name, "--seconds", args.seconds,

@@ -32,6 +32,7 @@ import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -60,6 +61,7 @@ CART_LINES = 5
 BROWSER = {"Accept-Encoding": "gzip", "Accept-Language": "ko"}
 # The pages measured again with the per-process cache, to compare.
 CACHED_PAGES = ("home", "category page 1", f"product ({PRODUCT_PAGES:,} pages)", "search ko common 냉면")
+STAY_PREFIX = "bench-stay-"
 
 
 def main() -> int:
@@ -169,6 +171,7 @@ def pages(rounds: int) -> list[tuple[str, list[str], dict]]:
 
     from bench import checkout
     from catalog.models import Category, Product, Seller
+    from lodging.models import Lodging
 
     leaf_products = "children__children__products"
     top = (Category.objects.filter(parent=None, slug__startswith="bench-")
@@ -183,7 +186,11 @@ def pages(rounds: int) -> list[tuple[str, list[str], dict]]:
     deep = in_top.order_by("best_price", "id").values_list("best_price", "id")[min(DEEP_ROW, top.count) - 1]
     slugs = list(Product.objects.listed().filter(slug__startswith="bench-").order_by("?")
                  .values_list("slug", flat=True)[:PRODUCT_PAGES + FIRST_VIEWS_PER_ROUND * rounds])
-    seller = Seller.objects.filter(slug__startswith="bench-").order_by("pk").first()
+    seller = Seller.objects.filter(slug__startswith="bench-").exclude(kind=Seller.Kind.LODGING).order_by("pk").first()
+    lodging = Lodging.objects.filter(slug__startswith=STAY_PREFIX).order_by("pk").first()
+    if lodging is None:
+        sys.exit("No benchmark stays: run bench/load_lodging.py first.")
+    stay = stay_query()
     never_asked = [f"{word} {n}" for n in random.Random(1).sample(range(100_000), FIRST_VIEWS_PER_ROUND * rounds // 2)
                    for word in random.Random(n).sample(COMMON_WORDS, 2)]
     cart_cookie = checkout.cart_session(lines=CART_LINES)
@@ -206,7 +213,19 @@ def pages(rounds: int) -> list[tuple[str, list[str], dict]]:
         ("cart", ["/cart/"], {"headers": {"Cookie": cart_cookie}}),
         ("add-to-cart POST", ["/cart/add/"], add),
         ("category page 1, no gzip", [f"/c/{top.slug}/"], {"gzip": False}),
+        ("stays: city-wide search", [f"/stays/?{stay}"], {}),
+        ("stays: nearest to a district", [f"/stays/?{stay}&near=jung&sort=distance"], {}),
+        ("stays: lodging page", [f"/stays/{lodging.slug}/?{stay}"], {}),
     ]
+
+
+def stay_query() -> str:
+    """Two nights for two, a month ahead: every lodging's 5 room types are
+    priced over those nights, and the full ones left out."""
+    from django.utils import timezone
+
+    arrival = timezone.localdate() + timedelta(days=30)
+    return f"arrival={arrival.isoformat()}&departure={(arrival + timedelta(days=2)).isoformat()}&guests=2"
 
 
 def measure_pages(scenarios) -> dict[str, tuple]:

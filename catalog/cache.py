@@ -30,6 +30,8 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
+from okryu.db import build_from_caught_up_replica
+
 TIMEOUT = 300
 # Cached HTML is the same for every visitor, but the CSRF token of its forms
 # is each visitor's own: it is cached as this mark and put in per response.
@@ -101,11 +103,11 @@ _MISSING = object()
 def get_or_build(catalog_version: int, parts: tuple, build):
     """The value cached for ``parts`` in that catalogue version: from this
     process's memory, else from the shared cache, else built by ``build()``
-    and cached in both."""
+    (from a replica only once it has caught up) and cached in both."""
     cache_key = key(catalog_version, *parts)
     value = PROCESS_CACHE.get(cache_key, _MISSING)
     if value is _MISSING:
-        value = cache.get_or_set(cache_key, build, TIMEOUT)
+        value = cache.get_or_set(cache_key, lambda: build_from_caught_up_replica(build), TIMEOUT)
         PROCESS_CACHE.set(cache_key, value)
     return value
 

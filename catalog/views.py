@@ -14,6 +14,7 @@ from catalog import search as search_text
 from catalog.forms import ListingForm, apply_filters
 from catalog.models import Category, Offer, Product, Seller
 from catalog.pagination import paginate
+from okryu.db import reads_replica
 
 PAGE_SIZE = 24
 REVIEWS_SHOWN = 20
@@ -24,6 +25,7 @@ SUGGEST_FROM = 2
 CART_COUNT = "cart_count"
 
 
+@reads_replica
 def home(request: HttpRequest) -> HttpResponse:
     return _page(request, ("home",), lambda catalog_version: (_("Home"), catalog_cache.render_content(
         "catalog/_home.html", _home_context())))
@@ -39,6 +41,7 @@ def _home_context() -> dict:
     }
 
 
+@reads_replica
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     return _page(request, ("category", slug), lambda catalog_version: _category_content(request, slug, catalog_version))
 
@@ -56,6 +59,7 @@ def _category_content(request: HttpRequest, slug: str, catalog_version: int) -> 
     })
 
 
+@reads_replica
 def search(request: HttpRequest) -> HttpResponse:
     raw_query = request.GET.get("q", "")[: search_text.MAX_QUERY_LENGTH].strip()
     return _page(request, ("search",), lambda catalog_version: (_("Search"), catalog_cache.render_content(
@@ -81,6 +85,7 @@ def _search_context(request: HttpRequest, raw_query: str, catalog_version: int) 
     return context
 
 
+@reads_replica
 def suggest(request: HttpRequest) -> JsonResponse:
     """Up to eight suggestions for what is typed in the search box, as JSON;
     the same for everyone, cached for the catalogue version."""
@@ -95,6 +100,7 @@ def suggest(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"query": raw_query, "suggestions": suggestions})
 
 
+@reads_replica
 def seller(request: HttpRequest, slug: str) -> HttpResponse:
     return _page(request, ("seller", slug), lambda catalog_version: _seller_content(request, slug, catalog_version))
 
@@ -122,6 +128,7 @@ def _product_etag(request: HttpRequest, slug: str) -> str:
 
 # Private: the header and the forms are this visitor's; no-cache: the
 # browser asks again every time, and a 304 answers when nothing changed.
+@reads_replica
 @cache_control(private=True, no_cache=True)
 @condition(etag_func=_product_etag)
 def product(request: HttpRequest, slug: str) -> HttpResponse:

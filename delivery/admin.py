@@ -135,7 +135,8 @@ class DeliveryAdmin(admin.ModelAdmin):
     # methods, which the actions below and the dispatcher board call.
     readonly_fields = [
         "order", "seller", "slot", "district", "courier", "status", "pickup_address", "dropoff_address",
-        "is_hot_food", "promised_by", "failure_reason", "recipient_name", "created_at", "assigned_at",
+        "is_hot_food", "promised_by", "failure_reason", "failure_note", "fault", "next_step", "redeliveries",
+        "recipient_name", "created_at", "assigned_at",
         "picked_up_at", "delivered_at", "failed_at", "returned_at", "cancelled_at",
     ]
     inlines = [DeliveryEventInline]

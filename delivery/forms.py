@@ -9,7 +9,21 @@ class DeliveredForm(forms.Form):
 
 
 class FailedForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Reason"), choices=Delivery.FailureReason.choices, widget=forms.RadioSelect)
+    """Every field is in the form, so that the courier page's outbox can
+    replay the POST as it was pressed."""
+
+    reason = forms.ChoiceField(
+        label=_("Reason"), choices=Delivery.FailureReason.choices,
+        error_messages={"required": _("Choose why the delivery failed."),
+                        "invalid_choice": _("Choose why the delivery failed.")},
+    )
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("reason") == Delivery.FailureReason.OTHER and not cleaned.get("note"):
+            raise forms.ValidationError(_("Say in the note what went wrong."), code="note_required")
+        return cleaned
 
 
 class DeliveriesForm(forms.Form):

@@ -160,9 +160,23 @@ class Delivery(models.Model):
 
     class FailureReason(models.TextChoices):
         NOBODY_HOME = "nobody_home", _("Nobody home")
-        WRONG_ADDRESS = "wrong_address", _("Wrong address")
-        REFUSED = "refused", _("Refused")
+        WRONG_ADDRESS = "wrong_address", _("Wrong or unreachable address")
+        REFUSED = "refused", _("Refused by the customer")
+        DAMAGED = "damaged", _("Damaged")
+        SELLER_SHORT = "seller_short", _("Seller could not hand it over")
+        HOT_FOOD_LATE = "hot_food_late", _("Hot food too late")
         OTHER = "other", _("Other")
+
+    class Fault(models.TextChoices):
+        CUSTOMER = "customer", _("Customer")
+        SELLER = "seller", _("Seller")
+        COURIER = "courier", _("Courier")
+        NOBODY = "nobody", _("Nobody")
+
+    class NextStep(models.TextChoices):
+        REDELIVER = "redeliver", _("Redeliver")
+        REFUND = "refund", _("Refund")
+        RETURN = "return", _("Return to the seller")
 
     order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="deliveries")
     seller = models.ForeignKey("catalog.Seller", on_delete=models.PROTECT, related_name="deliveries")
@@ -178,6 +192,11 @@ class Delivery(models.Model):
     is_hot_food = models.BooleanField(_("hot food"), default=False)
     promised_by = models.DateTimeField(_("promised by"), null=True, blank=True)
     failure_reason = models.CharField(_("failure reason"), max_length=20, choices=FailureReason.choices, blank=True)
+    failure_note = models.CharField(_("failure note"), max_length=200, blank=True)
+    # Of the latest failure; each failure's own is on its event row.
+    fault = models.CharField(_("at fault"), max_length=20, choices=Fault.choices, blank=True)
+    next_step = models.CharField(_("next step"), max_length=20, choices=NextStep.choices, blank=True)
+    redeliveries = models.PositiveSmallIntegerField(_("redeliveries"), default=0)
     recipient_name = models.CharField(_("received by"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
@@ -196,7 +215,10 @@ class Delivery(models.Model):
         "unassign": Transition(frozenset({Status.ASSIGNED}), Status.PENDING, ""),
         "pick_up": Transition(frozenset({Status.ASSIGNED}), Status.PICKED_UP, "picked_up_at"),
         "deliver": Transition(frozenset({Status.PICKED_UP}), Status.DELIVERED, "delivered_at"),
-        "fail": Transition(frozenset({Status.PICKED_UP}), Status.FAILED, "failed_at"),
+        # Also before pickup: the seller could not hand it over, or nobody came for it.
+        "fail": Transition(frozenset({Status.PENDING, Status.ASSIGNED, Status.PICKED_UP}), Status.FAILED, "failed_at"),
+        "choose_refund": Transition(frozenset({Status.FAILED}), Status.FAILED, ""),
+        "reslot": Transition(frozenset({Status.FAILED}), Status.PENDING, ""),
         "return": Transition(frozenset({Status.FAILED}), Status.RETURNED, "returned_at"),
         "cancel": Transition(frozenset({Status.PENDING, Status.ASSIGNED}), Status.CANCELLED, "cancelled_at"),
     }
@@ -210,10 +232,16 @@ class Delivery(models.Model):
         # Literal values: the Status and FailureReason classes are not in scope here.
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(status__in=["failed", "returned"])
-                | models.Q(failure_reason__in=["nobody_home", "wrong_address", "refused", "other"]),
-                name="delivery_failure_has_reason",
+                condition=~models.Q(status__in=["failed", "returned"]) | models.Q(
+                    failure_reason__in=["nobody_home", "wrong_address", "refused", "damaged", "seller_short",
+                                        "hot_food_late", "other"],
+                    fault__in=["customer", "seller", "courier", "nobody"],
+                    next_step__in=["redeliver", "refund", "return"],
+                ),
+                name="delivery_failure_has_reason_fault_and_step",
             ),
+            models.CheckConstraint(condition=~models.Q(failure_reason="other") | ~models.Q(failure_note=""),
+                                   name="delivery_other_failure_has_note"),
             models.CheckConstraint(
                 condition=~models.Q(status="delivered") | ~models.Q(recipient_name=""),
                 name="delivery_delivered_has_recipient",
@@ -257,9 +285,33 @@ class Delivery(models.Model):
         """The database refuses an empty recipient name."""
         return self._change("deliver", by=by, recipient_name=recipient_name, note=recipient_name)
 
-    def mark_failed(self, *, by, reason: str) -> "Delivery":
-        """``reason`` is one of FailureReason; the database refuses anything else."""
-        return self._change("fail", by=by, failure_reason=reason, note=reason)
+    def mark_failed(self, *, by, reason: str, note: str = "") -> "Delivery":
+        """``reason`` is one of FailureReason (OTHER with a ``note``); who is
+        at fault and the next step follow from it (REASON_RULES)."""
+        rule = REASON_RULES[self.FailureReason(reason)]  # ValueError for an unknown reason
+        step = rule.step
+        # Hot food does not keep, and a second redelivery would cost the
+        # customer a new fee: the money goes back instead.
+        if step == self.NextStep.REDELIVER and (self.is_hot_food or self.redeliveries >= FREE_REDELIVERIES):
+            step = self.NextStep.REFUND
+        return self._change(
+            "fail", by=by, note=f"{reason}: {note}" if note else reason,
+            failure_reason=reason, failure_note=note, fault=rule.fault, next_step=step,
+            event={"failure_reason": reason, "fault": rule.fault},
+        )
+
+    def choose_refund(self, *, by) -> "Delivery":
+        """The customer (or the dispatcher) would rather have the money back
+        than a redelivery."""
+        return self._change("choose_refund", by=by, note=self.NextStep.REFUND, next_step=self.NextStep.REFUND,
+                            sources={self.NextStep.REDELIVER})
+
+    def reslot(self, slot: TimeSlot, *, by) -> "Delivery":
+        """A failed delivery to redeliver goes back to the dispatcher in
+        ``slot`` (booked by the caller)."""
+        return self._change("reslot", by=by, note=str(slot), slot=slot, courier=None, assigned_at=None,
+                            picked_up_at=None, redeliveries=F("redeliveries") + 1,
+                            sources={self.NextStep.REDELIVER})
 
     def mark_returned(self, *, by) -> "Delivery":
         """The failed parcel is back at the seller."""
@@ -273,30 +325,60 @@ class Delivery(models.Model):
         if courier.service_id != self.slot.service_id:
             raise CourierNotInService(self, courier)
 
-    def _change(self, step: str, *, by, note: str = "", **fields) -> "Delivery":
+    def _change(self, step: str, *, by, note: str = "", event: dict | None = None, sources=None,
+                **fields) -> "Delivery":
         """Take ``step`` through the one transition helper, stamping its time
         and saving ``fields``. Raises InvalidTransition and changes nothing
-        when the step does not fit the current status, or the courier changed
-        since ``self`` was read."""
-        sources, target, stamp = self.TRANSITIONS[step]
+        when the step does not fit the current status, the courier changed
+        since ``self`` was read, or (with ``sources``, next steps) the
+        locked row's next step is not one of them."""
+        statuses, target, stamp = self.TRANSITIONS[step]
         if stamp:
             fields[stamp] = timezone.now()
-        if "courier" in fields:
+        if "courier" in fields and not note:
             # Who had it and who has it now, for reassignments in the timeline;
             # the check below makes self's courier the locked row's.
             note = f"{self.courier or '—'} → {fields['courier'] or '—'}"
         # A caller that read the row before it changed hands (a courier's
         # page loaded before a reassignment) acts on a stale row: refused.
-        return transition(
-            self, target, by=by, note=note, sources=sources, fields=fields,
-            check=lambda locked: locked.courier_id == self.courier_id,
+        row = transition(
+            self, target, by=by, note=note, sources=statuses, fields=fields, event=event,
+            check=lambda locked: locked.courier_id == self.courier_id and (
+                sources is None or locked.next_step in sources),
         )
+        if any(hasattr(value, "resolve_expression") for value in fields.values()):
+            row.refresh_from_db()
+        return row
+
+
+class ReasonRule(NamedTuple):
+    fault: str
+    step: str
+
+
+# Who is at fault for each failure, and what happens next. Redeliveries are
+# for goods that keep, and free up to FREE_REDELIVERIES (Delivery.mark_failed).
+REASON_RULES = {
+    Delivery.FailureReason.NOBODY_HOME: ReasonRule(Delivery.Fault.CUSTOMER, Delivery.NextStep.REDELIVER),
+    Delivery.FailureReason.WRONG_ADDRESS: ReasonRule(Delivery.Fault.CUSTOMER, Delivery.NextStep.REDELIVER),
+    Delivery.FailureReason.REFUSED: ReasonRule(Delivery.Fault.CUSTOMER, Delivery.NextStep.REFUND),
+    Delivery.FailureReason.DAMAGED: ReasonRule(Delivery.Fault.COURIER, Delivery.NextStep.REFUND),
+    Delivery.FailureReason.SELLER_SHORT: ReasonRule(Delivery.Fault.SELLER, Delivery.NextStep.REFUND),
+    Delivery.FailureReason.HOT_FOOD_LATE: ReasonRule(Delivery.Fault.COURIER, Delivery.NextStep.REFUND),
+    Delivery.FailureReason.OTHER: ReasonRule(Delivery.Fault.NOBODY, Delivery.NextStep.RETURN),
+}
+FREE_REDELIVERIES = 1
 
 
 class DeliveryEvent(StatusEvent):
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(_("from"), max_length=20, choices=Delivery.Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Delivery.Status.choices)
+    # Set on the events of failures: every failure counts for the seller
+    # score, also one that a redelivery later put right.
+    failure_reason = models.CharField(_("failure reason"), max_length=20, choices=Delivery.FailureReason.choices,
+                                      blank=True)
+    fault = models.CharField(_("at fault"), max_length=20, choices=Delivery.Fault.choices, blank=True)
 
     class Meta(StatusEvent.Meta):
         verbose_name = _("delivery event")

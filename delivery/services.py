@@ -23,6 +23,9 @@ HOT_FOOD_PICKUP_GRACE = timedelta(minutes=10)
 HOT_FOOD_WARNING_WINDOW = timedelta(hours=2)
 # A courier has these in hand; the dispatcher sees them as the courier's load.
 UNDER_WAY = (Delivery.Status.ASSIGNED, Delivery.Status.PICKED_UP)
+# How far ahead the courier page looks: a shift's worth, not the calendar
+# day, so that at 10 p.m. the slot at midnight is on the page.
+COURIER_HORIZON = timedelta(hours=12)
 
 
 # Dispatcher
@@ -134,13 +137,13 @@ def assign_automatically(*, deliveries, by) -> int:
 
 
 def courier_deliveries(*, courier: Courier):
-    """The courier's work up to today, in the order to do it: hot food first,
-    then by slot and district. Done and cancelled deliveries drop off; failed
-    ones stay until they are back at the seller."""
-    today = timezone.localdate()
+    """The courier's work of the next COURIER_HORIZON (and anything left from
+    before), in the order to do it: hot food first, then by slot and
+    district. Done and cancelled deliveries drop off; failed ones stay until
+    they are back at the seller."""
     return (
         Delivery.objects.filter(
-            courier=courier, slot__starts_at__date__lte=today,
+            courier=courier, slot__starts_at__lt=timezone.now() + COURIER_HORIZON,
             status__in=[*UNDER_WAY, Delivery.Status.FAILED],
         )
         .select_related("order", "slot", "district")
@@ -180,10 +183,13 @@ def deliver(*, delivery: Delivery, by, recipient_name: str) -> Delivery:
 
 
 @transaction.atomic
-def fail(*, delivery: Delivery, by, reason: str) -> Delivery:
-    """Mark failed and move the order along, in one transaction."""
+def fail(*, delivery: Delivery, by, reason: str, note: str = "") -> Delivery:
+    """Mark failed with ``reason`` (a FailureReason; OTHER with a note) and
+    move the order along, in one transaction: the courier after pickup, or
+    at the seller's door, or the dispatcher for a delivery nobody picked up.
+    The reason decides who is at fault and the next step."""
     _queue_on_order(delivery)
-    delivery = delivery.mark_failed(by=by, reason=reason)
+    delivery = delivery.mark_failed(by=by, reason=reason, note=note)
     order_services.record_delivery_progress(order_id=delivery.order_id, by=by)
     _tell_customer(delivery, Event.DELIVERY_FAILED, reason=Delivery.FailureReason(reason).label)
     return delivery

@@ -70,9 +70,11 @@ def failed(request: HttpRequest, delivery_id: int) -> HttpResponse:
     delivery = _own_delivery(request, delivery_id)
     form = FailedForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose why the delivery failed."))
+        for error in form.errors.values():
+            messages.error(request, error[0])
         return _courier_page(request, status=400)
-    return _act(request, lambda: services.fail(delivery=delivery, by=request.user, reason=form.cleaned_data["reason"]))
+    return _act(request, lambda: services.fail(
+        delivery=delivery, by=request.user, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"]))
 
 
 @require_POST

@@ -3,8 +3,16 @@ users in its seller's ``staff``) see only their own lodgings, their rooms,
 rates, closures and reservations, by the same rule as orders
 (catalog.staff.seller_scope)."""
 
+import uuid
+
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -12,6 +20,7 @@ from catalog.admin import StoredImageAdmin
 from catalog.models import Seller
 from catalog.staff import seller_scope
 from lodging import services
+from lodging.forms import RoomChangeForm
 from lodging.models import (
     Closure,
     Lodging,
@@ -21,7 +30,9 @@ from lodging.models import (
     RoomNight,
     RoomType,
 )
+from okryu.money import format_won
 from okryu.transitions import InvalidTransition
+from payments.gateway import PaymentError
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -145,11 +156,72 @@ class ReservationAdmin(ScopedAdmin):
     readonly_fields = [
         "code", "user", "lodging", "room_type", "room_name", "arrival", "departure", "guests", "guest_names",
         "arrival_time", "requests", "status", "nightly", "total", "free_cancel_days", "cancel_percent",
-        "no_show_percent", "payment", "hold_expires_at", "created_at",
+        "no_show_percent", "payment", "hold_expires_at", "created_at", "room_change",
     ]
     fields = readonly_fields
     inlines = [ReservationEventInline]
     actions = ["check_in", "check_out", "mark_no_show"]
+
+    def get_urls(self):
+        change_room = self.admin_site.admin_view(self.change_room_view)
+        return [path("<path:object_id>/change-room/", change_room, name="lodging_reservation_change_room"),
+                *super().get_urls()]
+
+    @admin.display(description=gettext_lazy("room change"))
+    def room_change(self, reservation):
+        if reservation.status != Reservation.Status.CHECKED_IN:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("admin:lodging_reservation_change_room",
+                                                          args=[reservation.pk]), _("Move to another room type"))
+
+    def change_room_view(self, request, object_id):
+        """The nights left in another room type, each with its price
+        difference; submitting moves the guest (services.change_room_type)."""
+        reservation = self.get_object(request, object_id)
+        if reservation is None:
+            raise Http404
+        if not self.has_change_permission(request, reservation):
+            raise PermissionDenied
+        back = reverse("admin:lodging_reservation_change", args=[reservation.pk])
+        options = services.room_change_quotes(reservation)
+        free = [room.pk for room, difference in options if difference is not None]
+        form = RoomChangeForm(request.POST or None, room_types=RoomType.objects.filter(pk__in=free),
+                              initial={"token": uuid.uuid4()})
+        status = 200
+        if request.method == "POST":
+            status = 400
+            if form.is_valid():
+                data = form.cleaned_data
+                try:
+                    change = services.change_room_type(
+                        reservation=reservation, room_type=data["room_type"], by=request.user, token=data["token"],
+                        card_number=data["number"], pin=data["pin"])
+                except services.CardNeeded:
+                    form.add_error("number", _("The new room costs more: the guest's card number and PIN pay "
+                                               "the difference."))
+                except (services.Unavailable, services.SoldOut):
+                    form.add_error("room_type", _("That room type is not free for every night left."))
+                    status = 409
+                except InvalidTransition:
+                    messages.error(request, _("Only a guest in the house can move to another room."))
+                    return redirect(back)
+                except PaymentError as error:
+                    form.add_error("pin", str(error.message))
+                    status = 409
+                else:
+                    done = (_("%(code)s moved to %(room)s: %(amount)s charged.") if change.difference > 0
+                            else _("%(code)s moved to %(room)s: %(amount)s refunded."))
+                    self.message_user(request, done % {
+                        "code": reservation.code, "room": change.to_room_type.name,
+                        "amount": format_won(abs(change.difference)),
+                    }, messages.SUCCESS)
+                    return redirect(back)
+        return TemplateResponse(request, "admin/lodging/reservation/change_room.html", {
+            **self.admin_site.each_context(request), "title": _("Move to another room type"),
+            "opts": self.model._meta, "reservation": reservation, "form": form,
+            "options": [(room, difference, difference and abs(difference)) for room, difference in options],
+            "back": back,
+        }, status=status)
 
     def has_add_permission(self, request):
         return False

@@ -14,7 +14,7 @@ the room). A closure makes a night unavailable whatever is free.
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db import connection
+from okryu.db import read_connection
 
 NIGHTS_SQL = """
 SELECT rt.id AS room_type_id, rt.lodging_id, n.night::date AS night,
@@ -38,7 +38,10 @@ SELECT rt.id AS room_type_id, rt.lodging_id, n.night::date AS night,
 FROM lodging_roomtype rt
 JOIN lodging_lodging l ON l.id = rt.lodging_id
 CROSS JOIN generate_series(%(first)s::date, %(last)s::date, interval '1 day') AS n(night)
+-- The range as well as the night: the planner then reads the stay's nights
+-- by index instead of hashing every counter of the year.
 LEFT JOIN lodging_roomnight rn ON rn.room_type_id = rt.id AND rn.night = n.night::date
+  AND rn.night BETWEEN %(first)s::date AND %(last)s::date
 WHERE rt.is_active AND l.is_active AND {where}
 """
 
@@ -77,7 +80,7 @@ def quotes(*, lodging_id: int, arrival: date, departure: date, guests: int,
         params["room_type"] = room_type_id
     params.update(guests=guests, first=arrival, last=departure - timedelta(days=1))
     found: dict[int, Quote] = {}
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(nights_sql(where) + " ORDER BY rt.id, n.night", params)
         for room_type, _lodging, night, price, free, closed in cursor.fetchall():
             quote = found.setdefault(room_type, Quote(room_type))
@@ -89,7 +92,7 @@ def quotes(*, lodging_id: int, arrival: date, departure: date, guests: int,
 
 def calendar(*, lodging_id: int, first: date, last: date) -> dict[date, bool]:
     """Each night from ``first`` to ``last``: is any room type free and open?"""
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(
             f"SELECT night, bool_or(free > 0 AND NOT closed) FROM ({nights_sql('rt.lodging_id = %(lodging)s')}) n "
             "GROUP BY night ORDER BY night",
@@ -105,24 +108,38 @@ class Found:
     lodging_id: int
     room_type_id: int
     total: int
+    # From the centre of the lodging's district to the chosen one's; None
+    # without a chosen district or when a centre is not known.
+    distance_km: float | None = None
 
 
 SORTS = {
     "price": "b.total, l.id",
     "rating": "s.rating DESC, b.total, l.id",
+    "distance": "distance NULLS LAST, b.total, l.id",
 }
+
+# Great-circle (haversine) distance in km between the centres c and o.
+DISTANCE_SQL = """
+2 * 6371 * asin(sqrt(
+  power(sin(radians(c.latitude - o.latitude) / 2), 2)
+  + cos(radians(o.latitude)) * cos(radians(c.latitude)) * power(sin(radians(c.longitude - o.longitude) / 2), 2)
+))
+"""
 
 
 def search(*, arrival: date, departure: date, guests: int, district_id: int | None = None,
            min_price: int | None = None, max_price: int | None = None, amenities: list[str] = (),
-           sort: str = "price", limit: int = 20, offset: int = 0) -> tuple[list[Found], int]:
+           near_id: int | None = None, sort: str = "price", limit: int = 20,
+           offset: int = 0) -> tuple[list[Found], int]:
     """One page of lodgings with a room type that takes ``guests`` for the
     whole stay, and how many there are in all. Prices filter the nightly
-    average of the stay's total (whole won, as the page shows it)."""
+    average of the stay's total (whole won, as the page shows it). With
+    ``near_id`` (a district), each result has its distance from there."""
     nights = (departure - arrival).days
     where = ["rt.max_guests >= %(guests)s", "rt.min_stay <= %(nights)s", "rt.max_stay >= %(nights)s"]
     params = {"guests": guests, "nights": nights, "first": arrival, "last": departure - timedelta(days=1),
-              "limit": limit, "offset": offset}
+              "limit": limit, "offset": offset, "near": near_id}
     if district_id is not None:
         where.append("l.district_id = %(district)s")
         params["district"] = district_id
@@ -146,12 +163,14 @@ def search(*, arrival: date, departure: date, guests: int, district_id: int | No
       SELECT DISTINCT ON (lodging_id) lodging_id, room_type_id, total FROM stays
       ORDER BY lodging_id, total, room_type_id
     )
-    SELECT b.lodging_id, b.room_type_id, b.total, count(*) OVER () FROM best b
+    SELECT b.lodging_id, b.room_type_id, b.total, {DISTANCE_SQL} AS distance, count(*) OVER () FROM best b
     JOIN lodging_lodging l ON l.id = b.lodging_id JOIN catalog_seller s ON s.id = l.seller_id
+    LEFT JOIN lodging_districtcentre c ON c.district_id = l.district_id
+    LEFT JOIN lodging_districtcentre o ON o.district_id = %(near)s
     {"WHERE " + " AND ".join(price) if price else ""}
     ORDER BY {SORTS[sort]} LIMIT %(limit)s OFFSET %(offset)s
     """
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return [Found(*row[:3]) for row in rows], (rows[0][3] if rows else 0)
+    return [Found(*row[:4]) for row in rows], (rows[0][4] if rows else 0)

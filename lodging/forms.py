@@ -5,8 +5,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from delivery.models import District
-from lodging.models import Amenity
+from lodging.models import Amenity, RoomType
 from lodging.services import MAX_NIGHTS, stay_window
+from payments.forms import LinkCardForm
 
 MAX_GUESTS = 20
 MAX_PRICE = 10**9
@@ -55,7 +56,7 @@ class StayForm(forms.Form):
 
 
 class SearchForm(StayForm):
-    SORTS = [("price", _("Lowest price")), ("rating", _("Best rated"))]
+    SORTS = [("price", _("Lowest price")), ("rating", _("Best rated")), ("distance", _("Nearest"))]
     PER_PAGE = 20
 
     district = forms.ModelChoiceField(
@@ -77,6 +78,11 @@ class SearchForm(StayForm):
         label=_("Amenities"), choices=Amenity.choices, required=False, widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": _("Choose amenities from the list.")},
     )
+    near = forms.ModelChoiceField(
+        label=_("Near"), queryset=District.objects.all(), to_field_name="slug", required=False,
+        empty_label=_("Anywhere"),
+        error_messages={"invalid_choice": _("Choose a district from the list.")},
+    )
     sort = forms.ChoiceField(label=_("Sort by"), choices=SORTS, required=False,
                              error_messages={"invalid_choice": _("Choose an order from the list.")})
     page = forms.IntegerField(min_value=1, max_value=1000, required=False, widget=forms.HiddenInput,
@@ -89,6 +95,9 @@ class SearchForm(StayForm):
         low, high = data.get("min_price"), data.get("max_price")
         if low is not None and high is not None and low > high:
             raise forms.ValidationError(_("The lowest price is above the highest."), code="prices")
+        if data.get("sort") == "distance" and not data.get("near"):
+            self.add_error("near", forms.ValidationError(
+                _("Choose the district to measure the distance from."), code="near"))
         return data
 
 
@@ -137,3 +146,29 @@ class CancelForm(forms.Form):
     passed), the guest sees the new amount before anything happens."""
 
     refund = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+
+class RoomChangeForm(LinkCardForm):
+    """The front desk moves a guest in the house to another room type; a
+    dearer one takes the guest's card number and PIN for the difference."""
+
+    room_type = forms.ModelChoiceField(
+        label=_("New room type"), queryset=RoomType.objects.none(),
+        error_messages={"invalid_choice": _("Choose a room type from the list."),
+                        "required": _("Choose a room type from the list.")},
+    )
+    token = forms.UUIDField(widget=forms.HiddenInput, error_messages={
+        "invalid": _("This form has expired. Start again."), "required": _("This form has expired. Start again.")})
+    field_order = ["room_type", "number", "pin", "token"]
+
+    def __init__(self, *args, room_types, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["room_type"].queryset = room_types
+        self.fields["number"].required = self.fields["pin"].required = False
+        self.fields["number"].help_text = _("Only when the new room costs more.")
+
+    def clean_number(self):
+        return super().clean_number() if self.cleaned_data["number"] else ""
+
+    def clean_pin(self):
+        return super().clean_pin() if self.cleaned_data["pin"] else ""

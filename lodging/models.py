@@ -220,6 +220,9 @@ class RoomNight(models.Model):
             models.UniqueConstraint(fields=["room_type", "night"], name="room_night_one_per_night"),
             models.CheckConstraint(condition=models.Q(taken__lte=models.F("rooms")), name="room_night_not_oversold"),
         ]
+        # Search reads every room type's counters for a few nights: by night
+        # first, from the index alone.
+        indexes = [models.Index(fields=["night", "room_type"], include=["rooms", "taken"], name="room_night_by_night")]
 
     def __str__(self):
         return f"{self.room_type_id} {self.night}: {self.taken}/{self.rooms}"
@@ -336,3 +339,59 @@ class ReservationEvent(StatusEvent):
     class Meta(StatusEvent.Meta):
         verbose_name = _("reservation event")
         verbose_name_plural = _("reservation events")
+
+
+class RoomChange(models.Model):
+    """A guest in the house moved to another room type for the nights left.
+    The difference for those nights is charged with a payment of its own
+    (the guest gives card and PIN at the desk) or refunded on the stay's."""
+
+    reservation = models.ForeignKey(Reservation, on_delete=models.PROTECT, related_name="room_changes",
+                                    verbose_name=_("reservation"))
+    from_room_type = models.ForeignKey(RoomType, on_delete=models.PROTECT, related_name="+",
+                                       verbose_name=_("from room type"))
+    to_room_type = models.ForeignKey(RoomType, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("to room type"))
+    first_night = models.DateField(_("first night in the new room"))
+    # Positive: charged to the guest; negative: refunded.
+    difference = models.IntegerField(_("price difference (won)"))
+    payment = models.ForeignKey(
+        "payments.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("payment of the difference"),
+    )
+    # The desk's form token: a double submit moves the guest once.
+    token = models.UUIDField(unique=True, editable=False)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                           related_name="+", verbose_name=_("by"))
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("room change")
+        verbose_name_plural = _("room changes")
+
+    def __str__(self):
+        return f"{self.reservation_id}: {self.from_room_type_id} → {self.to_room_type_id}"
+
+
+class DistrictCentre(models.Model):
+    """Where a district's centre lies, so search can sort lodgings by how far
+    their district is from the one a guest chose (great-circle distance
+    between centres, in SQL)."""
+
+    district = models.OneToOneField("delivery.District", on_delete=models.CASCADE, primary_key=True,
+                                    related_name="centre", verbose_name=_("district"))
+    latitude = models.FloatField(_("latitude"))
+    longitude = models.FloatField(_("longitude"))
+
+    class Meta:
+        verbose_name = _("district centre")
+        verbose_name_plural = _("district centres")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(latitude__gte=-90, latitude__lte=90), name="centre_latitude"),
+            models.CheckConstraint(condition=models.Q(longitude__gte=-180, longitude__lte=180),
+                                   name="centre_longitude"),
+        ]
+
+    def __str__(self):
+        return f"{self.district_id}: {self.latitude}, {self.longitude}"

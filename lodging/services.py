@@ -1,5 +1,5 @@
-"""Reservation workflows: hold the rooms, pay, cancel, and the front desk's
-check-in, check-out and no-show. Money moves through payments' gateway and
+"""Reservation workflows: hold the rooms, pay, cancel, remind, and the front
+desk's check-in, check-out, no-show and room change. Money moves through payments' gateway and
 services only; rooms through the RoomNight counters, whose CHECK refuses
 an oversold night whatever runs here."""
 
@@ -14,8 +14,11 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from lodging import availability
-from lodging.models import Reservation, ReservationEvent, RoomNight, RoomType
+from lodging.models import Reservation, ReservationEvent, RoomChange, RoomNight, RoomType
 from okryu.db import retry_on_conflict
+from okryu.notices.models import Event
+from okryu.notices.services import notify
+from okryu.transitions import InvalidTransition, transition
 from payments import services as payment_services
 from payments.gateway import get_gateway
 
@@ -44,6 +47,10 @@ class NotCancellable(Exception):
 
 class TooEarly(Exception):
     """A guest can be marked as not having come only once the arrival day has begun."""
+
+
+class CardNeeded(Exception):
+    """The new room costs more: the guest's card and PIN pay the difference."""
 
 
 def reservation_for_token(*, user, token: uuid.UUID) -> Reservation | None:
@@ -186,7 +193,18 @@ def _capture_total(reservation: Reservation, *, gateway, card_number: str, pin: 
     )
     reservation.payment = gateway.capture(payment, by=reservation.user)
     reservation.save(update_fields=["payment"])
-    return reservation.change_status(Reservation.Status.CONFIRMED, by=reservation.user, amount=reservation.total)
+    reservation = reservation.change_status(Reservation.Status.CONFIRMED, by=reservation.user,
+                                            amount=reservation.total)
+    _tell_guest(reservation, Event.STAY_BOOKED, total=reservation.total)
+    return reservation
+
+
+def _tell_guest(reservation: Reservation, event: Event, **context) -> None:
+    lodging = reservation.lodging
+    notify(recipient=reservation.user, event=event, obj_key=f"stay:{reservation.code}", context={
+        "code": reservation.code, "lodging": lodging, "arrival": reservation.arrival,
+        "departure": reservation.departure, "check_in_from": lodging.check_in_from, **context,
+    }, link=reservation.get_absolute_url())
 
 
 @transaction.atomic
@@ -204,7 +222,19 @@ def cancel_reservation(*, reservation: Reservation, by, today: date | None = Non
         raise NotCancellable()
     refund = reservation.cancellation_refund(today=today)
     reservation = _close(reservation, Reservation.Status.CANCELLED, refund=refund, by=by, key="cancel")
+    _tell_guest(reservation, Event.STAY_CANCELLED, refund=refund)
     return reservation, refund
+
+
+def remind_arrivals(*, today: date | None = None) -> int:
+    """Tell every guest whose confirmed stay begins tomorrow; returns how
+    many stays that is. Safe to run again: notify sends each reminder once."""
+    tomorrow = (today or timezone.localdate()) + timedelta(days=1)
+    stays = Reservation.objects.filter(arrival=tomorrow, status=Reservation.Status.CONFIRMED).select_related(
+        "lodging", "user").order_by("pk")
+    for reservation in stays:
+        _tell_guest(reservation, Event.STAY_REMINDER)
+    return len(stays)
 
 
 @transaction.atomic
@@ -243,6 +273,90 @@ def check_out(*, reservation: Reservation, by, today: date | None = None) -> Res
     if today < reservation.departure:
         _free_nights(reservation, since=today)
     return reservation
+
+
+def room_change_quotes(reservation: Reservation, *, today: date | None = None) -> list[tuple[RoomType, int | None]]:
+    """Each other active room type of the lodging that takes the party, with
+    the price difference for the nights left (None: not free for all of them)."""
+    first = max(today or timezone.localdate(), reservation.arrival)
+    if first >= reservation.departure:
+        return []
+    rooms = list(RoomType.objects.filter(lodging_id=reservation.lodging_id, is_active=True,
+                                         max_guests__gte=reservation.guests).exclude(pk=reservation.room_type_id))
+    found = availability.quotes(lodging_id=reservation.lodging_id, arrival=first, departure=reservation.departure,
+                                guests=reservation.guests)
+    left = _price_from(reservation, first)
+    return [(room, found[room.pk].total - left if room.pk in found and found[room.pk].available else None)
+            for room in rooms]
+
+
+def _price_from(reservation: Reservation, first: date) -> int:
+    return sum(price for night, price in reservation.nightly if night >= first.isoformat())
+
+
+@retry_on_conflict
+@sensitive_variables("pin", "card_number")
+def change_room_type(*, reservation: Reservation, room_type: RoomType, by, token: uuid.UUID,
+                     card_number: str = "", pin: str = "", today: date | None = None) -> RoomChange:
+    """Move a guest in the house to ``room_type`` for the nights from today
+    to departure: the old room's nights are freed, the new one's taken (the
+    same conditional UPDATE as a booking), the stay's nightly prices and
+    total follow, and the difference moves through the ledger: a payment of
+    its own when dearer (``card_number`` and ``pin``, else CardNeeded), a
+    refund on the stay's payment when cheaper.
+
+    Raises InvalidTransition unless the guest is checked in, Unavailable
+    when the room type cannot take the party for those nights, SoldOut when
+    a room went meanwhile, and the gateway's PaymentErrors; each leaves the
+    stay as it was. A token already used returns its change.
+    """
+    done = RoomChange.objects.filter(token=token).first()
+    if done:
+        return done
+    if card_number:
+        # On its own, before the transaction: a wrong PIN counts toward locking the card.
+        get_gateway().verify_pin(card_number=card_number, pin=pin)
+    first = max(today or timezone.localdate(), reservation.arrival)
+    with transaction.atomic():
+        reservation = Reservation.objects.select_for_update(of=("self",)).select_related("payment").get(
+            pk=reservation.pk)
+        done = RoomChange.objects.filter(token=token).first()
+        if done:
+            return done
+        if reservation.status != Reservation.Status.CHECKED_IN:
+            raise InvalidTransition(reservation, Reservation.Status.CHECKED_IN)
+        quote = availability.quotes(lodging_id=reservation.lodging_id, arrival=first, departure=reservation.departure,
+                                    guests=reservation.guests, room_type_id=room_type.pk).get(room_type.pk)
+        if (first >= reservation.departure or room_type.lodging_id != reservation.lodging_id
+                or room_type.pk == reservation.room_type_id or not room_type.is_active
+                or reservation.guests > room_type.max_guests or quote is None or quote.closed):
+            raise Unavailable()
+        difference = quote.total - _price_from(reservation, first)
+        if difference > 0 and not card_number:
+            raise CardNeeded()
+        _free_nights(reservation, since=first)
+        _release_expired_holds(room_type=room_type, arrival=first, departure=reservation.departure)
+        _take_nights(room_type=room_type, arrival=first, departure=reservation.departure)
+        change = RoomChange(reservation=reservation, from_room_type_id=reservation.room_type_id, to_room_type=room_type,
+                            first_night=first, difference=difference, token=token, by=by)
+        nightly = [[night, price] for night, price in reservation.nightly if night < first.isoformat()]
+        nightly += [[night.isoformat(), price] for night, price in quote.nights]
+        reservation = transition(
+            reservation, Reservation.Status.CHECKED_IN, sources={Reservation.Status.CHECKED_IN}, by=by,
+            note=f"{reservation.room_name} → {room_type.name}", locked=True, event={"amount": abs(difference)},
+            fields={"room_type": room_type, "room_name": room_type.name, "nightly": nightly,
+                    "total": sum(price for _night, price in nightly)},
+        )
+        if difference > 0:
+            gateway = get_gateway()
+            payment = gateway.authorize(card_number=card_number, pin=pin, amount=difference,
+                                        reference=reservation.code, idempotency_key=f"stay:{reservation.code}:{token}")
+            change.payment = gateway.capture(payment, by=by)
+        elif difference < 0:
+            payment_services.refund_payment(payment=reservation.payment, amount=-difference, by=by,
+                                            idempotency_key=f"stay-room-change:{token}")
+        change.save()
+    return change
 
 
 def _new_code() -> str:

@@ -15,6 +15,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from lodging import availability, services
 from lodging.forms import CancelForm, LodgingPageForm, ReserveForm, SearchForm, StayForm, default_dates
 from lodging.models import Lodging, Reservation, RoomType
+from okryu.db import reads_replica
 from okryu.money import format_won
 from payments.forms import CardChoiceForm
 from payments.gateway import PaymentError, WrongPin
@@ -32,6 +33,7 @@ def _stay_query(request: HttpRequest, form_class, **kwargs):
     return form, (200 if form.is_valid() else 400)
 
 
+@reads_replica
 def search(request: HttpRequest) -> HttpResponse:
     form, status = _stay_query(request, SearchForm)
     results, found, page = [], 0, 1
@@ -42,23 +44,25 @@ def search(request: HttpRequest) -> HttpResponse:
             arrival=data["arrival"], departure=data["departure"], guests=data["guests"],
             district_id=data["district"].pk if data["district"] else None,
             min_price=data["min_price"], max_price=data["max_price"], amenities=data["amenities"],
-            sort=data["sort"] or "price", limit=SearchForm.PER_PAGE, offset=(page - 1) * SearchForm.PER_PAGE,
+            near_id=data["near"].pk if data["near"] else None, sort=data["sort"] or "price",
+            limit=SearchForm.PER_PAGE, offset=(page - 1) * SearchForm.PER_PAGE,
         )
         lodgings = Lodging.objects.select_related("district", "seller").in_bulk([hit.lodging_id for hit in hits])
         rooms = RoomType.objects.in_bulk([hit.room_type_id for hit in hits])
         results = [
             {"lodging": lodgings[hit.lodging_id], "room": rooms[hit.room_type_id], "total": hit.total,
-             "per_night": hit.total // form.nights}
+             "per_night": hit.total // form.nights, "distance_km": hit.distance_km}
             for hit in hits
         ]
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "lodging/search.html", {
-        "form": form, "results": results, "found": found, "page": page, "query": query.urlencode(),
+        "form": form, "results": results, "found": found, "page": page, "stay_query": query.urlencode(),
         "has_next": page * SearchForm.PER_PAGE < found,
     }, status=status)
 
 
+@reads_replica
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     lodging = get_object_or_404(Lodging.objects.select_related("district"), slug=slug, is_active=True)
     form, status = _stay_query(request, LodgingPageForm)

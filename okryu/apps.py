@@ -10,6 +10,8 @@ class OkryuConfig(AppConfig):
     def ready(self):
         from PIL import Image
 
+        from okryu import checks  # noqa: F401  (registers the start-up checks)
+
         # Every image opened in this process, by any app, is held to this
         # size: a small file that decompresses into a huge bitmap is refused.
         Image.MAX_IMAGE_PIXELS = settings.IMAGE_MAX_PIXELS

@@ -3,15 +3,41 @@ from django.contrib.auth.forms import SetPasswordMixin, UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from okryu.models import User
+from okryu.phones import PhoneField
 
 
 class RegistrationForm(UserCreationForm):
     first_name = forms.CharField(label=_("Name"), max_length=150)
-    phone = forms.CharField(label=_("Phone"), max_length=20)
+    phone = PhoneField(label=_("Phone"))
 
     class Meta:
         model = User
         fields = ["username", "first_name", "phone"]
+
+
+class ProfileForm(forms.ModelForm):
+    first_name = forms.CharField(label=_("Name"), max_length=150)
+    phone = PhoneField(label=_("Phone"), required=False)
+
+    class Meta:
+        model = User
+        fields = ["first_name", "phone", "language"]
+        labels = {"language": _("Language")}
+
+
+class EraseAccountForm(forms.Form):
+    password = forms.CharField(label=_("Your password"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("That is not your password."), code="password_incorrect")
+        return password
 
 
 class PasswordResetRequestForm(forms.Form):

@@ -1,6 +1,6 @@
 """Project-wide request rules: private pages are never stored, a database
-that is down answers 503 instead of a 500, and an account keeps the
-language its owner used last."""
+that is down answers 503 instead of a 500, an account keeps the language
+its owner used last, and a visitor who just wrote reads from the primary."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -8,6 +8,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 
+from okryu.db import PIN_COOKIE
 from okryu.views import database_unavailable
 
 
@@ -59,4 +60,25 @@ class RememberLanguageMiddleware:
         language = getattr(request, "LANGUAGE_CODE", None)
         if user.is_authenticated and language in dict(settings.LANGUAGES) and user.language != language:
             get_user_model().objects.filter(pk=user.pk).update(language=language)
+        return response
+
+
+class ReadYourWritesMiddleware:
+    """When replicas are configured, a response to any request that may have
+    written (every method but GET, HEAD, OPTIONS) carries the pin cookie for
+    settings.DATABASE_REPLICA_PIN_SECONDS: while it lasts, ``@reads_replica``
+    pages read this visitor's cart, order, review or reservation from the
+    primary rather than from a replica that may not have it yet. Every such
+    request counts, not a list of views: a new form cannot forget it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if settings.DATABASE_REPLICAS and request.method not in ("GET", "HEAD", "OPTIONS"):
+            response.set_cookie(
+                PIN_COOKIE, "1", max_age=settings.DATABASE_REPLICA_PIN_SECONDS,
+                secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax",
+            )
         return response

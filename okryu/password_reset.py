@@ -18,6 +18,7 @@ from django.views.decorators.debug import sensitive_variables
 from okryu.models import PasswordResetCode, User
 from okryu.notices.models import Event
 from okryu.notices.services import notify
+from okryu.phones import normal_phone
 
 CODE_MINUTES = 10
 CODE_TRIES = 5
@@ -36,10 +37,13 @@ def phone_digits(phone: str) -> str:
 
 def accounts_for(login: str) -> list[User]:
     """The active accounts ``login`` names: the one with that username, or
-    those with that phone number (written with or without separators)."""
+    those with that phone number (written in any form, or, for a phone
+    stored before numbers were checked, with or without separators)."""
     login = login.strip()
     digits = phone_digits(login)
     match = Q(username=login)
+    if normal := normal_phone(login):
+        match |= Q(phone=normal)
     if len(digits) >= 3:
         match |= Q(phone_digits=digits)
     return list(

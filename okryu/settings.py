@@ -60,6 +60,7 @@ MIDDLEWARE = [
     # Below the locale middleware, so the 503 page speaks the visitor's language.
     "okryu.middleware.DatabaseUnavailableMiddleware",
     "okryu.middleware.PrivatePagesNoStoreMiddleware",
+    "okryu.middleware.ReadYourWritesMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -112,6 +113,22 @@ _options = DATABASES["default"].setdefault("OPTIONS", {})
 _options["options"] = " ".join(
     [_options.get("options", ""), *(f"-c {name}={value}" for name, value in _timeouts.items())]
 ).strip()
+# Streaming replicas (DATABASE_REPLICA_URLS, comma-separated) take the reads
+# of the pages that may be a moment stale (okryu.db.ReplicaRouter); with none
+# every query goes to the primary. Same options as the primary, and a short
+# connect timeout: a replica that does not answer is skipped for the primary.
+DATABASE_REPLICAS = []
+for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    _replica = {**DATABASES["default"], **env.db_url_config(_url)}
+    _replica["OPTIONS"] = {**_options, "connect_timeout": env.int("DB_REPLICA_CONNECT_TIMEOUT", default=2)}
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{_number}"] = _replica
+    DATABASE_REPLICAS.append(f"replica{_number}")
+DATABASE_ROUTERS = ["okryu.db.ReplicaRouter"]
+# Seconds a visitor's reads stay on the primary after a request that may have
+# written (okryu.middleware.ReadYourWritesMiddleware): well above the replica
+# lag the scale-out run measures (docs/deploy.md).
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=10)
 # Seconds a client is told to wait when the database is down (the 503 page).
 DATABASE_RETRY_AFTER = env.int("DATABASE_RETRY_AFTER", default=10)
 
@@ -125,6 +142,11 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://okryu")}
 CATALOG_PROCESS_CACHE_SIZE = env.int("CATALOG_PROCESS_CACHE_SIZE", default=0 if any(
     backend in CACHES["default"]["BACKEND"] for backend in ("locmem", "dummy")
 ) else 500)
+
+# The app hosts behind the load balancer, host:port, the same list on every
+# host (docs/deploy.md): the start-up check okryu.W001 warns when there are
+# several and the cache is each process's own memory.
+APP_HOSTS = env.list("APP_HOSTS", default=[])
 
 AUTH_USER_MODEL = "okryu.User"
 LOGIN_URL = "okryu:login"

@@ -15,3 +15,8 @@ from okryu.settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
+# A replica alias on the test database itself (Django's TEST MIRROR): the
+# router tests switch it on with settings.DATABASE_REPLICAS = ["replica"]
+# and tell the two roads apart by each alias's query log. Off otherwise, so
+# every other test sees one database, as production without replicas does.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405

@@ -8,6 +8,8 @@ accounts = ([
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("register/", views.register, name="register"),
+    path("profile/", views.profile, name="profile"),
+    path("delete/", views.erase_account, name="erase_account"),
     # Own template names: the admin's password pages use Django's defaults.
     path("password/", auth_views.PasswordChangeView.as_view(
         template_name="registration/change_password.html", success_url=reverse_lazy("okryu:password_changed"),

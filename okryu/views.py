@@ -4,12 +4,14 @@ import sys
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
 from django.db import connection, transaction
 from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views import static
@@ -17,8 +19,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.debug import sensitive_post_parameters
 
-from okryu import password_reset
-from okryu.forms import PasswordResetForm, PasswordResetRequestForm, RegistrationForm
+from okryu import accounts, password_reset
+from okryu.forms import EraseAccountForm, PasswordResetForm, PasswordResetRequestForm, ProfileForm, RegistrationForm
+from okryu.notices import services as notices_services
+from okryu.notices.forms import TextPreferencesForm
 
 # What the visitor asked a reset code for, between the two reset pages.
 RESET_LOGIN = "password_reset_login"
@@ -45,7 +49,51 @@ def register(request: HttpRequest) -> HttpResponse:
         login(request, user)
         messages.success(request, _("Welcome to Okryu, %(name)s.") % {"name": user.first_name or user.username})
         return redirect(request.GET.get("next") or "catalog:home")
-    return render(request, "registration/register.html", {"form": form})
+    return render(request, "registration/register.html", {"form": form}, status=400 if form.is_bound else 200)
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """Name, phone, language and which notices also come by text message, in one form."""
+    data = request.POST if request.method == "POST" else None
+    form = ProfileForm(data, instance=request.user)
+    texts = TextPreferencesForm.for_user(request.user, data)
+    if data is not None and form.is_valid() and texts.is_valid():
+        with transaction.atomic():
+            user = form.save()
+            notices_services.set_text_preferences(user=user, off=texts.switched_off())
+        # The chosen language is the site's from this answer on. Set on the
+        # request too, or RememberLanguageMiddleware would store the old one back.
+        translation.activate(user.language)
+        request.LANGUAGE_CODE = user.language
+        messages.success(request, _("Your account is saved."))
+        response = redirect("okryu:profile")
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, max_age=settings.LANGUAGE_COOKIE_AGE,
+                            samesite=settings.LANGUAGE_COOKIE_SAMESITE, secure=settings.LANGUAGE_COOKIE_SECURE,
+                            httponly=settings.LANGUAGE_COOKIE_HTTPONLY)
+        return response
+    return render(request, "registration/profile.html", {"form": form, "texts": texts},
+                  status=400 if data is not None else 200)
+
+
+@sensitive_post_parameters("password")
+@login_required
+def erase_account(request: HttpRequest) -> HttpResponse:
+    """Delete the account for good, after the password: what is kept for the
+    books is said on the page (okryu.accounts.erase_account)."""
+    form = EraseAccountForm(request.POST or None, user=request.user)
+    status = 400 if form.is_bound else 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            accounts.erase_account(user=request.user)
+        except accounts.AccountNotErasable as refusal:
+            form.add_error(None, refusal.reason)
+            status = 409
+        else:
+            logout(request)
+            messages.success(request, _("Your account is deleted. Thank you for shopping with Okryu."))
+            return redirect("catalog:home")
+    return render(request, "registration/erase_account.html", {"form": form}, status=status)
 
 
 def password_reset_request(request: HttpRequest) -> HttpResponse:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from catalog.models import PriceChange, Seller, Standing
 from catalog.staff import seller_scope
 from delivery.models import Delivery
+from okryu.db import reads_replica
 from okryu.money import format_won
 from okryu.transitions import InvalidTransition
 from orders import reports, services
@@ -168,7 +169,7 @@ class OrderAdmin(admin.ModelAdmin):
     def get_urls(self):
         own = [
             path("export.csv", self.admin_site.admin_view(self.export_csv), name="orders_order_export"),
-            path("sales/", self.admin_site.admin_view(self.sales_report), name="orders_order_sales"),
+            path("sales/", self.admin_site.admin_view(reads_replica(self.sales_report)), name="orders_order_sales"),
             path("<path:object_id>/refund/", self.admin_site.admin_view(self.refund_view), name="orders_order_refund"),
         ]
         return own + super().get_urls()

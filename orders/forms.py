@@ -1,7 +1,10 @@
 from django import forms
+from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from delivery.models import District
+from okryu.phones import PhoneField
 from orders.models import Address
 from orders.services import MAX_LINE_QUANTITY
 from payments.forms import CardChoiceForm
@@ -31,6 +34,8 @@ class CartLineForm(forms.Form):
 
 
 class AddressForm(forms.ModelForm):
+    phone = PhoneField(label=_("Phone"))
+
     class Meta:
         model = Address
         fields = ["recipient_name", "phone", "district", "line"]
@@ -41,6 +46,17 @@ class AddressForm(forms.ModelForm):
         self.fields["district"].queryset = District.objects.filter(
             areas__service__is_active=True
         ).distinct()
+
+    def save_for(self, user) -> Address:
+        """Add the address to ``user``'s book; the first one is the default.
+        The account's row is locked so two first addresses make one default."""
+        with transaction.atomic():
+            get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+            address = self.save(commit=False)
+            address.user = user
+            address.is_default = not Address.objects.filter(user=user, is_default=True).exists()
+            address.save()
+        return address
 
 
 class ChooseAddressForm(forms.Form):

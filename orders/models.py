@@ -1,8 +1,9 @@
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from okryu.phones import display_phone
 from okryu.transitions import StatusEvent, transition
 
 
@@ -42,20 +43,39 @@ class CartLine(models.Model):
 
 
 class Address(models.Model):
+    """An entry of a customer's address book. Orders copy what they need
+    of it, so editing or deleting an address never changes a past order."""
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="addresses")
     recipient_name = models.CharField(_("recipient"), max_length=100)
     phone = models.CharField(_("phone"), max_length=20)
     district = models.ForeignKey("delivery.District", on_delete=models.PROTECT, verbose_name=_("district"))
     line = models.CharField(_("address"), max_length=200)
+    is_default = models.BooleanField(_("default address"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["-created_at", "-id"]
+        # The default first, then the newest: the order checkout offers them in.
+        ordering = ["-is_default", "-created_at", "-id"]
         verbose_name = _("address")
         verbose_name_plural = _("addresses")
+        constraints = [
+            models.UniqueConstraint(fields=["user"], condition=models.Q(is_default=True),
+                                    name="address_one_default_per_user"),
+        ]
 
     def __str__(self):
-        return f"{self.recipient_name}, {self.district.name} {self.line}"
+        return f"{self.recipient_name}, {self.district.name} {self.line} ({display_phone(self.phone)})"
+
+    def make_default(self) -> "Address":
+        """Make this the owner's one default address. The owner's addresses
+        are locked first, so two tabs choosing two defaults end with one."""
+        with transaction.atomic():
+            list(Address.objects.select_for_update().filter(user_id=self.user_id).order_by("pk").values_list("pk"))
+            Address.objects.filter(user_id=self.user_id, is_default=True).exclude(pk=self.pk).update(is_default=False)
+            Address.objects.filter(pk=self.pk).update(is_default=True)
+        self.is_default = True
+        return self
 
 
 class Order(models.Model):
@@ -118,7 +138,7 @@ class Order(models.Model):
 
     @property
     def address_text(self):
-        return f"{self.district_name} {self.address_line} ({self.recipient_name}, {self.phone})"
+        return f"{self.district_name} {self.address_line} ({self.recipient_name}, {display_phone(self.phone)})"
 
     @property
     def is_cancellable(self):

@@ -16,6 +16,8 @@ from delivery.models import Delivery, TimeSlot
 from orders.models import Order, OrderLine
 from payments.models import Account, LedgerEntry, LedgerTransaction, Payment
 
+# How checkout keys the payments it takes (orders.services.place_order).
+CHECKOUT_KEY = "order:"
 # Payments whose money is still with the bureau: a cancelled order must have none.
 OPEN_PAYMENT = Q(payment__status=Payment.Status.AUTHORIZED) | Q(payment__captured__gt=F("payment__refunded"))
 
@@ -27,6 +29,9 @@ def problems(*, stock_before: dict[int, int] | None = None) -> dict[str, list]:
     check that the stock taken equals the units of the orders that were not
     cancelled, offer by offer."""
     ordered_payments = Order.objects.filter(payment__isnull=False).values("payment_id")
+    # Only the payments checkout takes: a stay's payment belongs to lodging,
+    # whose own reconciliation (lodging.reconcile) accounts for it.
+    checkout_payments = Payment.objects.filter(idempotency_key__startswith=CHECKOUT_KEY)
     found = {
         "order without a payment": list(Order.objects.filter(payment__isnull=True).values_list("number", flat=True)),
         "order total differs from its payment": list(
@@ -38,10 +43,10 @@ def problems(*, stock_before: dict[int, int] | None = None) -> dict[str, list]:
             .filter(n__gt=1).values_list("payment_id", flat=True)
         ),
         "capture without an order": list(
-            Payment.objects.filter(captured__gt=0).exclude(pk__in=ordered_payments).values_list("pk", flat=True)
+            checkout_payments.filter(captured__gt=0).exclude(pk__in=ordered_payments).values_list("pk", flat=True)
         ),
         "hold without an order": list(
-            Payment.objects.filter(status=Payment.Status.AUTHORIZED).exclude(pk__in=ordered_payments)
+            checkout_payments.filter(status=Payment.Status.AUTHORIZED).exclude(pk__in=ordered_payments)
             .values_list("pk", flat=True)
         ),
         "hold past its expiry": list(

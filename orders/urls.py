@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders import views
+from orders import address_book, views
 
 app_name = "orders"
 urlpatterns = [
@@ -14,4 +14,9 @@ urlpatterns = [
     path("orders/<str:number>/receipt/", views.receipt, name="receipt"),
     path("orders/<str:number>/cancel/", views.cancel, name="cancel"),
     path("orders/<str:number>/lines/<int:line_id>/review/", views.review_line, name="review"),
+    path("accounts/addresses/", address_book.address_list, name="addresses"),
+    path("accounts/addresses/new/", address_book.address_add, name="address_add"),
+    path("accounts/addresses/<int:pk>/", address_book.address_edit, name="address_edit"),
+    path("accounts/addresses/<int:pk>/delete/", address_book.address_delete, name="address_delete"),
+    path("accounts/addresses/<int:pk>/default/", address_book.address_make_default, name="address_default"),
 ]

@@ -86,16 +86,15 @@ def checkout(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Your cart is empty."))
         return redirect("orders:cart")
     choose = ChooseAddressForm(request.POST if "address" in request.POST else None, user=request.user)
-    new = AddressForm(request.POST if "address" not in request.POST and request.method == "POST" else None)
+    # A new address starts from the account's own name and phone.
+    new = AddressForm(request.POST if "address" not in request.POST and request.method == "POST" else None,
+                      initial={"recipient_name": request.user.get_full_name(), "phone": request.user.phone})
     if request.method == "POST":
         if "address" in request.POST and choose.is_valid():
             request.session[SESSION_ADDRESS_ID] = choose.cleaned_data["address"].pk
             return redirect("orders:checkout_pay")
         if "address" not in request.POST and new.is_valid():
-            address = new.save(commit=False)
-            address.user = request.user
-            address.save()
-            request.session[SESSION_ADDRESS_ID] = address.pk
+            request.session[SESSION_ADDRESS_ID] = new.save_for(request.user).pk
             return redirect("orders:checkout_pay")
     return render(request, "orders/checkout_address.html", {
         "choose": choose, "new": new, "addresses": choose.fields["address"].queryset,

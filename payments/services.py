@@ -106,6 +106,13 @@ def link_card(*, user, card_number: str, pin: str) -> Card:
     return card
 
 
+def unlink_cards_of(*, user) -> int:
+    """Unlink every card from an account being erased, and forget the
+    holder's name on them. Each card keeps its balance and its PIN: the
+    person holding it can still pay with it, or link it to a new account."""
+    return Card.objects.filter(owner=user).update(owner=None, holder_name="")
+
+
 def statement(card: Card):
     """The movements of the card's available account, newest first: top-ups,
     holds (negative), releases, refunds."""

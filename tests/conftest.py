@@ -1,3 +1,4 @@
+import gettext
 from pathlib import Path
 
 import pytest
@@ -15,12 +16,16 @@ def pytest_configure(config):
     build output kept out of git, and without them a bare `pytest` run would
     serve English msgids on the Korean pages. django.setup() has already
     loaded the catalogues by now, so announce LOCALE_PATHS as changed, which
-    makes Django drop its cached translations and read the fresh files."""
+    makes Django drop its cached translations and read the fresh files, and
+    empty the gettext module's own cache of parsed files, from which Django
+    would otherwise get the stale ones back (Korean pages with English
+    strings added since the last compile)."""
     for po in Path(settings.BASE_DIR).glob("locale/*/LC_MESSAGES/django.po"):
         with po.open("rb") as f:
             catalog = read_po(f)
         with po.with_suffix(".mo").open("wb") as f:
             write_mo(f, catalog)
+    gettext._translations.clear()
     setting_changed.send(sender=None, setting="LOCALE_PATHS", value=settings.LOCALE_PATHS, enter=False)
 
 

@@ -29,7 +29,7 @@ def next_number() -> int:
 
 def user(username=None, **fields):
     username = username or f"user{next(_sequence)}"
-    person = get_user_model().objects.create(username=username, first_name=username.title(), **fields)
+    person = get_user_model().objects.create(username=username, **{"first_name": username.title(), **fields})
     person.set_password(PASSWORD)
     person.save()
     return person
@@ -92,13 +92,13 @@ def card(*, owner=None, balance=500_000, pin=PIN, **fields):
 def address(*, owner, district_, **fields):
     return Address.objects.create(
         user=owner, district=district_,
-        **{"recipient_name": "김철민", "phone": "010-1111-2222", "line": "1동 2호", **fields},
+        **{"recipient_name": "김철민", "phone": "+8501911112222", "line": "1동 2호", **fields},
     )
 
 
 def courier(*, service_, username=None):
     person = user(username)
-    return Courier.objects.create(user=person, service=service_, phone="010-3333-4444")
+    return Courier.objects.create(user=person, service=service_, phone="+8501913334444")
 
 
 def paid_order(*, customer, card_, address_, offer, slot_, quantity=1):
@@ -118,7 +118,7 @@ def order(*, owner, district_, offers, status=Order.Status.DELIVERED):
     placed = Order.objects.create(
         number=f"T{next(_sequence):08d}", user=owner, status=status, checkout_token=uuid.uuid4(),
         subtotal=subtotal, delivery_fee=1000, total=subtotal + 1000, recipient_name="김철민",
-        phone="010-1111-2222", district=district_, district_name=district_.name_ko, address_line="1동 2호",
+        phone="+8501911112222", district=district_, district_name=district_.name_ko, address_line="1동 2호",
         service_name="급송",
     )
     for offer, quantity in offers:

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from okryu.notices.models import OPTIONAL_TEXTS
+from okryu.notices.models import OPTIONAL_TEXTS, SmsOptOut
 
 
 class TextPreferencesForm(forms.Form):
@@ -13,3 +13,11 @@ class TextPreferencesForm(forms.Form):
 
     def switched_off(self) -> set[str]:
         return {event.value for event in OPTIONAL_TEXTS} - set(self.cleaned_data["texts"])
+
+    @classmethod
+    def for_user(cls, user, data=None) -> "TextPreferencesForm":
+        """The form bound to ``data``, or showing what ``user`` receives now."""
+        if data is not None:
+            return cls(data)
+        off = set(SmsOptOut.objects.filter(user=user).values_list("event", flat=True))
+        return cls(initial={"texts": [event.value for event in OPTIONAL_TEXTS if event not in off]})

@@ -18,6 +18,9 @@ class Event(models.TextChoices):
     CARD_LOCKED = "card_locked", _("Card locked")
     HOT_FOOD_WAITING = "hot_food_waiting", _("Hot food waiting for pickup")
     PASSWORD_RESET = "password_reset", _("Password reset code")
+    STAY_BOOKED = "stay_booked", _("Stay booked")
+    STAY_CANCELLED = "stay_cancelled", _("Stay cancelled")
+    STAY_REMINDER = "stay_reminder", _("Stay tomorrow")
 
 
 # Sent by text message only, whatever the preferences: a reset code in the

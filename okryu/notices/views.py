@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from okryu.notices import services
 from okryu.notices.forms import TextPreferencesForm
-from okryu.notices.models import OPTIONAL_TEXTS, Notice, SmsOptOut
+from okryu.notices.models import Notice
 
 INBOX_SIZE = 50
 
@@ -34,13 +34,9 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def text_settings(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        form = TextPreferencesForm(request.POST)
-        if form.is_valid():
-            services.set_text_preferences(user=request.user, off=form.switched_off())
-            messages.success(request, _("Your text message settings are saved."))
-            return redirect("notices:settings")
-    else:
-        off = set(SmsOptOut.objects.filter(user=request.user).values_list("event", flat=True))
-        form = TextPreferencesForm(initial={"texts": [event.value for event in OPTIONAL_TEXTS if event not in off]})
+    form = TextPreferencesForm.for_user(request.user, request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        services.set_text_preferences(user=request.user, off=form.switched_off())
+        messages.success(request, _("Your text message settings are saved."))
+        return redirect("notices:settings")
     return render(request, "notices/settings.html", {"form": form}, status=400 if form.is_bound else 200)

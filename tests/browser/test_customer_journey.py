@@ -80,7 +80,7 @@ def test_a_new_customer_compares_buys_pays_and_follows_the_order(visitor, viewpo
     v.check("register")
     page.locator('input[name="username"]').fill(username)
     page.locator('input[name="first_name"]').fill("김영남")
-    page.locator('input[name="phone"]').fill("010-5555-6666")
+    page.locator('input[name="phone"]').fill("0192 555 6666")
     page.locator('input[name="password1"]').fill("Taedong-river-2026")
     page.locator('input[name="password2"]').fill("Taedong-river-2026")
     v.submit('input[name="password2"]')
@@ -89,7 +89,7 @@ def test_a_new_customer_compares_buys_pays_and_follows_the_order(visitor, viewpo
 
     district = District.objects.get(slug="jung")
     page.locator('input[name="recipient_name"]').fill("김영남")
-    page.locator('input[name="phone"]').fill("010-5555-6666")
+    page.locator('input[name="phone"]').fill("0192 555 6666")
     page.locator('select[name="district"]').select_option(str(district.pk))
     page.locator('input[name="line"]').fill("옥류동 3반 12호")
     v.submit('input[name="line"]')

@@ -158,7 +158,7 @@ def test_the_migration_fills_the_search_column_of_existing_rows(shelf):
 
 def test_the_trigram_comparisons_are_costed_as_the_expensive_calls_they_are():
     """At the default cost of 1 the planner compared every product's name
-    with the query instead of reading the trigram index (catalog 0007)."""
+    with the query instead of reading the trigram index (catalog 0008)."""
     operators = ["word_similarity_commutator_op", "word_similarity_op", "similarity_op"]  # %>, <%, %
     with connection.cursor() as cursor:
         cursor.execute("SELECT proname, procost FROM pg_proc WHERE proname = ANY(%s)", [operators])

@@ -31,7 +31,7 @@ def make_delivery(world):
         order = Order.objects.create(
             number=f"T-{next(_numbers):05d}", user=world.customer, checkout_token=uuid.uuid4(),
             subtotal=1000 * lines, delivery_fee=1000, total=1000 * lines + 1000,
-            recipient_name="김철민", phone="010-1111-2222", district=district, district_name=district.name,
+            recipient_name="김철민", phone="+8501911112222", district=district, district_name=district.name,
             address_line="1동 2호", service_name=slot.service.name,
         )
         OrderLine.objects.bulk_create([
@@ -41,6 +41,8 @@ def make_delivery(world):
         ])
         if status in (Delivery.Status.FAILED, Delivery.Status.RETURNED):
             fields.setdefault("failure_reason", Delivery.FailureReason.NOBODY_HOME)
+            fields.setdefault("fault", Delivery.Fault.CUSTOMER)
+            fields.setdefault("next_step", Delivery.NextStep.REDELIVER)
         if hot:
             fields.setdefault("promised_by", slot.ends_at)
         if status == Delivery.Status.DELIVERED:

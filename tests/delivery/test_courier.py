@@ -28,7 +28,7 @@ ACTIONS = ["picked_up", "delivered", "failed", "returned"]
 GOOD_POST = {"recipient_name": "리순희", "reason": "refused"}
 
 
-def test_it_lists_today_s_own_deliveries_hot_food_first_then_slot_then_district(
+def test_it_lists_the_next_hours_own_deliveries_hot_food_first_then_slot_then_district(
         courier_client, world, make_delivery, other_courier):
     early = factories.slot(service_=world.service, starts_in=timedelta(hours=1))
     a_district = factories.district(name_ko="가구역")
@@ -53,7 +53,7 @@ def test_it_lists_today_s_own_deliveries_hot_food_first_then_slot_then_district(
     assert positions == sorted(positions)
     for delivery in hidden:
         assert f'id="d{delivery.pk}"' not in page
-    assert "010-1111-2222" in page and "김철민" in page, "customer's name and phone"
+    assert "0191 111 2222" in page and "김철민" in page, "customer's name and phone"
     assert world.store.address in page, "pickup"
     assert "상품 0 × 1, 상품 1 × 1" in page, "the items"
     assert reverse("delivery:returned", args=[failed.pk]) in page
@@ -83,8 +83,9 @@ def test_the_page_stays_light(courier_client, world, make_delivery):
     for n in range(5):
         make_delivery(status=[S.ASSIGNED, S.PICKED_UP][n % 2], courier=world.courier)
     response = courier_client.get(reverse("delivery:courier"))
-    # About 2 KB of page and 1.1 KB per delivery (measured: 13.6 KB for ten).
-    assert len(response.content) < 10_000
+    # About 2 KB of page and 1.7 KB per delivery, the failure form with its
+    # seven reasons included (measured: 10.8 KB for five).
+    assert len(response.content) < 12_000
     assert b"<script" not in response.content
 
 
@@ -153,7 +154,7 @@ def test_a_failed_delivery_goes_back_to_the_seller(courier_client, world, make_d
     ("delivered", S.ASSIGNED),   # deliver before pickup
     ("picked_up", S.DELIVERED),  # pickup of a delivered parcel
     ("picked_up", S.PICKED_UP),  # a second tap
-    ("failed", S.ASSIGNED),
+    ("failed", S.DELIVERED),
     ("returned", S.PICKED_UP),
     ("delivered", S.RETURNED),
 ])
@@ -173,7 +174,8 @@ def test_a_step_that_does_not_fit_answers_409_and_changes_nothing(
 
 @pytest.mark.parametrize(("action", "data"), [
     ("delivered", {}), ("delivered", {"recipient_name": "   "}), ("delivered", {"recipient_name": "x" * 101}),
-    ("failed", {}), ("failed", {"reason": "bored"}),
+    ("failed", {}), ("failed", {"reason": "bored"}), ("failed", {"reason": "other", "note": "  "}),
+    ("failed", {"reason": "damaged", "note": "x" * 201}),
 ])
 def test_bad_input_answers_400_and_changes_nothing(courier_client, world, make_delivery, action, data):
     delivery = make_delivery(status=S.PICKED_UP, courier=world.courier)
@@ -292,3 +294,23 @@ def test_the_last_two_deliveries_of_an_order_delivered_at_once_deliver_the_order
     order.refresh_from_db()
     assert order.status == Order.Status.DELIVERED
     assert order.events.filter(to_status=Order.Status.DELIVERED).count() == 1
+
+
+@pytest.mark.parametrize(("status", "reason", "note"), [
+    (S.PICKED_UP, "damaged", "상자가 젖었음"),
+    (S.PICKED_UP, "other", "승강기 고장"),
+    (S.ASSIGNED, "seller_short", ""),
+])
+def test_the_courier_chooses_a_reason_from_the_list_with_a_note(courier_client, world, make_delivery,
+                                                                   status, reason, note):
+    delivery = make_delivery(status=status, courier=world.courier)
+    page = courier_client.get(reverse("delivery:courier")).content.decode()
+    assert f'action="{reverse("delivery:failed", args=[delivery.pk])}"' in page
+    assert '<select id="fr' in page and f'<option value="{reason}">' in page and 'name="note"' in page
+
+    response = courier_client.post(reverse("delivery:failed", args=[delivery.pk]), {"reason": reason, "note": note})
+
+    assert response.status_code == 302
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.failure_reason, delivery.failure_note) == (S.FAILED, reason, note)
+    assert delivery.fault and delivery.next_step

@@ -31,6 +31,10 @@ def take(delivery, step, *, by, courier):
         return delivery.mark_failed(by=by, reason=Delivery.FailureReason.REFUSED)
     if step == "return":
         return delivery.mark_returned(by=by)
+    if step == "choose_refund":
+        return delivery.choose_refund(by=by)
+    if step == "reslot":
+        return delivery.reslot(factories.slot(service_=delivery.slot.service, starts_in=timedelta(days=1)), by=by)
     return delivery.cancel(by=by)
 
 
@@ -40,8 +44,9 @@ REFUSED = [(step, status) for step, status in ALL if status not in Delivery.TRAN
 
 
 def test_the_table_has_the_issue_s_steps():
-    assert len(ALLOWED) == 9
+    assert len(ALLOWED) == 13
     assert ("deliver", S.ASSIGNED) in REFUSED, "deliver before pickup"
+    assert ("fail", S.ASSIGNED) in ALLOWED, "the seller could not hand it over"
     assert ("pick_up", S.DELIVERED) in REFUSED, "pickup of a delivered parcel"
     assert ("return", S.FAILED) in ALLOWED
 
@@ -120,12 +125,70 @@ def test_the_database_wants_a_recipient_name_on_delivery(world, make_delivery):
 
 
 @pytest.mark.parametrize("reason", ["", "bored"])
-def test_the_database_wants_a_known_reason_on_failure(world, make_delivery, reason):
+def test_an_unknown_reason_is_refused(world, make_delivery, reason):
     delivery = make_delivery(status=S.PICKED_UP, courier=world.courier)
-    with pytest.raises(IntegrityError):
+    with pytest.raises(ValueError):
         delivery.mark_failed(by=None, reason=reason)
     delivery.refresh_from_db()
-    assert delivery.status == S.PICKED_UP
+    assert delivery.status == S.PICKED_UP and not DeliveryEvent.objects.exists()
+
+
+@pytest.mark.parametrize("fields", [
+    {"failure_reason": "bored"}, {"fault": ""}, {"next_step": "later"},
+    {"failure_reason": "other", "failure_note": ""},
+])
+def test_the_database_wants_a_known_reason_fault_and_step_on_failure(world, make_delivery, fields):
+    delivery = make_delivery(status=S.FAILED, courier=world.courier, failure_note="")
+    with pytest.raises(IntegrityError):
+        Delivery.objects.filter(pk=delivery.pk).update(**fields)
+
+
+@pytest.mark.parametrize(("reason", "fault", "step"), [
+    ("nobody_home", "customer", "redeliver"),
+    ("wrong_address", "customer", "redeliver"),
+    ("refused", "customer", "refund"),
+    ("damaged", "courier", "refund"),
+    ("seller_short", "seller", "refund"),
+    ("hot_food_late", "courier", "refund"),
+    ("other", "nobody", "return"),
+])
+def test_each_reason_records_who_is_at_fault_and_the_next_step(world, make_delivery, reason, fault, step):
+    delivery = make_delivery(status=S.PICKED_UP, courier=world.courier)
+
+    delivery = delivery.mark_failed(by=world.courier.user, reason=reason, note="문이 잠겼음")
+
+    delivery.refresh_from_db()
+    assert (delivery.failure_reason, delivery.fault, delivery.next_step) == (reason, fault, step)
+    assert delivery.failure_note == "문이 잠겼음"
+    event = delivery.events.get()
+    assert (event.failure_reason, event.fault, event.note) == (reason, fault, f"{reason}: 문이 잠겼음")
+
+
+@pytest.mark.parametrize("reason", ["nobody_home", "wrong_address"])
+def test_hot_food_and_a_second_redelivery_are_refunded_instead(world, make_delivery, reason):
+    hot = make_delivery(status=S.PICKED_UP, courier=world.courier, hot=True)
+    again = make_delivery(status=S.PICKED_UP, courier=world.courier, redeliveries=1)
+
+    assert hot.mark_failed(by=None, reason=reason).next_step == "refund"
+    assert again.mark_failed(by=None, reason=reason).next_step == "refund"
+
+
+def test_reslot_moves_a_redelivery_to_the_new_slot_and_counts_it(world, make_delivery):
+    delivery = make_delivery(status=S.FAILED, courier=world.courier, picked_up_at=timezone.now())
+    later = factories.slot(service_=world.service, starts_in=timedelta(days=1))
+
+    delivery = delivery.reslot(later, by=world.customer)
+
+    assert (delivery.status, delivery.slot, delivery.courier, delivery.redeliveries) == (S.PENDING, later, None, 1)
+    assert delivery.picked_up_at is None and delivery.fault == "customer", "the failure stays recorded"
+
+
+@pytest.mark.parametrize("step", ["reslot", "choose_refund"])
+def test_only_a_redelivery_can_be_reslotted_or_turned_into_a_refund(world, make_delivery, step):
+    delivery = make_delivery(status=S.FAILED, courier=world.courier, next_step="refund")
+    with pytest.raises(InvalidTransition):
+        take(delivery, step, by=None, courier=world.courier)
+    assert not DeliveryEvent.objects.exists()
 
 
 def test_minutes_left_counts_down_to_the_promise(world, make_delivery):

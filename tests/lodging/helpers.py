@@ -24,8 +24,8 @@ def hold(client, room, arrival, departure, *, guests=1, language="ko"):
     }, HTTP_ACCEPT_LANGUAGE=language)
 
 
-def book(client, room, arrival, departure, *, card, guests=1) -> Reservation:
-    held = hold(client, room, arrival, departure, guests=guests)
+def book(client, room, arrival, departure, *, card, guests=1, language="ko") -> Reservation:
+    held = hold(client, room, arrival, departure, guests=guests, language=language)
     assert held.status_code == 302, held.content.decode()
     code = held["Location"].rstrip("/").split("/")[-2]
     paid = client.post(reverse("lodging:pay", args=[code]), {"card": str(card.pk), "pin": factories.PIN})

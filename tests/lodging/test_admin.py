@@ -134,3 +134,24 @@ def test_rooms_already_booked_cannot_be_removed(bookings, city):
     city.double.full_clean()
     city.double.save()
     assert set(RoomNight.objects.filter(room_type=city.double).values_list("rooms", flat=True)) == {4}
+
+
+def test_todays_departures_are_listed(bookings, desk_client, city):
+    leaving = bookings["hotel"]
+    Reservation.objects.filter(pk=leaving.pk).update(arrival=city.today - timedelta(days=1), departure=city.today)
+    page = desk_client.get(reverse("admin:lodging_reservation_changelist"), {"today": "departures"})
+    assert [r.code for r in page.context["cl"].result_list] == [leaving.code]
+    arriving = desk_client.get(reverse("admin:lodging_reservation_changelist"), {"today": "arrivals"})
+    assert list(arriving.context["cl"].result_list) == []
+
+
+def test_an_early_departure_frees_only_the_nights_not_slept(bookings, desk_client, city):
+    reservation = bookings["hotel"]
+    Reservation.objects.filter(pk=reservation.pk).update(arrival=city.today - timedelta(days=1))
+    RoomNight.objects.create(room_type=city.double, night=city.today - timedelta(days=1), rooms=5, taken=1)
+    act(desk_client, "check_in", reservation)
+    act(desk_client, "check_out", reservation)
+    taken = dict(RoomNight.objects.filter(room_type=city.double).values_list("night", "taken"))
+    assert taken == {city.today - timedelta(days=1): 1, city.today: 0, city.today + timedelta(days=1): 0}
+    # Leaving early is not a cancellation: the stay's money stays paid.
+    assert Payment.objects.get(pk=reservation.payment_id).refunded == 0

@@ -39,6 +39,8 @@ PAGES = [
     ("search", lambda c, r: (reverse("lodging:search"), stay_params(c.arrival, c.departure))),
     ("search by district", lambda c, r: (reverse("lodging:search"), {
         **stay_params(c.arrival, c.departure), "district": "jung", "amenities": "wifi", "sort": "rating"})),
+    ("search by distance", lambda c, r: (reverse("lodging:search"), {
+        **stay_params(c.arrival, c.departure), "near": "pothonggang", "sort": "distance"})),
     ("lodging", lambda c, r: (reverse("lodging:detail", args=["koryo"]), stay_params(c.arrival, c.departure))),
     ("reserve", lambda c, r: (reverse("lodging:reserve", args=["koryo", c.double.pk]),
                               stay_params(c.arrival, c.departure))),

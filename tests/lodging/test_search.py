@@ -6,7 +6,8 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
-from lodging.models import Closure, RateRule, Reservation, RoomNight
+from lodging.models import Closure, DistrictCentre, RateRule, Reservation, RoomNight
+from tests import factories
 from tests.lodging.conftest import lodging, room_type
 from tests.lodging.helpers import stay_params
 
@@ -61,6 +62,35 @@ def test_guests_district_price_and_amenities_filter(client, city):
         "Koryo Hotel"]
 
 
+def test_sorting_by_distance_puts_the_nearest_district_first(client, city):
+    east = factories.district(slug="taedonggang", name_ko="대동강구역", name_en="Taedonggang District")
+    far = lodging(district_=east, slug="far", name_en="East Hotel")
+    room_type(lodging_=far, base_rate=10_000)
+    unplaced = lodging(district_=factories.district(slug="nowhere"), slug="unplaced", name_en="Unplaced Inn")
+    room_type(lodging_=unplaced, base_rate=5_000)
+    DistrictCentre.objects.create(district=city.centre, latitude=39.031, longitude=125.750)
+    DistrictCentre.objects.create(district=city.riverside, latitude=39.043, longitude=125.730)
+    DistrictCentre.objects.create(district=east, latitude=39.033, longitude=125.803)
+    params = stay_params(city.arrival, city.departure)
+    from_river = search(client, sort="distance", near="pothonggang", **params)
+    assert from_river.status_code == 200
+    assert names(from_river) == ["Riverside Inn", "Koryo Hotel", "East Hotel", "Unplaced Inn"]
+    distances = [result["distance_km"] for result in from_river.context["results"]]
+    assert distances[0] == 0 and 2.1 < distances[1] < 2.3 and 6.2 < distances[2] < 6.5 and distances[3] is None
+    assert "2.2 km from Pothonggang District" in from_river.content.decode()
+    from_east = search(client, sort="distance", near="taedonggang", **params)
+    assert names(from_east) == ["East Hotel", "Koryo Hotel", "Riverside Inn", "Unplaced Inn"]
+    # Another order still says how far each is.
+    by_price = search(client, near="taedonggang", **params)
+    assert names(by_price)[:2] == ["Unplaced Inn", "East Hotel"]
+    assert by_price.context["results"][1]["distance_km"] == 0
+
+
+def test_the_site_search_box_stays_empty(client, city):
+    page = search(client, district="jung", **stay_params(city.arrival, city.departure)).content.decode()
+    assert 'name="q" type="search" value=""' in page
+
+
 def test_results_come_in_pages_kept_in_the_url(client, city):
     for _ in range(25):
         room_type(lodging_=lodging(district_=city.centre), base_rate=90_000)
@@ -87,6 +117,8 @@ def test_results_come_in_pages_kept_in_the_url(client, city):
     ({"min_price": "900", "max_price": "100"}, "The lowest price is above the highest."),
     ({"amenities": "jacuzzi"}, "Choose amenities from the list."),
     ({"sort": "random()"}, "Choose an order from the list."),
+    ({"sort": "distance"}, "Choose the district to measure the distance from."),
+    ({"sort": "distance", "near": "'; DROP TABLE lodging_lodging; --"}, "Choose a district from the list."),
     ({"page": "0"}, "That page does not exist."),
     ({"page": "x'"}, "That page does not exist."),
 ])

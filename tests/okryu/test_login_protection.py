@@ -126,14 +126,15 @@ def test_a_wrong_old_password_changes_nothing(customer_client, world):
     assert world.customer.check_password(PASSWORD)
 
 
-def test_the_password_page_needs_a_login_and_is_linked_from_the_header(client, customer_client):
+def test_the_password_page_needs_a_login_and_is_linked_from_the_account_page(client, customer_client):
     assert Client().get(reverse("okryu:password_change")).status_code == 302
-    assert reverse("okryu:password_change") in customer_client.get("/").content.decode()
+    assert reverse("okryu:profile") in customer_client.get("/").content.decode()
+    assert reverse("okryu:password_change") in customer_client.get(reverse("okryu:profile")).content.decode()
 
 
 def test_registration_logs_the_new_customer_in(client, db):
     response = client.post(reverse("okryu:register"), {
-        "username": "newcomer", "first_name": "New", "phone": "010", "password1": "a-long-pass-99",
+        "username": "newcomer", "first_name": "New", "phone": "0191 234 5678", "password1": "a-long-pass-99",
         "password2": "a-long-pass-99",
     })
     assert response.status_code == 302

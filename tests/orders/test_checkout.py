@@ -67,7 +67,7 @@ def test_a_new_address_takes_a_district_that_is_delivered_to(customer_client, wo
     nowhere = factories.district(name_ko="먼곳")
     page = customer_client.get(reverse("orders:checkout")).content.decode()
     assert world.district.name_ko in page and "먼곳" not in page
-    data = {"recipient_name": "리영희", "phone": "010-5555-6666", "line": "3동 4호"}
+    data = {"recipient_name": "리영희", "phone": "0192 555 6666", "line": "3동 4호"}
     refused = customer_client.post(reverse("orders:checkout"), {**data, "district": nowhere.pk})
     assert refused.status_code == 400
     accepted = customer_client.post(reverse("orders:checkout"), {**data, "district": world.district.pk})

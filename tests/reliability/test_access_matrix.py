@@ -22,7 +22,7 @@ from lodging import services as lodging_services
 from lodging.models import Lodging, Reservation, RoomType
 from okryu.notices.models import Notice
 from orders import services as order_services
-from orders.models import Cart, CartLine, Order
+from orders.models import Address, Cart, CartLine, Order
 from payments.models import Card
 from tests import factories
 
@@ -77,6 +77,14 @@ def _reservation_state(s):
     return Reservation.objects.filter(pk=s.reservation.pk).values_list("status", "payment__refunded").get()
 
 
+def _address_state(s):
+    return list(Address.objects.filter(pk=s.address.pk).values_list("line", "phone", "is_default"))
+
+
+def _address(**options) -> Entry:
+    return Entry("buyer", lambda s: [s.address.pk], _address_state, lambda s: s.address.line, **options)
+
+
 def _stay(**options) -> Entry:
     return Entry("buyer", lambda s: [s.reservation.code], _reservation_state, lambda s: s.reservation.guest_names,
                  **options)
@@ -106,6 +114,10 @@ MATRIX = {
                              lambda s: s.order.address_line, post_only=True, allowed=frozenset({302, 409})),
     "delivery:returned": Entry("courier", lambda s: [s.delivery.pk], _delivery_state,
                                lambda s: s.order.address_line, post_only=True, allowed=frozenset({302, 409})),
+    # The owner's POST without a body is a form with errors: 400.
+    "orders:address_edit": _address(allowed=frozenset({200, 302, 400})),
+    "orders:address_delete": _address(post_only=True),
+    "orders:address_default": _address(post_only=True),
     "lodging:reservation": _stay(),
     "lodging:pay": _stay(),
     "lodging:confirmation": _stay(),
@@ -120,6 +132,8 @@ POST_DATA = {
     "orders:review": {"stars": 5, "text": "Intruder"},
     "lodging:cancel": {"refund": 0},
     "lodging:pay": {"card": "other", "card_number": "9408000000000002", "pin": "1234"},
+    "orders:address_edit": lambda s: {"recipient_name": "Intruder", "phone": "0191 999 0000",
+                                      "district": s.address.district_id, "line": "Intruder"},
 }
 
 
@@ -154,6 +168,7 @@ class Scenario:
     delivery: Delivery = None
     notice: Notice = None
     reservation: Reservation = None
+    address: Address = None
 
 
 def _book_stay(world, person, card, *, marker: str) -> Reservation:
@@ -189,6 +204,7 @@ def scenario(world):
     s.order, s.card, s.line, s.delivery = _buy(world, world.customer, world.courier, marker="MARKER-7731 1동")
     _order, other_card, _line, _delivery = _buy(world, other_customer, other_courier, marker="OTHER-5512 2동")
     s.notice = Notice.objects.get(recipient=world.customer)
+    s.address = Address.objects.get(user=world.customer, line="MARKER-7731 1동")
     s.reservation = _book_stay(world, world.customer, s.card, marker="GUEST-8841 김영호")
     _book_stay(world, other_customer, other_card, marker="GUEST-OTHER 리철")
     s.people = {
@@ -222,7 +238,8 @@ def test_access(name, persona, method, scenario):
     url = reverse(name, args=entry.args(scenario))
     client = _client_for(scenario, persona, entry)
     before = entry.state(scenario)
-    response = getattr(client, method)(url, POST_DATA.get(name, {}), HTTP_ACCEPT_LANGUAGE="en")
+    data = POST_DATA.get(name, {})
+    response = getattr(client, method)(url, data(scenario) if callable(data) else data, HTTP_ACCEPT_LANGUAGE="en")
     body = response.content.decode()
 
     assert response.status_code < 500
@@ -242,6 +259,27 @@ def test_access(name, persona, method, scenario):
     else:
         assert response.status_code in entry.denied
 
+
+# The account's own pages, without an argument: each answers for whoever is
+# logged in, so anonymous visitors are sent to log in, GET and POST alike.
+ACCOUNT_PAGES = ["okryu:profile", "okryu:erase_account", "orders:addresses", "orders:address_add",
+                 "notices:settings", "okryu:password_change"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ACCOUNT_PAGES)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_account_pages_send_anonymous_visitors_to_log_in(name, method):
+    response = getattr(Client(), method)(reverse(name))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("okryu:login"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ACCOUNT_PAGES)
+def test_account_pages_show_only_the_own_account(name, scenario):
+    client = Client()
+    client.force_login(scenario.people["other_customer"])
+    assert scenario.address.line not in client.get(reverse(name)).content.decode()
 
 
 def _admin_model_urls():

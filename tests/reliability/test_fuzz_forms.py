@@ -34,7 +34,8 @@ EXAMPLES_PER_VIEW = 40
 READ_ONLY = {
     "healthz", "media", "okryu:password_changed",
     "catalog:home", "catalog:search", "catalog:suggest", "catalog:category", "catalog:product", "catalog:seller",
-    "orders:cart", "orders:list", "orders:detail", "orders:receipt", "payments:card", "delivery:courier",
+    "orders:cart", "orders:addresses", "orders:list", "orders:detail", "orders:receipt", "payments:card",
+    "delivery:courier",
     "delivery:dispatch", "notices:inbox", "notices:open",
     "lodging:search", "lodging:detail", "lodging:reservations", "lodging:reservation", "lodging:confirmation",
 }
@@ -75,6 +76,13 @@ POST_VIEWS = {
     "okryu:password_reset_code": PostView("anonymous", ("code", "new_password1", "new_password2")),
     "notices:mark_all_read": PostView("customer", ("status",)),
     "notices:settings": PostView("customer", ("texts",)),
+    "okryu:profile": PostView("customer", ("first_name", "phone", "language", "texts", "username", "is_staff")),
+    "okryu:erase_account": PostView("customer", ("password",)),
+    "orders:address_add": PostView("customer", ("recipient_name", "phone", "district", "line", "user", "is_default")),
+    "orders:address_edit": PostView("customer", ("recipient_name", "phone", "district", "line", "user"),
+                                    lambda shop: [shop.world.address.pk]),
+    "orders:address_delete": PostView("customer", ("status",), lambda shop: [shop.world.address.pk]),
+    "orders:address_default": PostView("customer", ("status",), lambda shop: [shop.world.address.pk]),
     "lodging:reserve": PostView(
         "customer", ("arrival", "departure", "guests", "token", "guest_names", "arrival_time", "requests", "total"),
         lambda shop: [shop.room.lodging.slug, shop.room.pk],
@@ -209,11 +217,25 @@ def test_totals_status_and_owner_sent_with_checkout_are_ignored(customer_client,
 @pytest.mark.django_db
 def test_staff_flags_sent_with_registration_are_ignored(client):
     client.post(reverse("okryu:register"), {
-        "username": "mallory", "first_name": "Mallory", "phone": "010", "password1": "a-long-pass-99",
+        "username": "mallory", "first_name": "Mallory", "phone": "0191 234 5678", "password1": "a-long-pass-99",
         "password2": "a-long-pass-99", "is_staff": "on", "is_superuser": "on",
     })
     mallory = User.objects.get(username="mallory")
     assert not mallory.is_staff and not mallory.is_superuser
+
+
+@pytest.mark.django_db
+def test_an_owner_or_staff_flag_sent_with_the_account_forms_is_ignored(customer_client, world):
+    other = factories.user()
+    customer_client.post(reverse("okryu:profile"), {"first_name": "New", "phone": "0191 234 5678",
+                                                    "language": "ko", "username": "root", "is_staff": "on"})
+    customer_client.post(reverse("orders:address_add"), {
+        "recipient_name": "New", "phone": "0191 234 5678", "district": world.district.pk, "line": "TAMPER-1",
+        "user": other.pk})
+    customer = User.objects.get(pk=world.customer.pk)
+    assert (customer.username, customer.is_staff, customer.first_name) == ("customer", False, "New")
+    assert world.customer.addresses.filter(line="TAMPER-1").exists()
+    assert not other.addresses.exists()
 
 
 @pytest.mark.django_db

@@ -15,7 +15,7 @@ from django.utils import timezone
 from catalog.models import Seller
 from catalog.services import store_image
 from delivery.models import District
-from lodging.models import Lodging, RateRule, RoomType
+from lodging.models import DistrictCentre, Lodging, RateRule, RoomType
 from lodging.roles import ensure_front_desk_group
 from okryu.demo_images import product_picture
 
@@ -43,6 +43,14 @@ LODGINGS = [
      ["heated_floor", "parking"], 25_000, (2, 50, 100)),
 ]
 
+# The districts' centres, roughly (latitude, longitude), for sorting by distance.
+CENTRES = {
+    "jung": (39.031, 125.750), "pyongchon": (39.012, 125.724), "pothonggang": (39.043, 125.730),
+    "moranbong": (39.052, 125.760), "sosong": (39.066, 125.738), "songyo": (39.014, 125.781),
+    "tongdaewon": (39.027, 125.790), "taedonggang": (39.033, 125.803), "sadong": (39.010, 125.843),
+    "taesong": (39.077, 125.812), "mangyongdae": (39.000, 125.660), "hyongjesan": (39.100, 125.662),
+}
+
 ROOMS = [
     # ko, en, beds, most guests, included, rooms, share of the base rate (%), extra guest (won)
     ("일반방", "Standard room", 1, 2, 2, 12, 100, 0),
@@ -63,6 +71,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         districts = {district.slug: district for district in District.objects.all()}
         today = timezone.localdate()
+        for slug, (latitude, longitude) in CENTRES.items():
+            if slug in districts:
+                DistrictCentre.objects.update_or_create(district=districts[slug], defaults={
+                    "latitude": latitude, "longitude": longitude})
         for slug, kind, ko, en, district, address, amenities, rate, (days, percent, no_show) in LODGINGS:
             seller, _ = Seller.objects.update_or_create(slug=slug, defaults={
                 "kind": Seller.Kind.LODGING, "name_ko": ko, "name_en": en, "district": districts[district].name_ko,

@@ -327,7 +327,7 @@ class Command(BaseCommand):
                              at=now - timedelta(days=days))
 
     def accounts(self, services, sellers):
-        customer = self.user("customer", "김철민", phone="191-234-5678")
+        customer = self.user("customer", "김철민", phone="+8501912345678")
         staff = self.user("staff", "리영희", is_staff=True, is_superuser=True)
         username, name, seller = SELLER_STAFF
         clerk = self.user(username, name, is_staff=True)
@@ -337,10 +337,10 @@ class Command(BaseCommand):
         if group:
             clerk.groups.add(group)
         sellers[seller].staff.add(clerk)
-        courier_user = self.user("courier", "박성진", phone="191-222-3333")
-        Courier.objects.get_or_create(user=courier_user, defaults={"service": services[0], "phone": "191-222-3333"})
+        courier_user = self.user("courier", "박성진", phone="+8501912223333")
+        Courier.objects.get_or_create(user=courier_user, defaults={"service": services[0], "phone": "+8501912223333"})
         for number, service in enumerate(services, start=2):
-            extra = self.user(f"courier{number}", f"배달원{number}", phone=f"191-222-00{number:02d}")
+            extra = self.user(f"courier{number}", f"배달원{number}", phone=f"+85019122200{number:02d}")
             Courier.objects.get_or_create(user=extra, defaults={"service": service, "phone": extra.phone})
         card = Card.objects.filter(number=DEMO_CARD).first()
         if card is None:

@@ -20,6 +20,6 @@ def _set_costs(cost: int) -> str:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("catalog", "0006_seller_kind_lodging")]
+    dependencies = [("catalog", "0007_catalogue_manager_group")]
 
     operations = [migrations.RunSQL(_set_costs(200), _set_costs(1))]
