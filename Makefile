@@ -45,6 +45,8 @@ check: $(VENV)/.installed
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/okryu_bench
 # The cache shared by the gunicorn workers, as in production.
 BENCH_CACHE_URL ?= redis://127.0.0.1:6379/1
+# BENCH_ARGS passes options to bench/load.py: "--workers 2 --threads 1" runs
+# 2 sync workers, the flags other storefronts are measured with.
 BENCH_ENV := DATABASE_URL=$(BENCH_DATABASE_URL) CACHE_URL=$(BENCH_CACHE_URL) SECRET_KEY=bench-only-secret-key \
 	CARD_NUMBER_KEY=bench-only-card-number-key ALLOWED_HOSTS=127.0.0.1,localhost
 
@@ -54,7 +56,7 @@ bench: $(VENV)/.installed
 	$(BENCH_ENV) $(MANAGE) migrate --noinput
 	$(BENCH_ENV) $(PY) bench/load_catalog.py
 	$(BENCH_ENV) $(PY) bench/load_lodging.py
-	$(BENCH_ENV) $(PY) bench/load.py
+	$(BENCH_ENV) $(PY) bench/load.py $(BENCH_ARGS)
 
 # Two app hosts behind HAProxy, a primary and a streaming replica, Redis, and
 # faults under load (bench/scale_out.py, docs/deploy.md); about 4 minutes.

@@ -17,8 +17,11 @@ one machine, not absolute capacity.
 """
 
 import argparse
+import contextlib
 import gzip
+import json
 import os
+import random
 import re
 import shutil
 import statistics
@@ -48,8 +51,16 @@ PRODUCT_PAGES = 2_000
 # from the database (a cache miss), not from the cache.
 FIRST_VIEWS_PER_ROUND = 6_000
 DEEP_ROW = 48_000
+# Searches for a common word with a number nobody asked for before (names
+# carry numbers), a new set each round: the ranking paid, not the cache.
+COMMON_WORDS = ["김치", "사과", "두부", "국수", "비누", "크림", "구두", "배낭", "rice", "noodles", "soap", "shoes"]
+# The pages of the growth table (bench/growth.py), by catalogue size.
+GROWTH_PAGES = ("category page 1", "category deep page", "search ko common 냉면", "search, never asked before",
+                "product, first view", "add-to-cart POST", "cart")
 CART_LINES = 5
 BROWSER = {"Accept-Encoding": "gzip", "Accept-Language": "ko"}
+# The pages measured again with the per-process cache, to compare.
+CACHED_PAGES = ("home", "category page 1", f"product ({PRODUCT_PAGES:,} pages)", "search ko common 냉면")
 STAY_PREFIX = "bench-stay-"
 
 
@@ -63,6 +74,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: gunicorn.conf.py)")
     parser.add_argument("--threads", type=int, help="gunicorn threads per worker (default: gunicorn.conf.py)")
     parser.add_argument("--only", help="measure only the pages whose name contains this")
+    parser.add_argument("--growth", metavar="JSON",
+                        help="measure only the growth table's pages, no checkout, and write the figures to JSON")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL") or not shutil.which("wrk"):
         print("Needs DATABASE_URL (the benchmark database) and wrk (apt-get install wrk).", file=sys.stderr)
@@ -80,44 +93,77 @@ def main() -> int:
     scenarios = pages(args.rounds)
     sizes = measure_pages(scenarios)
     env["FLOOR_PAGE_BYTES"] = str(sizes["category page 1"][1])
-    buyers = checkout.prepare(buyers=args.buyers)
-    command = [sys.executable, "-m", "gunicorn", "okryu.wsgi", "--config", str(ROOT / "gunicorn.conf.py"),
-               "--bind", f"127.0.0.1:{args.port}", "--access-logfile", "/dev/null"]
-    command += ["--workers", str(args.workers)] if args.workers else []
-    command += ["--threads", str(args.threads)] if args.threads else []
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    if args.only or args.growth:
+        scenarios = [s for s in scenarios if s[0] == "floor" or (args.only or "") in s[0]
+                     and (not args.growth or s[0] in GROWTH_PAGES)]
     base = f"http://127.0.0.1:{args.port}"
-    results: dict[str, list] = {}
-    try:
-        wait_until_up(base)
-        if args.only:
-            scenarios = [s for s in scenarios if s[0] == "floor" or args.only in s[0]]
-        for _round in range(args.rounds):
-            for name, paths, extra in scenarios:
-                if extra.get("first_views"):
-                    paths, extra = paths[_round * FIRST_VIEWS_PER_ROUND:][:FIRST_VIEWS_PER_ROUND], {"warm_up": False}
-                elif len(paths) > 1:
-                    # Each round: a page nobody asked for in 300 s has left the cache.
-                    visit_each(base, paths, args.connections)
-                with MemorySampler(server.pid) as memory:
-                    measured = run_wrk(base, paths, seconds=args.seconds, connections=args.connections, **extra)
-                results.setdefault(name, []).append((*measured, memory.peak_mb))
-                wait_until_up(base)  # let requests still queued finish before the next page
-                print(f"  round {_round + 1}: {name}: {measured[0]:.1f} req/s", file=sys.stderr, flush=True)
+    if args.growth:
+        with gunicorn(env, args) as server:
+            results = measure_rounds(base, scenarios, args, server)
+        Path(args.growth).write_text(json.dumps({"results": results, "sizes": sizes}))
+        return 0
+    buyers = checkout.prepare(buyers=args.buyers)
+    with gunicorn(env, args) as server:
+        results = measure_rounds(base, scenarios, args, server)
         with MemorySampler(server.pid) as memory:
             orders = checkout.run(base, buyers, seconds=args.seconds * 2)
         orders["rss"] = memory.peak_mb
         worker_count = len(MemorySampler(server.pid).workers())
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    # The same cached pages with the cache each process keeps for itself
+    # (CACHE_URL unset), the fastest and the one that cannot be shared by
+    # several hosts: the shared configuration's figure as a share of it.
+    per_process = {}
+    if "CACHE_URL" in env:
+        cached = [s for s in scenarios if s[0] in CACHED_PAGES or s[0] == "floor"]
+        with gunicorn({k: v for k, v in env.items() if k != "CACHE_URL"}, args) as server:
+            per_process = measure_rounds(base, cached, args, server)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip()
     print(f"\ncommit {commit}, {os.cpu_count()} CPUs, {worker_count} gunicorn workers, "
           f"wrk -t2 -c{args.connections}, {args.rounds} rounds of {args.seconds} s a page, "
           f"cache {os.environ.get('CACHE_URL', 'locmem (per worker)')}\n")
     print_table(results, sizes, orders)
+    if per_process:
+        print_cache_comparison(results, per_process)
     return 0 if orders["oversold"] == 0 and orders["consistent"] else 1
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict, args):
+    """gunicorn on the benchmark database with the project's settings, up
+    and answering, stopped on the way out."""
+    command = [sys.executable, "-m", "gunicorn", "okryu.wsgi", "--config", str(ROOT / "gunicorn.conf.py"),
+               "--bind", f"127.0.0.1:{args.port}", "--access-logfile", "/dev/null"]
+    command += ["--workers", str(args.workers)] if args.workers else []
+    command += ["--threads", str(args.threads)] if args.threads else []
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    try:
+        wait_until_up(f"http://127.0.0.1:{args.port}")
+        yield server
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def measure_rounds(base: str, scenarios, args, server) -> dict[str, list]:
+    """Each scenario measured in turn, ``args.rounds`` times: (req/s, p50,
+    p99, workers' peak RSS) per round."""
+    results: dict[str, list] = {}
+    for _round in range(args.rounds):
+        for name, paths, extra in scenarios:
+            if extra.get("first_views"):
+                # A smaller catalogue has fewer pages to see for the first time.
+                per_round = min(FIRST_VIEWS_PER_ROUND, len(paths) // args.rounds)
+                paths, extra = paths[_round * per_round:][:per_round], {"warm_up": False}
+            elif len(paths) > 1:
+                # Each round: a page nobody asked for in 300 s has left the cache.
+                visit_each(base, paths, args.connections)
+            with MemorySampler(server.pid) as memory:
+                measured = run_wrk(base, paths, seconds=args.seconds, connections=args.connections, **extra)
+            results.setdefault(name, []).append((*measured, memory.peak_mb))
+            wait_until_up(base)  # let requests still queued finish before the next page
+            print(f"  round {_round + 1}: {name}: {measured[0]:.1f} req/s", file=sys.stderr, flush=True)
+    return results
 
 
 def pages(rounds: int) -> list[tuple[str, list[str], dict]]:
@@ -135,9 +181,10 @@ def pages(rounds: int) -> list[tuple[str, list[str], dict]]:
     if top is None:
         sys.exit("No benchmark catalogue: run bench/load_catalog.py first.")
     # The keyset cursor of the row DEEP_ROW rows into the top category's
-    # default sort (cheapest), as the Next links would reach it: page 2,000.
-    deep = (Product.objects.listed().filter(category__parent__parent=top).order_by("best_price", "id")
-            .values_list("best_price", "id")[DEEP_ROW - 1])
+    # default sort (cheapest), as the Next links would reach it: page 2,000
+    # (the last page, in a catalogue too small for that).
+    in_top = Product.objects.listed().filter(category__parent__parent=top)
+    deep = in_top.order_by("best_price", "id").values_list("best_price", "id")[min(DEEP_ROW, top.count) - 1]
     slugs = list(Product.objects.listed().filter(slug__startswith="bench-").order_by("?")
                  .values_list("slug", flat=True)[:PRODUCT_PAGES + FIRST_VIEWS_PER_ROUND * rounds])
     seller = Seller.objects.filter(slug__startswith="bench-").exclude(kind=Seller.Kind.LODGING).order_by("pk").first()
@@ -145,23 +192,26 @@ def pages(rounds: int) -> list[tuple[str, list[str], dict]]:
     if lodging is None:
         sys.exit("No benchmark stays: run bench/load_lodging.py first.")
     stay = stay_query()
+    never_asked = [f"{word} {n}" for n in random.Random(1).sample(range(100_000), FIRST_VIEWS_PER_ROUND * rounds // 2)
+                   for word in random.Random(n).sample(COMMON_WORDS, 2)]
     cart_cookie = checkout.cart_session(lines=CART_LINES)
     add = checkout.add_to_cart_request()
     return [
         ("floor", ["/floor/"], {}),
         ("home", ["/"], {}),
         ("category page 1", [f"/c/{top.slug}/"], {}),
-        (f"category page {DEEP_ROW // 24:,}", [f"/c/{top.slug}/?after={deep[0]}_{deep[1]}"], {}),
+        ("category deep page", [f"/c/{top.slug}/?after={deep[0]}_{deep[1]}"], {}),
         ("search ko common 냉면", ["/search/?q=%EB%83%89%EB%A9%B4"], {}),
         ("search ko typo 랭멘", ["/search/?q=%EB%9E%AD%EB%A9%98"], {}),
         ("search en common noodles", ["/search/?q=noodles"], {}),
         ("search en typo raengmyun", ["/search/?q=raengmyun"], {}),
         (f"search seller {seller.name_ko}", [f"/search/?q={quote(seller.name_ko)}"], {}),
         (f"search seller+product {seller.name_ko} 김치", [f"/search/?q={quote(seller.name_ko + ' 김치')}"], {}),
+        ("search, never asked before", [f"/search/?q={quote(query)}" for query in never_asked], {"first_views": True}),
         (f"product ({PRODUCT_PAGES:,} pages)", [f"/p/{slug}/" for slug in slugs[:PRODUCT_PAGES]], {}),
         ("product, first view", [f"/p/{slug}/" for slug in slugs[PRODUCT_PAGES:]], {"first_views": True}),
         ("seller", [f"/s/{seller.slug}/"], {}),
-        (f"cart ({CART_LINES} lines)", ["/cart/"], {"headers": {"Cookie": cart_cookie}}),
+        ("cart", ["/cart/"], {"headers": {"Cookie": cart_cookie}}),
         ("add-to-cart POST", ["/cart/add/"], add),
         ("category page 1, no gzip", [f"/c/{top.slug}/"], {"gzip": False}),
         ("stays: city-wide search", [f"/stays/?{stay}"], {}),
@@ -336,6 +386,16 @@ def print_table(results: dict, sizes: dict, orders: dict) -> None:
           f"{orders['errors']} errors; stock taken {orders['taken']} = units ordered {orders['units']}; "
           f"lowest stock {orders['lowest_stock']}; oversold {orders['oversold']}"
           f"{'' if orders['consistent'] else ' — STOCK TAKEN DIFFERS FROM UNITS ORDERED'}")
+
+
+def print_cache_comparison(shared: dict, per_process: dict) -> None:
+    print("\n| cached page | shared cache req/s | per-process cache req/s | shared ÷ per-process |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, runs in per_process.items():
+        if name == "floor":
+            continue
+        ours, theirs = (statistics.median(run[0] for run in r) for r in (shared[name], runs))
+        print(f"| {name} | {ours:.1f} | {theirs:.1f} | {ours / theirs:.2f} |")
 
 
 if __name__ == "__main__":

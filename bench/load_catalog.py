@@ -1,8 +1,8 @@
 """Load a generated catalogue for benchmarks into the database named by
 DATABASE_URL: 20 sellers, a three-level category tree, 100,000 products
-with two to five offers each and one image each.
+(or ``--products``) with two to five offers each and one image each.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/okryu_bench python bench/load_catalog.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/okryu_bench python bench/load_catalog.py [--products 1000000]
 
 Idempotent: if the products are there already it says so and stops. The
 data is deterministic (a fixed random seed), so two machines load the same
@@ -14,6 +14,7 @@ computed here from the offers generated, as the catalog services would;
 ratings and sales are random, since no orders or reviews are generated.
 """
 
+import argparse
 import io
 import json
 import os
@@ -29,6 +30,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "okryu.settings")
 os.environ.setdefault("DB_STATEMENT_TIMEOUT", "0")
 
 PRODUCTS = 100_000
+# Rows generated and copied at a time, so that a million products need no
+# more memory than a hundred thousand.
+CHUNK = 100_000
 SELLERS = 20
 SLUG_PREFIX = "bench-"
 
@@ -59,6 +63,9 @@ ADJECTIVES = [("좋은", "fine"), ("새", "new"), ("큰", "big"), ("작은", "sm
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--products", type=int, default=PRODUCTS)
+    count = parser.parse_args().products
     if not os.environ.get("DATABASE_URL"):
         print("Set DATABASE_URL to the benchmark database (see bench/README.md).", file=sys.stderr)
         return 2
@@ -68,7 +75,7 @@ def main() -> int:
     from catalog.models import Product
 
     existing = Product.objects.filter(slug__startswith=SLUG_PREFIX).count()
-    if existing >= PRODUCTS:
+    if existing >= count:
         print(f"Benchmark catalogue already loaded ({existing:,} products); nothing to do.")
         return 0
     if existing:
@@ -76,17 +83,16 @@ def main() -> int:
               file=sys.stderr)
         return 1
     started = time.monotonic()
-    load()
-    print(f"Loaded {PRODUCTS:,} products in {time.monotonic() - started:.1f} s.")
+    load(count, started)
+    print(f"Loaded {count:,} products in {time.monotonic() - started:.1f} s.")
     return 0
 
 
-def load() -> None:
+def load(count: int, started: float) -> None:
     from django.core.files.base import ContentFile
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from catalog import search
     from catalog.media import check_image, write_image
     from catalog.models import Category, Offer, Product, Seller
     from okryu.demo_images import product_picture
@@ -118,44 +124,53 @@ def load() -> None:
                                                    name_ko=f"{leaf_ko} {middle_ko} {top_ko}",
                                                    name_en=f"{leaf_en} {middle_en} {top_en}")
                     leaves.append((leaf, motif))
-        first_product, first_offer = _reserve_ids(Product, PRODUCTS), _reserve_ids(Offer, PRODUCTS * 5)
-        created = timezone.now() - timedelta(seconds=PRODUCTS)
-        products, offers = io.StringIO(), io.StringIO()
+        first_product, first_offer = _reserve_ids(Product, count), _reserve_ids(Offer, count * 5)
+        created = timezone.now() - timedelta(seconds=count)
         offer_id = first_offer
-        for n in range(PRODUCTS):
-            # Half the catalogue in the first top category (food: 50,000
-            # products, deep enough for page 2,000), the rest spread evenly.
-            per_top = len(MIDDLE) * len(LEAVES)
-            leaf, motif = leaves[n // 2 % per_top] if n % 2 == 0 else leaves[per_top + n // 2 % (len(leaves) - per_top)]
-            adjective, noun = rng.choice(ADJECTIVES), rng.choice(WORDS[motif])
-            image_name, thumbnails = pictures[motif]
-            chosen = rng.sample(sellers, rng.randint(2, 5))
-            prices = [rng.randint(5, 500) * 100 for _ in chosen]
-            stocks = [rng.choice([0, 0, 3, 10, 50, 200]) for _ in chosen]
-            in_stock_prices = [price for price, stock in zip(prices, stocks, strict=True) if stock]
-            name_ko, name_en = f"{adjective[0]} {noun[0]} {n}", f"{adjective[1].title()} {noun[1]} {n}"
-            description_ko, description_en = f"{noun[0]}. 시험용 상품입니다.", f"{noun[1]}. A benchmark product."
-            product_id = first_product + n
-            _row(products, [
-                product_id, leaf.pk, f"{SLUG_PREFIX}{n}", name_ko, name_en, description_ko, description_en,
-                rng.choice([None, 100, 250, 500, 1000]), None, "", image_name, json.dumps(thumbnails),
-                40 if motif == "noodles" and n % 7 == 0 else None, True, n % 997 == 0,
-                (created + timedelta(seconds=n)).isoformat(), min(in_stock_prices or prices), len(chosen),
-                bool(in_stock_prices), round(rng.uniform(2.5, 5), 2), rng.randint(0, 300),
-                rng.randint(0, 5000), search.document(name_ko, name_en),
-                # An array literal; the generated names hold no quotes or backslashes.
-                "{" + ",".join(f'"{name}"' for name in search.names(name_ko, name_en)) + "}",
-                search.description(description_ko, description_en),
-            ])
-            for seller, price, stock in zip(chosen, prices, stocks, strict=True):
-                _row(offers, [offer_id, product_id, seller.pk, price, stock, True, created.isoformat()])
-                offer_id += 1
-        _copy(connection, Product, PRODUCT_COLUMNS, products)
-        print(f"  {PRODUCTS:,} products", flush=True)
-        _copy(connection, Offer, OFFER_COLUMNS, offers)
-        print(f"  {offer_id - first_offer:,} offers", flush=True)
+        for chunk_start in range(0, count, CHUNK):
+            products, offers = io.StringIO(), io.StringIO()
+            for n in range(chunk_start, min(chunk_start + CHUNK, count)):
+                offer_id = _generate(n, rng, leaves, sellers, pictures, created, products, offers,
+                                     product_id=first_product + n, offer_id=offer_id)
+            _copy(connection, Product, PRODUCT_COLUMNS, products)
+            _copy(connection, Offer, OFFER_COLUMNS, offers)
+            print(f"  {min(chunk_start + CHUNK, count):,} of {count:,} products, {offer_id - first_offer:,} offers "
+                  f"({time.monotonic() - started:.0f} s)", flush=True)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+
+
+def _generate(n, rng, leaves, sellers, pictures, created, products, offers, *, product_id, offer_id) -> int:
+    """Product ``n`` and its offers as COPY rows; returns the next offer id."""
+    from catalog import search
+
+    # Half the catalogue in the first top category (food: 50,000 of 100,000
+    # products, deep enough for page 2,000), the rest spread evenly.
+    per_top = len(MIDDLE) * len(LEAVES)
+    leaf, motif = leaves[n // 2 % per_top] if n % 2 == 0 else leaves[per_top + n // 2 % (len(leaves) - per_top)]
+    adjective, noun = rng.choice(ADJECTIVES), rng.choice(WORDS[motif])
+    image_name, thumbnails = pictures[motif]
+    chosen = rng.sample(sellers, rng.randint(2, 5))
+    prices = [rng.randint(5, 500) * 100 for _ in chosen]
+    stocks = [rng.choice([0, 0, 3, 10, 50, 200]) for _ in chosen]
+    in_stock_prices = [price for price, stock in zip(prices, stocks, strict=True) if stock]
+    name_ko, name_en = f"{adjective[0]} {noun[0]} {n}", f"{adjective[1].title()} {noun[1]} {n}"
+    description_ko, description_en = f"{noun[0]}. 시험용 상품입니다.", f"{noun[1]}. A benchmark product."
+    _row(products, [
+        product_id, leaf.pk, f"{SLUG_PREFIX}{n}", name_ko, name_en, description_ko, description_en,
+        rng.choice([None, 100, 250, 500, 1000]), None, "", image_name, json.dumps(thumbnails),
+        40 if motif == "noodles" and n % 7 == 0 else None, True, n % 997 == 0,
+        (created + timedelta(seconds=n)).isoformat(), min(in_stock_prices or prices), len(chosen),
+        bool(in_stock_prices), round(rng.uniform(2.5, 5), 2), rng.randint(0, 300),
+        rng.randint(0, 5000), search.document(name_ko, name_en),
+        # An array literal; the generated names hold no quotes or backslashes.
+        "{" + ",".join(f'"{name}"' for name in search.names(name_ko, name_en)) + "}",
+        search.description(description_ko, description_en),
+    ])
+    for seller, price, stock in zip(chosen, prices, stocks, strict=True):
+        _row(offers, [offer_id, product_id, seller.pk, price, stock, True, created.isoformat()])
+        offer_id += 1
+    return offer_id
 
 
 PRODUCT_COLUMNS = (

@@ -12,11 +12,18 @@ on every host reads the same one: with the default per-process memory cache
 each gunicorn worker keeps its own copy of the pages, and still none serves
 a page older than the last change. ``CACHE_URL`` pointing at Redis makes the
 workers share the pages too, so each is built once rather than once a
-process.
+process. Each process also keeps the entries it last used in its own
+memory (``PROCESS_CACHE``), so that a cached page costs the version read
+and no round trip to Redis: entries are keyed by the version, so a copy held
+by one process is never staler than the shared one.
 """
 
 import hashlib
+import threading
+import time
+from collections import OrderedDict
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.middleware.csrf import get_token
@@ -60,10 +67,49 @@ def key(catalog_version: int, *parts) -> str:
     return f"catalog:{catalog_version}:{digest}"
 
 
+class ProcessCache:
+    """The most recently used entries of this process, at most ``size``,
+    each for ``TIMEOUT`` seconds as in the shared cache. Values are shared
+    by the threads of the process, unpickled once: callers only read them."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._entries: OrderedDict[str, tuple[float, object]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, cache_key: str, default=None):
+        with self._lock:
+            expires, value = self._entries.get(cache_key, (0.0, default))
+            if expires < time.monotonic():
+                self._entries.pop(cache_key, None)
+                return default
+            self._entries.move_to_end(cache_key)
+            return value
+
+    def set(self, cache_key: str, value) -> None:
+        if not self.size:
+            return
+        with self._lock:
+            self._entries[cache_key] = (time.monotonic() + TIMEOUT, value)
+            self._entries.move_to_end(cache_key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
+PROCESS_CACHE = ProcessCache(settings.CATALOG_PROCESS_CACHE_SIZE)
+_MISSING = object()
+
+
 def get_or_build(catalog_version: int, parts: tuple, build):
-    """The value cached for ``parts`` in that catalogue version, built by
-    ``build()`` (and cached) when it is not there."""
-    return cache.get_or_set(key(catalog_version, *parts), lambda: build_from_caught_up_replica(build), TIMEOUT)
+    """The value cached for ``parts`` in that catalogue version: from this
+    process's memory, else from the shared cache, else built by ``build()``
+    (from a replica only once it has caught up) and cached in both."""
+    cache_key = key(catalog_version, *parts)
+    value = PROCESS_CACHE.get(cache_key, _MISSING)
+    if value is _MISSING:
+        value = cache.get_or_set(cache_key, lambda: build_from_caught_up_replica(build), TIMEOUT)
+        PROCESS_CACHE.set(cache_key, value)
+    return value
 
 
 def render_content(template: str, context: dict) -> str:

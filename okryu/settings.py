@@ -142,6 +142,12 @@ DATABASE_RETRY_AFTER = env.int("DATABASE_RETRY_AFTER", default=10)
 # installed): it keeps one client per process, where Django's own Redis
 # backend builds a new one for every call, a cost a cached page pays twice.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://okryu")}
+# Catalogue entries each process keeps in its own memory in front of a shared
+# cache (catalog/cache.py); none when the cache is already the process's own
+# memory, or no cache at all.
+CATALOG_PROCESS_CACHE_SIZE = env.int("CATALOG_PROCESS_CACHE_SIZE", default=0 if any(
+    backend in CACHES["default"]["BACKEND"] for backend in ("locmem", "dummy")
+) else 500)
 
 # The app hosts behind the load balancer, host:port, the same list on every
 # host (docs/deploy.md): the start-up check okryu.W001 warns when there are

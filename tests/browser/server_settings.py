@@ -17,3 +17,4 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.Compresse
 # again between tests: a cache kept in its workers would serve the last
 # test's pages (with its ids and prices) to the next.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+CATALOG_PROCESS_CACHE_SIZE = 0  # even when CACHE_URL names a shared cache

@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -194,3 +195,35 @@ def test_a_product_taken_off_sale_in_the_admin_answers_404_at_once(
     assert response.status_code == 302
     assert visitor.get(url).status_code == 404
     assert listed_prices(visitor, CATEGORY) == {}
+
+
+def test_a_process_keeps_the_pages_it_served_when_the_shared_cache_loses_them(
+    client, world, monkeypatch, django_capture_on_commit_callbacks
+):
+    """In front of a shared cache (Redis) each process keeps the entries it
+    last served: a cached page then costs the version read and no round
+    trip, and a catalogue change still shows at once."""
+    monkeypatch.setattr(catalog_cache, "PROCESS_CACHE", catalog_cache.ProcessCache(size=2))
+    assert listed_prices(client, CATEGORY) == {"ginseng-soap": 1400}
+    cache.clear()  # the shared cache restarted: only this process has the page
+    with CaptureQueriesContext(connection) as queries:
+        assert listed_prices(client, CATEGORY) == {"ginseng-soap": 1400}
+    assert [q["sql"] for q in queries if "catalog_" in q["sql"]] == [VERSION_READ]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_offer_prices(offers=world.soap.offers.all(), percent=Decimal(-50))
+    assert listed_prices(client, CATEGORY) == {"ginseng-soap": 700}
+
+
+def test_a_process_keeps_only_its_most_recently_used_entries(client, world, monkeypatch):
+    monkeypatch.setattr(catalog_cache, "PROCESS_CACHE", catalog_cache.ProcessCache(size=2))
+    first, second, third = CATEGORY, CATEGORY + "?sort=priciest", CATEGORY + "?sort=rating"
+    for url in (first, second, third):
+        client.get(url)
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        client.get(third)
+    assert [q["sql"] for q in queries if "catalog_" in q["sql"]] == [VERSION_READ], "still held"
+    with CaptureQueriesContext(connection) as queries:
+        client.get(first)
+    assert len([q for q in queries if "catalog_" in q["sql"]]) > 1, "the oldest entry was let go: built again"

@@ -2,6 +2,7 @@
 English, with typos, partial words and the other Korean spelling."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from catalog.models import Product
@@ -153,3 +154,14 @@ def test_the_migration_fills_the_search_column_of_existing_rows(shelf):
     tea = Product.objects.get(slug="tea")
     assert tea.search_text == document("인삼차", "Ginseng tea")
     assert Product.objects.filter(search_text="").count() == 0
+
+
+def test_the_trigram_comparisons_are_costed_as_the_expensive_calls_they_are():
+    """At the default cost of 1 the planner compared every product's name
+    with the query instead of reading the trigram index (catalog 0008)."""
+    operators = ["word_similarity_commutator_op", "word_similarity_op", "similarity_op"]  # %>, <%, %
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT proname, procost FROM pg_proc WHERE proname = ANY(%s)", [operators])
+        costs = dict(cursor.fetchall())
+    assert set(costs) == set(operators)
+    assert min(costs.values()) >= 100
