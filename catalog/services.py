@@ -1,6 +1,7 @@
 """Catalog workflows: stock taken and given back, the product summary
 (best price, sellers, stock, sales, rating) that listings sort on, prices
-changed and recorded, product images stored with their thumbnails, and reviews."""
+changed and recorded, product images stored with their thumbnails, voice and
+video handed to the transcoding job and its renditions recorded, and reviews."""
 
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -9,9 +10,12 @@ from django.db import transaction
 from django.db.models import Avg, Count, F, Min, Q
 from django.utils import timezone
 
+from catalog import recordings
 from catalog.cache import bump_version
 from catalog.media import check_image, delete_image, write_image
 from catalog.models import Offer, PriceChange, Product, ProductMedia, Review, Seller
+from catalog.tasks import transcode_media
+from okryu.jobs import defer_on_commit
 
 
 class OutOfStock(Exception):
@@ -203,6 +207,19 @@ def store_image(*, row, field: str, file, folder: str) -> None:
     bump_version()
     # Files are not transactional: the old ones go only once the new names are committed.
     transaction.on_commit(lambda: delete_image(name=old_name, thumbnails=old_thumbnails))
+
+
+@transaction.atomic
+def store_recording(*, media: ProductMedia, by=None) -> ProductMedia:
+    """``media`` (saved, its original checked by catalog.recordings) has a new
+    original: it waits for the transcoding job, queued once this commits;
+    the renditions of the old original are deleted then."""
+    old_renditions = media.renditions
+    media = media.start_processing(by=by)
+    bump_version()
+    defer_on_commit(transcode_media, media_id=media.pk, original=media.file.name)
+    transaction.on_commit(lambda: recordings.delete_renditions(old_renditions))
+    return media
 
 
 class AlreadyReviewed(Exception):
