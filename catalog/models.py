@@ -301,9 +301,9 @@ class ProductMedia(models.Model):
         VIDEO = "video", _("Video")
 
     class Status(models.TextChoices):
-        PROCESSING = "processing", _("Processing")
-        READY = "ready", _("Ready")
-        FAILED = "failed", _("Failed")
+        PROCESSING = "processing", _("Being transcoded")
+        READY = "ready", _("Ready to play")
+        FAILED = "failed", _("Transcoding failed")
 
     # A new original starts over from any state (start_processing).
     TRANSITIONS = {Status.PROCESSING: {Status.READY, Status.FAILED}}

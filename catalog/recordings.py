@@ -213,7 +213,8 @@ def transcode(*, name: str, video: bool) -> dict:
             for stored in written:
                 default_storage.delete(stored)
             delete_image(name="", thumbnails=poster)
-            raise TranscodeError(str(error)) from error
+            # FFmpeg's own words, without the file's path on this server.
+            raise TranscodeError(getattr(error, "strerror", None) or str(error)) from error
     return {"files": files, "poster": poster, "duration": duration}
 
 

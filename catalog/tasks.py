@@ -3,7 +3,6 @@
 import logging
 
 from django.db import transaction
-from django.utils.translation import gettext
 from procrastinate.contrib.django import app
 
 from catalog import recordings
@@ -32,7 +31,7 @@ def transcode_media(*, media_id: int, original: str) -> str | None:
         renditions = recordings.transcode(name=original, video=media.kind == ProductMedia.Kind.VIDEO)
     except recordings.TranscodeError as error:
         logger.warning("Transcoding product media %d (%s) failed: %s", media_id, original, error)
-        reason = gettext("Transcoding failed: %(reason)s") % {"reason": error}
+        reason = str(error) or type(error).__name__
         return _record(lambda: media.mark_failed(original=original, reason=reason))
     status = _record(lambda: media.mark_ready(original=original, renditions=renditions))
     if status is None:

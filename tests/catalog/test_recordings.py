@@ -89,7 +89,7 @@ class TestTranscoding:
 
         admin_page = staff_client.get(reverse("admin:catalog_product_change", args=[world.soap.pk]),
                                       HTTP_ACCEPT_LANGUAGE="en").content.decode()
-        assert "Ready" in admin_page and "640×360 h264" in admin_page and "0:02" in admin_page
+        assert "Ready to play" in admin_page and "640×360 h264" in admin_page and "0:02" in admin_page
 
     def test_a_wav_becomes_aac_at_a_speech_bitrate(self, run_transcodes, upload):
         media = upload("audio", SimpleUploadedFile("voice.wav", voice_clip(seconds=3)))
@@ -122,11 +122,11 @@ class TestTranscoding:
             original.write(b"\x00\x00\x00\x18ftypmp42 damaged after the upload")
         assert run_transcodes() == ["failed"]
         media.refresh_from_db()
-        assert media.status == "failed" and media.failure.startswith("Transcoding failed:")
+        assert media.status == "failed" and media.failure
         assert media.renditions == {}
         admin_page = staff_client.get(reverse("admin:catalog_product_change", args=[world.soap.pk]),
                                       HTTP_ACCEPT_LANGUAGE="en").content.decode()
-        assert "Failed: Transcoding failed:" in admin_page
+        assert f"Transcoding failed: {media.failure}" in admin_page
         page = client.get(world.soap.get_absolute_url())
         assert page.status_code == 200 and "<video" not in page.content.decode()
 
