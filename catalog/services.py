@@ -222,6 +222,22 @@ def store_recording(*, media: ProductMedia, by=None) -> ProductMedia:
     return media
 
 
+@transaction.atomic
+def add_recording(*, product: Product, kind: str, file, right_away: bool = False, **texts) -> ProductMedia:
+    """Check ``file`` as ``kind`` (ValidationError if refused) and add it to
+    ``product``'s gallery with ``texts`` (captions, transcripts), queued for
+    the transcoding job; ``right_away`` runs the job here as well (a command
+    run by hand, such as the demo data), so the player is there at once.
+    The queued job then finds the work done and does nothing."""
+    (recordings.check_video if kind == ProductMedia.Kind.VIDEO else recordings.check_voice)(file)
+    media = ProductMedia.objects.create(product=product, kind=kind, file=file, **texts)
+    media = store_recording(media=media)
+    if right_away:
+        transcode_media(media_id=media.pk, original=media.file.name)
+        media.refresh_from_db()
+    return media
+
+
 class AlreadyReviewed(Exception):
     """This purchase has been reviewed already."""
 

@@ -6,6 +6,7 @@ import av
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 from procrastinate.contrib.django.models import ProcrastinateJob
 
@@ -277,3 +278,16 @@ def test_webvtt_is_normalised():
     assert recordings.check_webvtt("\ufeffWEBVTT - Okryu\r\n\r\n00:01.000 --> 00:02.000\r\nhi") == (
         "WEBVTT - Okryu\n\n00:01.000 --> 00:02.000\nhi\n")
 
+
+
+@pytest.mark.slow
+def test_seed_demo_adds_playable_clips_once(db, media_root, client):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    ready = ProductMedia.objects.filter(status="ready").select_related("product")
+    assert sorted((media.product.slug, media.kind) for media in ready) == [
+        ("insam-tea", "audio"), ("pyongyang-raengmyon", "video"), ("taedonggang-beer", "video")]
+    assert all(media.transcript_ko and media.transcript_en for media in ready)
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    assert ProductMedia.objects.count() == 3
+    page = client.get("/p/pyongyang-raengmyon/").content.decode()
+    assert '<video controls preload="none"' in page and 'srclang="en"' in page
