@@ -2,11 +2,14 @@
 transcoded by the job into renditions that PyAV reads back, refused with a
 message and nothing stored, captions and transcripts on the product page."""
 
+import time
+
 import av
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from procrastinate.contrib.django.models import ProcrastinateJob
 
@@ -15,8 +18,10 @@ from catalog.models import ProductMedia
 from catalog.tasks import transcode_media
 from catalog.templatetags.catalog_media import clock
 from okryu.demo_clips import video_clip, voice_clip
+from tests import factories
 from tests.catalog.images import image_upload
 from tests.catalog.test_images import product_form
+from tests.live_server import job_workers
 
 pytestmark = pytest.mark.django_db
 
@@ -291,3 +296,29 @@ def test_seed_demo_adds_playable_clips_once(db, media_root, client):
     assert ProductMedia.objects.count() == 3
     page = client.get("/p/pyongyang-raengmyon/").content.decode()
     assert '<video controls preload="none"' in page and 'srclang="en"' in page
+
+
+@pytest.mark.slow
+def test_a_real_worker_transcodes_an_upload_committed_through_the_admin(transactional_db, world, client,
+                                                                       media_root, tmp_path):
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE procrastinate_jobs, procrastinate_events, procrastinate_periodic_defers, "
+                       "procrastinate_workers CASCADE")
+    client.force_login(factories.user("editor", is_staff=True, is_superuser=True))
+    response = post_recording(client, world.soap, "video", SimpleUploadedFile("clip.mov", video_clip(format="mov")))
+    assert response.status_code == 302
+    media = ProductMedia.objects.get()
+    job = ProcrastinateJob.objects.get(task_name=transcode_media.name)
+    assert job.args == {"media_id": media.pk, "original": media.file.name}
+    with job_workers(count=1, log_dir=tmp_path, settings_module="tests.browser.server_settings",
+                     OKRYU_BROWSER_STATIC_ROOT=str(tmp_path / "static"),
+                     OKRYU_BROWSER_MEDIA_ROOT=str(media_root)) as workers:
+        deadline = time.monotonic() + 90
+        while ProductMedia.objects.get().status == "processing" and time.monotonic() < deadline:
+            assert workers[0].poll() is None, (tmp_path / "worker-0.log").read_text()
+            time.sleep(0.2)
+    media.refresh_from_db()
+    assert media.status == "ready", (tmp_path / "worker-0.log").read_text()[-3000:]
+    assert streams(media.renditions["files"][0]["name"])[0][:2] == ("video", "h264")
+    assert ProcrastinateJob.objects.get(task_name=transcode_media.name).status == "succeeded"
+    assert '<video controls preload="none"' in client.get(world.soap.get_absolute_url()).content.decode()
