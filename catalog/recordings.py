@@ -235,19 +235,21 @@ def _transcode_video(source, work: Path) -> tuple[list[dict], dict]:
     width, height = picture.codec_context.width, picture.codec_context.height
     rate = picture.average_rate or picture.guessed_rate or Fraction(25)
     fps = min(MAX_FRAME_RATE, max(1, round(rate)))
-    sizes = [(h, kbits) for h, kbits in VIDEO_RENDITIONS if h < height] or [(height, VIDEO_RENDITIONS[0][1])]
-    if len(sizes) < len(VIDEO_RENDITIONS) and height > sizes[-1][0]:
-        sizes.append((height, VIDEO_RENDITIONS[len(sizes)][1]))  # the larger one at the source's own height
+    # "360p" names the short side, so that a portrait video is as sharp.
+    short = min(width, height)
+    sizes = [(side, kbits) for side, kbits in VIDEO_RENDITIONS if side < short] or [(short, VIDEO_RENDITIONS[0][1])]
+    if len(sizes) < len(VIDEO_RENDITIONS) and short > sizes[-1][0]:
+        sizes.append((short, VIDEO_RENDITIONS[len(sizes)][1]))  # the larger one at the source's own size
     encoders = []
-    for target_height, kbits in sizes:
-        target_width = _even(width * target_height / height)
-        path = work / f"{_even(target_height)}.mp4"
+    for side, kbits in sizes:
+        target_width, target_height = _even(width * side / short), _even(height * side / short)
+        path = work / f"{_even(side)}.mp4"
         output = av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"})
         stream = output.add_stream("libx264", rate=fps, options={
             "preset": "veryfast", "profile": "main", "maxrate": f"{kbits}k", "bufsize": f"{kbits * 2}k",
             "crf": "26",
         })
-        stream.width, stream.height, stream.pix_fmt = target_width, _even(target_height), "yuv420p"
+        stream.width, stream.height, stream.pix_fmt = target_width, target_height, "yuv420p"
         stream.bit_rate = kbits * 1000
         audio = None
         if sound:
@@ -297,8 +299,8 @@ def _transcode_video(source, work: Path) -> tuple[list[dict], dict]:
     default_storage.delete(_name)  # the poster's thumbnails are all a page shows
     outputs = [
         {"path": encoder["path"], "width": encoder["video"].width, "height": encoder["video"].height,
-         "codec": "h264", "kbits": kbits}
-        for encoder, (_h, kbits) in zip(encoders, sizes, strict=True)
+         "lines": _even(side), "codec": "h264", "kbits": kbits}
+        for encoder, (side, kbits) in zip(encoders, sizes, strict=True)
     ]
     return outputs, poster
 

@@ -6,6 +6,7 @@ import time
 
 import av
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -96,6 +97,12 @@ class TestTranscoding:
         admin_page = staff_client.get(reverse("admin:catalog_product_change", args=[world.soap.pk]),
                                       HTTP_ACCEPT_LANGUAGE="en").content.decode()
         assert "Ready to play" in admin_page and "640×360 h264" in admin_page and "0:02" in admin_page
+
+    def test_a_portrait_video_is_scaled_by_its_short_side(self, media_root):
+        original = default_storage.save("products/portrait.mp4", ContentFile(video_clip(size=(480, 854), sound=False)))
+        small, large = recordings.transcode(name=original, video=True)["files"]
+        assert (small["width"], small["height"], small["lines"]) == (360, 640, 360)
+        assert streams(large["name"]) == [("video", "h264", 480, 854)]
 
     def test_a_wav_becomes_aac_at_a_speech_bitrate(self, run_transcodes, upload):
         media = upload("audio", SimpleUploadedFile("voice.wav", voice_clip(seconds=3)))
