@@ -210,32 +210,32 @@ def store_image(*, row, field: str, file, folder: str) -> None:
 
 
 @transaction.atomic
-def store_recording(*, media: ProductMedia, by=None) -> ProductMedia:
+def store_recording(*, media: ProductMedia, by=None, right_away: bool = False) -> ProductMedia:
     """``media`` (saved, its original checked by catalog.recordings) has a new
     original: it waits for the transcoding job, queued once this commits;
-    the renditions of the old original are deleted then."""
+    the renditions of the old original are deleted then. ``right_away``
+    runs the job's work here instead (a command run by hand, such as the
+    demo data), so the player is there at once and nothing is queued."""
     old_renditions = media.renditions
     media = media.start_processing(by=by)
     bump_version()
-    defer_on_commit(transcode_media, media_id=media.pk, original=media.file.name)
     transaction.on_commit(lambda: recordings.delete_renditions(old_renditions))
+    if right_away:
+        transcode_media(media_id=media.pk, original=media.file.name)
+        media.refresh_from_db()
+    else:
+        defer_on_commit(transcode_media, media_id=media.pk, original=media.file.name)
     return media
 
 
 @transaction.atomic
 def add_recording(*, product: Product, kind: str, file, right_away: bool = False, **texts) -> ProductMedia:
     """Check ``file`` as ``kind`` (ValidationError if refused) and add it to
-    ``product``'s gallery with ``texts`` (captions, transcripts), queued for
-    the transcoding job; ``right_away`` runs the job here as well (a command
-    run by hand, such as the demo data), so the player is there at once.
-    The queued job then finds the work done and does nothing."""
+    ``product``'s gallery with ``texts`` (captions, transcripts), transcoded
+    as store_recording says."""
     (recordings.check_video if kind == ProductMedia.Kind.VIDEO else recordings.check_voice)(file)
     media = ProductMedia.objects.create(product=product, kind=kind, file=file, **texts)
-    media = store_recording(media=media)
-    if right_away:
-        transcode_media(media_id=media.pk, original=media.file.name)
-        media.refresh_from_db()
-    return media
+    return store_recording(media=media, right_away=right_away)
 
 
 class AlreadyReviewed(Exception):

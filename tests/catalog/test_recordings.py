@@ -61,6 +61,14 @@ def stored_files(media_root) -> list:
     return [path for path in media_root.rglob("*") if path.is_file()] if media_root.exists() else []
 
 
+@pytest.fixture(autouse=True)
+def no_earlier_transcodes(db):
+    """Jobs are not Django's tables, so a transactional test elsewhere can
+    leave some behind; this test's transaction forgets them."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM procrastinate_jobs WHERE task_name = %s", [transcode_media.name])
+
+
 @pytest.fixture
 def upload(staff_client, world, media_root, django_capture_on_commit_callbacks):
     """Post a recording through the admin and queue its job on commit, as a request does."""
@@ -301,6 +309,7 @@ def test_seed_demo_adds_playable_clips_once(db, media_root, client):
     assert all(media.transcript_ko and media.transcript_en for media in ready)
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     assert ProductMedia.objects.count() == 3
+    assert not ProcrastinateJob.objects.filter(task_name=transcode_media.name).exists(), "transcoded, not queued"
     page = client.get("/p/pyongyang-raengmyon/").content.decode()
     assert '<video controls preload="none"' in page and 'srclang="en"' in page
 
