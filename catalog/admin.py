@@ -11,16 +11,18 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpResponse
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from catalog import reports, services
+from catalog import recordings, reports, services
 from catalog.cache import bump_version
-from catalog.media import check_image, check_video, check_voice
+from catalog.media import check_image
 from catalog.models import Category, Offer, PriceChange, Product, ProductMedia, Review, Seller
+from catalog.templatetags.catalog_media import clock
 
 
 class PercentForm(forms.Form):
@@ -120,12 +122,20 @@ class OfferInline(admin.TabularInline):
 
 
 class ProductMediaForm(forms.ModelForm):
-    CHECKS = {ProductMedia.Kind.IMAGE: check_image, ProductMedia.Kind.AUDIO: check_voice,
-              ProductMedia.Kind.VIDEO: check_video}
+    CHECKS = {ProductMedia.Kind.IMAGE: check_image, ProductMedia.Kind.AUDIO: recordings.check_voice,
+              ProductMedia.Kind.VIDEO: recordings.check_video}
+
+    captions_ko_file = forms.FileField(label=_("captions file, .vtt (Korean)"), required=False,
+                                       help_text=_("Replaces the Korean captions typed above."))
+    captions_en_file = forms.FileField(label=_("captions file, .vtt (English)"), required=False,
+                                       help_text=_("Replaces the English captions typed above."))
 
     class Meta:
         model = ProductMedia
-        fields = ["kind", "file", "caption_ko", "caption_en", "position"]
+        fields = ["kind", "file", "caption_ko", "caption_en", "position", "transcript_ko", "transcript_en",
+                  "captions_ko", "captions_ko_file", "captions_en", "captions_en_file"]
+        widgets = {name: forms.Textarea(attrs={"rows": 3, "cols": 60})
+                   for name in ("transcript_ko", "transcript_en", "captions_ko", "captions_en")}
 
     def clean(self):
         data = super().clean()
@@ -134,13 +144,48 @@ class ProductMediaForm(forms.ModelForm):
                 self.CHECKS[data["kind"]](data["file"])
             except ValidationError as error:
                 self.add_error("file", error)
+        for language in ("ko", "en"):
+            upload, field = data.get(f"captions_{language}_file"), f"captions_{language}"
+            try:
+                text = recordings.read_webvtt(upload) if upload else data.get(field, "")
+                data[field] = recordings.check_webvtt(text) if text.strip() else ""
+            except ValidationError as error:
+                self.add_error(f"captions_{language}_file" if upload else field, error)
         return data
 
+    def save(self, commit=True):
+        # The captions read from a file are in cleaned_data, not in the form's fields.
+        self.instance.captions_ko = self.cleaned_data.get("captions_ko", "")
+        self.instance.captions_en = self.cleaned_data.get("captions_en", "")
+        return super().save(commit)
 
-class ProductMediaInline(admin.TabularInline):
+
+class ProductMediaInline(admin.StackedInline):
     model = ProductMedia
     form = ProductMediaForm
     extra = 0
+    readonly_fields = ["state", "served"]
+
+    @admin.display(description=_("state"))
+    def state(self, media):
+        if not media.pk:
+            return "-"
+        if media.status == ProductMedia.Status.FAILED:
+            return f"{media.get_status_display()}: {media.failure}"
+        return media.get_status_display()
+
+    @admin.display(description=_("served as"))
+    def served(self, media):
+        parts = []
+        if media.duration:
+            parts.append(clock(media.duration))
+        for rendition in media.renditions.get("files", ()):
+            size = filesizeformat(rendition["bytes"])
+            if "height" in rendition:
+                parts.append(f"{rendition['width']}×{rendition['height']} {rendition['codec']}: {size}")
+            else:
+                parts.append(f"{rendition['codec']} {rendition['kbits']} kbit/s: {size}")
+        return " · ".join(parts) or "-"
 
 
 class CheckedImageForm(forms.ModelForm):
@@ -202,6 +247,8 @@ class ProductAdmin(StoredImageAdmin, CatalogueAdmin):
                 kept = media.pk and media not in formset.deleted_objects
                 if kept and changed and media.kind == ProductMedia.Kind.IMAGE:
                     services.store_media_image(media=media, file=media.file)
+                elif kept and changed:
+                    services.store_recording(media=media, by=request.user)
 
     def save_related(self, request, form, formsets, change):
         # Offers edited inline change the best price and the seller count.

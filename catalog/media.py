@@ -27,26 +27,6 @@ THUMBNAIL_WIDTHS = (160, 320, 640)
 JPEG_QUALITY = 82
 WEBP_QUALITY = 78
 
-# Voice and video: the container is recognised from its first bytes, not
-# from the name or the browser's content type, which the uploader controls.
-VOICE_SIGNATURES = {
-    "mp3": (b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"),
-    "ogg": (b"OggS",),
-    "oga": (b"OggS",),
-    "opus": (b"OggS",),
-    "wav": (b"RIFF",),
-    "m4a": (b"ftyp",),
-    "webm": (b"\x1aE\xdf\xa3",),
-}
-VIDEO_SIGNATURES = {
-    "mp4": (b"ftyp",),
-    "m4v": (b"ftyp",),
-    "webm": (b"\x1aE\xdf\xa3",),
-}
-MAX_VOICE_BYTES = 10 * 1024 * 1024
-MAX_VIDEO_BYTES = 80 * 1024 * 1024
-
-
 def check_image(file) -> Image.Image:
     """Decode ``file`` fully and return the image, or raise ValidationError
     saying why it is refused (code: too_large, not_an_image, bad_format,
@@ -84,29 +64,6 @@ def _too_many_pixels() -> ValidationError:
         _("The image has more than %(limit)s million pixels."), code="too_many_pixels",
         params={"limit": MAX_IMAGE_PIXELS // 1_000_000},
     )
-
-
-def check_voice(file) -> None:
-    _check_recording(file, VOICE_SIGNATURES, MAX_VOICE_BYTES, _("an MP3, Ogg, Opus, WAV, M4A or WebM recording"))
-
-
-def check_video(file) -> None:
-    _check_recording(file, VIDEO_SIGNATURES, MAX_VIDEO_BYTES, _("an MP4 or WebM video"))
-
-
-def _check_recording(file, signatures: dict, limit: int, expected) -> None:
-    if file.size > limit:
-        raise ValidationError(
-            _("The file is larger than %(limit)s MB."), code="too_large", params={"limit": limit // (1024 * 1024)}
-        )
-    extension = file.name.rsplit(".", 1)[-1].lower() if "." in file.name else ""
-    file.seek(0)
-    head = file.read(12)
-    file.seek(0)
-    # MP4-family files carry "ftyp" at offset 4, after the box length.
-    found = head[4:8] if head[4:8] == b"ftyp" else head
-    if extension not in signatures or not any(found.startswith(sig) for sig in signatures[extension]):
-        raise ValidationError(_("Upload %(expected)s."), code="bad_format", params={"expected": expected})
 
 
 def write_image(*, image: Image.Image, folder: str) -> tuple[str, dict]:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog import search
 from okryu.localized import pick
+from okryu.transitions import StatusEvent, transition
 
 
 def use_similarity_threshold(using: str, threshold: float) -> None:
@@ -290,10 +291,22 @@ class Offer(models.Model):
 
 
 class ProductMedia(models.Model):
+    """A picture, voice recording or video in a product's gallery. Voice and
+    video are served only as the renditions the transcoding job writes
+    (``renditions``, see catalog.recordings); ``status`` says how far it is."""
+
     class Kind(models.TextChoices):
         IMAGE = "image", _("Image")
         AUDIO = "audio", _("Voice recording")
         VIDEO = "video", _("Video")
+
+    class Status(models.TextChoices):
+        PROCESSING = "processing", _("Being transcoded")
+        READY = "ready", _("Ready to play")
+        FAILED = "failed", _("Transcoding failed")
+
+    # A new original starts over from any state (start_processing).
+    TRANSITIONS = {Status.PROCESSING: {Status.READY, Status.FAILED}}
 
     product = models.ForeignKey(
         Product, on_delete=models.CASCADE, related_name="media", verbose_name=_("product")
@@ -304,6 +317,15 @@ class ProductMedia(models.Model):
     caption_ko = models.CharField(_("caption / alt text (Korean)"), max_length=200, blank=True)
     caption_en = models.CharField(_("caption / alt text (English)"), max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.READY,
+                              editable=False)
+    failure = models.CharField(_("why it failed"), max_length=300, blank=True, editable=False)
+    duration = models.FloatField(_("duration (seconds)"), null=True, blank=True, editable=False)
+    renditions = models.JSONField(_("renditions"), default=dict, blank=True, editable=False)
+    transcript_ko = models.TextField(_("transcript (Korean)"), blank=True)
+    transcript_en = models.TextField(_("transcript (English)"), blank=True)
+    captions_ko = models.TextField(_("captions, WebVTT (Korean)"), blank=True)
+    captions_en = models.TextField(_("captions, WebVTT (English)"), blank=True)
 
     class Meta:
         ordering = ["position", "id"]
@@ -316,6 +338,41 @@ class ProductMedia(models.Model):
     @property
     def caption(self):
         return pick(self, "caption")
+
+    @property
+    def transcript(self):
+        return pick(self, "transcript")
+
+    @property
+    def is_playable(self) -> bool:
+        return self.status == self.Status.READY and bool(self.renditions.get("files"))
+
+    def start_processing(self, *, by=None) -> "ProductMedia":
+        """A new original: forget the old renditions and wait for the job."""
+        return transition(self, self.Status.PROCESSING, sources=self.Status.values, by=by,
+                          fields={"renditions": {}, "duration": None, "failure": ""})
+
+    def mark_ready(self, *, original: str, renditions: dict) -> "ProductMedia":
+        """Record the job's renditions of ``original``; InvalidTransition when
+        the row has another original by now or is no longer processing."""
+        return transition(self, self.Status.READY, check=lambda row: row.file.name == original,
+                          fields={"renditions": renditions, "duration": renditions.get("duration")})
+
+    def mark_failed(self, *, original: str, reason: str) -> "ProductMedia":
+        """The job could not transcode ``original``; the page leaves it out."""
+        return transition(self, self.Status.FAILED, check=lambda row: row.file.name == original,
+                          fields={"failure": reason[:300]}, note=reason)
+
+
+class ProductMediaEvent(StatusEvent):
+    media = models.ForeignKey(ProductMedia, on_delete=models.CASCADE, related_name="events",
+                              verbose_name=_("product media"))
+    from_status = models.CharField(_("from"), max_length=20, blank=True, choices=ProductMedia.Status.choices)
+    to_status = models.CharField(_("to"), max_length=20, choices=ProductMedia.Status.choices)
+
+    class Meta(StatusEvent.Meta):
+        verbose_name = _("product media event")
+        verbose_name_plural = _("product media events")
 
 
 class Review(models.Model):

@@ -1,6 +1,7 @@
 """Catalog workflows: stock taken and given back, the product summary
 (best price, sellers, stock, sales, rating) that listings sort on, prices
-changed and recorded, product images stored with their thumbnails, and reviews."""
+changed and recorded, product images stored with their thumbnails, voice and
+video handed to the transcoding job and its renditions recorded, and reviews."""
 
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -9,9 +10,12 @@ from django.db import transaction
 from django.db.models import Avg, Count, F, Min, Q
 from django.utils import timezone
 
+from catalog import recordings
 from catalog.cache import bump_version
 from catalog.media import check_image, delete_image, write_image
 from catalog.models import Offer, PriceChange, Product, ProductMedia, Review, Seller
+from catalog.tasks import transcode_media
+from okryu.jobs import defer_on_commit
 
 
 class OutOfStock(Exception):
@@ -203,6 +207,35 @@ def store_image(*, row, field: str, file, folder: str) -> None:
     bump_version()
     # Files are not transactional: the old ones go only once the new names are committed.
     transaction.on_commit(lambda: delete_image(name=old_name, thumbnails=old_thumbnails))
+
+
+@transaction.atomic
+def store_recording(*, media: ProductMedia, by=None, right_away: bool = False) -> ProductMedia:
+    """``media`` (saved, its original checked by catalog.recordings) has a new
+    original: it waits for the transcoding job, queued once this commits;
+    the renditions of the old original are deleted then. ``right_away``
+    runs the job's work here instead (a command run by hand, such as the
+    demo data), so the player is there at once and nothing is queued."""
+    old_renditions = media.renditions
+    media = media.start_processing(by=by)
+    bump_version()
+    transaction.on_commit(lambda: recordings.delete_renditions(old_renditions))
+    if right_away:
+        transcode_media(media_id=media.pk, original=media.file.name)
+        media.refresh_from_db()
+    else:
+        defer_on_commit(transcode_media, media_id=media.pk, original=media.file.name)
+    return media
+
+
+@transaction.atomic
+def add_recording(*, product: Product, kind: str, file, right_away: bool = False, **texts) -> ProductMedia:
+    """Check ``file`` as ``kind`` (ValidationError if refused) and add it to
+    ``product``'s gallery with ``texts`` (captions, transcripts), transcoded
+    as store_recording says."""
+    (recordings.check_video if kind == ProductMedia.Kind.VIDEO else recordings.check_voice)(file)
+    media = ProductMedia.objects.create(product=product, kind=kind, file=file, **texts)
+    return store_recording(media=media, right_away=right_away)
 
 
 class AlreadyReviewed(Exception):

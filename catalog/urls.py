@@ -10,4 +10,5 @@ urlpatterns = [
     path("c/<slug:slug>/", views.category, name="category"),
     path("p/<slug:slug>/", views.product, name="product"),
     path("s/<slug:slug>/", views.seller, name="seller"),
+    path("captions/<int:pk>.<str:language>.vtt", views.captions, name="captions"),
 ]

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -12,7 +12,7 @@ from catalog import cache as catalog_cache
 from catalog import finder, prices
 from catalog import search as search_text
 from catalog.forms import ListingForm, apply_filters
-from catalog.models import Category, Offer, Product, Seller
+from catalog.models import Category, Offer, Product, ProductMedia, Seller
 from catalog.pagination import paginate
 from okryu.db import reads_replica
 
@@ -133,6 +133,21 @@ def _product_etag(request: HttpRequest, slug: str) -> str:
 @condition(etag_func=_product_etag)
 def product(request: HttpRequest, slug: str) -> HttpResponse:
     return _page(request, ("product", slug), lambda catalog_version: _product_content(slug))
+
+
+# Captions change only with an edit, and the page's <track> asks again at
+# most an hour later; a caption file is text, so it may not run anything.
+@cache_control(public=True, max_age=3600)
+def captions(request: HttpRequest, pk: int, language: str) -> HttpResponse:
+    """A video's WebVTT captions in ``language`` (ko or en), for its <track>."""
+    if language not in ("ko", "en"):
+        raise Http404
+    media = get_object_or_404(ProductMedia.objects.only(f"captions_{language}"), pk=pk, product__is_active=True)
+    text = getattr(media, f"captions_{language}")
+    if not text:
+        raise Http404
+    return HttpResponse(text, content_type="text/vtt; charset=utf-8",
+                        headers={"Content-Security-Policy": "default-src 'none'; sandbox"})
 
 
 def _product_content(slug: str) -> tuple[str, str] | None:

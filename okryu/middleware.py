@@ -1,15 +1,29 @@
-"""Project-wide request rules: private pages are never stored, a database
-that is down answers 503 instead of a 500, an account keeps the language
-its owner used last, and a visitor who just wrote reads from the primary."""
+"""Project-wide request rules: pages are compressed but byte ranges are
+not, private pages are never stored, a database that is down answers 503
+instead of a 500, an account keeps the language its owner used last, and a
+visitor who just wrote reads from the primary."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.middleware.gzip import GZipMiddleware
 from django.utils.cache import add_never_cache_headers
 
 from okryu.db import PIN_COOKIE
 from okryu.views import database_unavailable
+
+
+class PageGZipMiddleware(GZipMiddleware):
+    """Django's GZipMiddleware, but a response that offers byte ranges is
+    sent as it is: the ranges count the file's own bytes, so a compressed
+    206 would hand a player the wrong ones (and video and sound are
+    compressed already)."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if response.has_header("Accept-Ranges") or response.has_header("Content-Range"):
+            return response
+        return super().process_response(request, response)
 
 
 class DatabaseUnavailableMiddleware:

@@ -58,8 +58,9 @@ MIDDLEWARE = [
     # precompressed by WhiteNoise, which answers before this runs). BREACH:
     # Django masks the CSRF token anew on every response and this middleware
     # pads its output with random bytes, so a reflected query cannot be used
-    # to guess a secret byte by byte from compressed lengths.
-    "django.middleware.gzip.GZipMiddleware",
+    # to guess a secret byte by byte from compressed lengths. Byte ranges
+    # of media files stay uncompressed.
+    "okryu.middleware.PageGZipMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

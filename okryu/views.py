@@ -14,12 +14,11 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django.views import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.debug import sensitive_post_parameters
 
-from okryu import accounts, password_reset
+from okryu import accounts, files, password_reset
 from okryu.forms import EraseAccountForm, PasswordResetForm, PasswordResetRequestForm, ProfileForm, RegistrationForm
 from okryu.notices import services as notices_services
 from okryu.notices.forms import TextPreferencesForm
@@ -137,29 +136,33 @@ def password_reset_code(request: HttpRequest) -> HttpResponse:
                   {"form": form, "minutes": password_reset.CODE_MINUTES}, status=400 if form.is_bound else 200)
 
 
-# Pictures and their thumbnails are written under a fresh UUID each time
-# (catalog.media.write_image): a name never comes back with other content.
-GENERATED_PICTURE = re.compile(r"(^|/)[0-9a-f]{32}(-\d+)?\.(jpg|webp)$")
+# Pictures, their thumbnails, and the renditions of voice and video are
+# written under a fresh UUID each time (catalog.media.write_image,
+# catalog.recordings.transcode): a name never comes back with other content.
+GENERATED_MEDIA = re.compile(r"(^|/)[0-9a-f]{32}(-\w+)?\.(jpg|webp|mp4|m4a)$")
 # Media types that a browser may show in the page; anything else is a download.
 INLINE_MEDIA_TYPES = {"image/jpeg", "image/png", "image/webp", "image/avif", "audio/mpeg", "audio/ogg",
                       "audio/mp4", "video/mp4", "video/webm"}
 
 
 def media(request: HttpRequest, path: str) -> HttpResponse:
-    """An uploaded file from MEDIA_ROOT. Uploads are never run: the file gets
-    its own Content-Security-Policy that allows nothing (an SVG or HTML file
-    that slipped in cannot script), nosniff (SecurityMiddleware), and is a
+    """An uploaded file from MEDIA_ROOT, in byte ranges when asked
+    (okryu.files). Uploads are never run: the file gets its own
+    Content-Security-Policy that allows nothing (an SVG or HTML file that
+    slipped in cannot script), nosniff (SecurityMiddleware), and is a
     download unless it is a picture, sound or video."""
-    response = static.serve(request, path, document_root=settings.MEDIA_ROOT)
+    response = files.serve(request, path, document_root=settings.MEDIA_ROOT)
     content_type, _encoding = mimetypes.guess_type(path)
     if content_type not in INLINE_MEDIA_TYPES:
         response["Content-Type"] = "application/octet-stream"
         response["Content-Disposition"] = "attachment"
+    else:
+        response["Content-Disposition"] = "inline"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    if GENERATED_PICTURE.search(path):
+    if GENERATED_MEDIA.search(path):
         response["Cache-Control"] = "public, max-age=31536000, immutable"
     else:
-        # Sound and video keep their uploaded names, which can come back for
+        # Originals keep their uploaded names, which can come back for
         # another file once the first is deleted: a day at most.
         response["Cache-Control"] = "public, max-age=86400"
     return response

@@ -32,3 +32,24 @@ def picture(thumbnails: dict, *, alt: str, sizes: str, largest: int = 640, lazy:
         fallback["width"], fallback["height"],
         mark_safe(' loading="lazy" decoding="async"' if lazy else ' fetchpriority="high"'),
     )
+
+
+@register.filter
+def clock(seconds) -> str:
+    """A duration as the players show it: 0:05, 4:20, 1:02:03."""
+    total = round(float(seconds or 0))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
+
+
+@register.simple_tag
+def poster_url(thumbnails: dict, largest: int = 640) -> str:
+    """The JPEG a <video poster> shows: the widest thumbnail up to ``largest``."""
+    available = [size for size in all_renditions(thumbnails) if size["width"] <= largest] or all_renditions(thumbnails)
+    return default_storage.url(available[-1]["jpeg"]) if available else ""
+
+
+@register.filter
+def media_url(name: str) -> str:
+    return default_storage.url(name)

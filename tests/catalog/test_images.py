@@ -1,5 +1,5 @@
 """Uploaded images are checked, re-encoded and turned into thumbnails once;
-pages serve the thumbnails; voice and video are checked by type and size."""
+pages serve the thumbnails (voice and video: test_recordings.py)."""
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -161,33 +161,6 @@ class TestGalleryMedia:
         item = ProductMedia.objects.get(product=world.soap)
         assert item.file.name.endswith(".jpg")
         assert [size["width"] for size in renditions(item.thumbnails)] == [160, 320, 640]
-
-    def test_a_voice_recording_is_accepted_by_its_bytes(self, staff_client, world, media_root):
-        voice = SimpleUploadedFile("voice.mp3", b"ID3\x04\x00" + bytes(200), content_type="audio/mpeg")
-        assert self.post_media(staff_client, world.soap, "audio", voice).status_code == 302
-        assert ProductMedia.objects.get(product=world.soap).kind == "audio"
-        page = str(staff_client.get(world.soap.get_absolute_url()).content, "utf-8")
-        assert '<audio controls preload="none"' in page
-
-    def test_a_text_file_named_mp3_is_refused(self, staff_client, world, media_root):
-        fake = SimpleUploadedFile("voice.mp3", b"<html>not a recording</html>", content_type="audio/mpeg")
-        response = self.post_media(staff_client, world.soap, "audio", fake)
-        assert response.status_code == 200
-        assert "Upload an MP3, Ogg, Opus, WAV, M4A or WebM recording." in response.content.decode()
-        assert not ProductMedia.objects.exists()
-
-    def test_a_video_too_large_is_refused(self, staff_client, world, media_root, monkeypatch):
-        monkeypatch.setattr(media, "MAX_VIDEO_BYTES", 1024 * 1024)
-        video = SimpleUploadedFile("clip.mp4", b"\x00\x00\x00\x18ftypmp42" + bytes(1024 * 1024))
-        response = self.post_media(staff_client, world.soap, "video", video)
-        assert response.status_code == 200
-        assert "The file is larger than 1 MB." in response.content.decode()
-        assert not ProductMedia.objects.exists()
-
-    def test_an_image_given_as_video_is_refused(self, staff_client, world, media_root):
-        response = self.post_media(staff_client, world.soap, "video", image_upload("clip.mp4"))
-        assert response.status_code == 200
-        assert not ProductMedia.objects.exists()
 
 
 @pytest.mark.slow

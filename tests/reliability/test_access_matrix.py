@@ -26,8 +26,9 @@ from orders.models import Address, Cart, CartLine, Order
 from payments.models import Card
 from tests import factories
 
-# URLs with an argument that anyone may open: catalogue pages and media.
-PUBLIC = {"catalog:category", "catalog:product", "catalog:seller", "media", "lodging:detail", "lodging:reserve"}
+# URLs with an argument that anyone may open: catalogue pages, captions and media.
+PUBLIC = {"catalog:category", "catalog:product", "catalog:seller", "catalog:captions", "media", "lodging:detail",
+          "lodging:reserve"}
 # The admin checks its own model permissions on every page; it is not ours to list.
 SKIPPED_NAMESPACES = {"admin"}
 

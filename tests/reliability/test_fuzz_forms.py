@@ -34,6 +34,7 @@ EXAMPLES_PER_VIEW = 40
 READ_ONLY = {
     "healthz", "media", "okryu:password_changed",
     "catalog:home", "catalog:search", "catalog:suggest", "catalog:category", "catalog:product", "catalog:seller",
+    "catalog:captions",
     "orders:cart", "orders:addresses", "orders:list", "orders:detail", "orders:receipt", "payments:card",
     "delivery:courier",
     "delivery:dispatch", "notices:inbox", "notices:open",

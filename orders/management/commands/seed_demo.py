@@ -13,9 +13,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.models import Category, Offer, PriceChange, Product, Seller
-from catalog.services import refresh_product_summaries, set_offer_prices, store_product_image
+from catalog.models import Category, Offer, PriceChange, Product, ProductMedia, Seller
+from catalog.services import add_recording, refresh_product_summaries, set_offer_prices, store_product_image
 from delivery.models import Courier, District, ServiceArea, TimeSlot, TransportService
+from okryu.demo_clips import video_clip, voice_clip
 from okryu.demo_images import product_picture
 from okryu.luhn import with_check_digit
 from payments import services as payment_services
@@ -68,6 +69,27 @@ CATEGORIES = [
 ]
 
 # slug, category, ko, en, motif, (weight g, volume ml, size), fresh minutes, [(seller, price, stock)]
+# Short clips made on the spot (okryu.demo_clips): product slug, kind, file
+# name, caption, transcript and captions in Korean and English.
+RECORDINGS = [
+    ("pyongyang-raengmyon", ProductMedia.Kind.VIDEO, "raengmyon.mp4",
+     ("옥류관 랭면이 나오기까지", "How Okryukwan's cold noodles are made"),
+     ("메밀국수를 눌러 찬 육수에 담고 고명을 얹습니다.", "Buckwheat noodles are pressed, laid in cold broth and topped."),
+     ("00:00.000 --> 00:01.500\n메밀국수를 눌러 뽑습니다.\n\n00:01.500 --> 00:03.000\n찬 육수에 담습니다.",
+      "00:00.000 --> 00:01.500\nThe buckwheat noodles are pressed.\n\n00:01.500 --> 00:03.000\n"
+      "They are laid in cold broth.")),
+    ("taedonggang-beer", ProductMedia.Kind.VIDEO, "beer.mp4",
+     ("대동강맥주공장에서", "At the Taedonggang brewery"),
+     ("보리와 흰쌀로 빚은 맥주를 병에 넣습니다.", "Beer brewed from barley and rice is bottled."),
+     ("00:00.000 --> 00:03.000\n보리와 흰쌀로 빚은 맥주입니다.",
+      "00:00.000 --> 00:03.000\nBeer brewed from barley and rice.")),
+    ("insam-tea", ProductMedia.Kind.AUDIO, "insam-tea.wav",
+     ("인삼차를 우리는 법", "How to make ginseng tea"),
+     ("더운 물 한컵에 인삼차 한숟가락을 풀어 3분 동안 우려 마십시오.",
+      "Stir a spoonful of ginseng tea into a cup of hot water, leave it three minutes and drink."),
+     None),
+]
+
 PRODUCTS = [
     ("pyongyang-raengmyon", "noodle-dishes", "평양랭면", "Pyongyang cold noodles (naengmyeon)", "noodles", (None, None, ""), 45,
      [("okryukwan", 3000, 200), ("chongryugwan", 2800, 150)]),
@@ -289,6 +311,25 @@ class Command(BaseCommand):
                     product=product, seller=sellers[seller], defaults={"price": price, "stock": stock}
                 )
         refresh_product_summaries(product_ids=Product.objects.values_list("pk", flat=True))
+        self.recordings()
+
+    def recordings(self):
+        """A few seconds each, transcoded here so that the first page shows the player."""
+        colours = [(158, 111, 64), (40, 102, 170)]
+        for slug, kind, name, captions, transcripts, cues in RECORDINGS:
+            product = Product.objects.get(slug=slug)
+            if product.media.filter(kind=kind).exists():
+                continue
+            if kind == ProductMedia.Kind.VIDEO:
+                content = video_clip(seconds=3, size=(854, 480), fps=12, colour=colours.pop())
+            else:
+                content = voice_clip(seconds=6)
+            add_recording(
+                product=product, kind=kind, file=ContentFile(content, name=name), right_away=True,
+                caption_ko=captions[0], caption_en=captions[1],
+                transcript_ko=transcripts[0], transcript_en=transcripts[1],
+                captions_ko=f"WEBVTT\n\n{cues[0]}\n" if cues else "", captions_en=f"WEBVTT\n\n{cues[1]}\n" if cues else "",
+            )
 
     def services(self, districts):
         services = []
