@@ -81,7 +81,7 @@ def failed(request: HttpRequest, delivery_id: int) -> HttpResponse:
 @login_required
 def returned(request: HttpRequest, delivery_id: int) -> HttpResponse:
     delivery = _own_delivery(request, delivery_id)
-    return _act(request, lambda: delivery.mark_returned(by=request.user))
+    return _act(request, lambda: services.confirm_return(delivery=delivery, by=request.user))
 
 
 def _act(request: HttpRequest, action: Callable[[], Delivery]) -> HttpResponse:

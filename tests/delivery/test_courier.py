@@ -296,13 +296,14 @@ def test_the_last_two_deliveries_of_an_order_delivered_at_once_deliver_the_order
     assert order.events.filter(to_status=Order.Status.DELIVERED).count() == 1
 
 
-@pytest.mark.parametrize(("status", "reason", "note"), [
-    (S.PICKED_UP, "damaged", "상자가 젖었음"),
-    (S.PICKED_UP, "other", "승강기 고장"),
-    (S.ASSIGNED, "seller_short", ""),
+@pytest.mark.parametrize(("status", "reason", "note", "after"), [
+    (S.PICKED_UP, "damaged", "상자가 젖었음", S.FAILED),
+    (S.PICKED_UP, "other", "승강기 고장", S.FAILED),
+    # Nothing left the seller: nothing has to come back.
+    (S.ASSIGNED, "seller_short", "", S.RETURNED),
 ])
 def test_the_courier_chooses_a_reason_from_the_list_with_a_note(courier_client, world, make_delivery,
-                                                                   status, reason, note):
+                                                                   status, reason, note, after):
     delivery = make_delivery(status=status, courier=world.courier)
     page = courier_client.get(reverse("delivery:courier")).content.decode()
     assert f'action="{reverse("delivery:failed", args=[delivery.pk])}"' in page
@@ -312,5 +313,5 @@ def test_the_courier_chooses_a_reason_from_the_list_with_a_note(courier_client, 
 
     assert response.status_code == 302
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.failure_reason, delivery.failure_note) == (S.FAILED, reason, note)
+    assert (delivery.status, delivery.failure_reason, delivery.failure_note) == (after, reason, note)
     assert delivery.fault and delivery.next_step
