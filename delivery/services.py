@@ -62,7 +62,7 @@ def redelivery_slots(*, delivery: Delivery):
     """Slots with room that a failed delivery can be redelivered in: its
     service's, in its district, as checkout would offer them."""
     return booking.open_slots(district=delivery.district, fresh_minutes=None).filter(
-        service_id=delivery.slot.service_id).order_by("starts_at")[:20]
+        service_id=delivery.slot.service_id).order_by("starts_at")
 
 
 def couriers_with_load():

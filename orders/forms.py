@@ -114,6 +114,20 @@ class RefundForm(forms.Form):
         return [self[f"line-{line.pk}"] for line in self.lines]
 
 
+class RedeliveryForm(forms.Form):
+    """A new delivery time for a failed delivery, among ``slots``."""
+
+    slot = forms.TypedChoiceField(
+        label=_("New delivery time"), coerce=int,
+        error_messages={"required": _("Choose a new delivery time."),
+                        "invalid_choice": _("That delivery time is no longer available. Choose another.")},
+    )
+
+    def __init__(self, *args, slots, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slot"].choices = [(slot.pk, str(slot)) for slot in slots]
+
+
 class SalesReportForm(forms.Form):
     MAX_DAYS = 366
 

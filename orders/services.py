@@ -241,6 +241,9 @@ def cancel_order(*, order: Order, by) -> Order:
         if line.offer_id is not None and line.quantity > line.restocked_quantity:
             back[line.offer_id] = back.get(line.offer_id, 0) + line.quantity - line.restocked_quantity
     catalog_services.return_stock(quantities=back)
+    # Every line is given back and its goods are back, as a line removal leaves it.
+    order.lines.update(refunded_quantity=F("quantity"), restocked_quantity=F("quantity"))
+    Order.objects.filter(pk=order.pk).update(fee_refunded=F("delivery_fee"))
     for delivery in deliveries:
         booking.release_slot(slot_id=delivery.slot_id, count=1)
     if order.payment is not None:

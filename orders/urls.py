@@ -14,4 +14,7 @@ urlpatterns = [
     path("orders/<str:number>/receipt/", views.receipt, name="receipt"),
     path("orders/<str:number>/cancel/", views.cancel, name="cancel"),
     path("orders/<str:number>/lines/<int:line_id>/review/", views.review_line, name="review"),
+    path("orders/<str:number>/lines/<int:line_id>/cancel/", views.cancel_line, name="cancel_line"),
+    path("orders/<str:number>/deliveries/<int:delivery_id>/redeliver/", views.redeliver, name="redeliver"),
+    path("orders/<str:number>/deliveries/<int:delivery_id>/refund/", views.refund_instead, name="refund_instead"),
 ]
