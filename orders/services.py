@@ -343,7 +343,9 @@ def cancel_line(*, order: Order, line_id: int, by) -> Refund:
     refund = refunds.refund_lines(order=order, quantities={line.pk: line.quantity_left},
                                   key=f"cancel-line:{line.pk}", reason="cancelled by the customer", by=by,
                                   restock=True)
-    if not any(other.quantity_left for other in order.lines.all() if other.seller_id == delivery.seller_id):
+    delivery.refresh_from_db()
+    if delivery.status != Delivery.Status.CANCELLED and not any(
+            other.quantity_left for other in order.lines.all() if other.seller_id == delivery.seller_id):
         delivery.cancel(by=by)
         booking.release_slot(slot_id=delivery.slot_id, count=1)
     record_delivery_progress(order_id=order.pk, by=by)
