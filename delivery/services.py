@@ -118,6 +118,12 @@ def fail_deliveries(*, delivery_ids: Iterable[int], reason: str, note: str, by) 
 
 
 @transaction.atomic
+def reslot_deliveries(*, delivery_ids: Iterable[int], slot_id: int, by) -> list[Delivery]:
+    """The dispatcher redelivers failed deliveries in ``slot_id``; all or none."""
+    return [reslot(delivery=delivery, slot_id=slot_id, by=by) for delivery in _each_locked(delivery_ids)]
+
+
+@transaction.atomic
 def refund_deliveries(*, delivery_ids: Iterable[int], by) -> list[Delivery]:
     """The dispatcher refunds failed deliveries that were to be redelivered; all or none."""
     return [refund_instead(delivery=delivery, by=by) for delivery in _each_locked(delivery_ids)]

@@ -252,3 +252,66 @@ def test_a_failure_and_the_customer_removing_the_line_at_once_move_money_once(wo
     assert Order.objects.get(pk=order.pk).status == Order.Status.CANCELLED
     assert reconcile.problems() == {}
     connection.close()
+
+
+def test_the_dispatcher_sees_each_failure_with_its_reason_step_and_age_and_acts(world, bought, dispatcher_client):
+    order, offer, before = bought
+    _client, delivery = fail_after_pickup(world, order, "nobody_home")
+    later = factories.slot(service_=world.service, starts_in=timedelta(days=1))
+
+    page = dispatcher_client.get(reverse("delivery:dispatch"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Nobody home" in page and "<strong>Redeliver</strong>" in page and "ago" in page
+    assert f'<option value="{later.pk}">' in page
+
+    full = factories.slot(service_=world.service, starts_in=timedelta(days=2), capacity=1)
+    TimeSlot.objects.filter(pk=full.pk).update(booked=1)
+    refused = dispatcher_client.post(reverse("delivery:dispatch_reslot"), {"deliveries": [delivery.pk],
+                                                                           "slot": full.pk})
+    assert refused.status_code == 409 and Delivery.objects.get(pk=delivery.pk).status == S.FAILED
+    response = dispatcher_client.post(reverse("delivery:dispatch_reslot"), {"deliveries": [delivery.pk],
+                                                                            "slot": later.pk})
+    assert response.status_code == 302
+    assert Delivery.objects.get(pk=delivery.pk).slot == later
+
+
+def test_the_dispatcher_refunds_a_redelivery_instead(world, bought, dispatcher_client):
+    order, offer, before = bought
+    _client, delivery = fail_after_pickup(world, order, "wrong_address")
+    response = dispatcher_client.post(reverse("delivery:dispatch_refund"), {"deliveries": [delivery.pk]})
+    assert response.status_code == 302
+    assert state(order, offer, world, before)["order"] == Order.Status.REFUNDED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_finance_clerks_refunding_the_same_line_at_once_refund_once(world):
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+    for name in ("payments.migrations.0003_finance_group", "orders.migrations.0004_finance_refunds_orders"):
+        migration = importlib.import_module(name)
+        (getattr(migration, "create_finance_group", None) or migration.let_finance_see_orders)(apps, None)
+    offer = Offer.objects.get(seller=world.store)
+    order = factories.paid_order(customer=world.customer, card_=world.card, address_=world.address, offer=offer,
+                                 slot_=world.slot)
+    _client, _delivery = fail_after_pickup(world, order.deliveries.get().assign(world.courier, by=None).order,
+                                           "nobody_home")
+    line = order.lines.get()
+    clerks = []
+    for n in range(2):
+        clerk = factories.user(f"clerk{n}", is_staff=True)
+        clerk.groups.add(Group.objects.get(name="finance"))
+        client = Client()
+        client.force_login(clerk)
+        clerks.append(client)
+    url = reverse("admin:orders_order_refund", args=[order.pk])
+    tokens = [client.get(url).context["form"]["token"].value() for client in clerks]
+
+    posts = [{"token": token, f"line-{line.pk}": 1, "reason": "x"} for token in tokens]
+    codes = race(*[lambda client=client, data=data: client.post(url, data).status_code
+                   for client, data in zip(clerks, posts, strict=True)])
+
+    assert sorted(codes) == [302, 409]
+    assert order.refunds.count() == 1
+    assert Payment.objects.get(pk=order.payment_id).refunded == PRICE + FEE, "the fee too: nothing was delivered"
+    connection.close()
