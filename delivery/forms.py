@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from delivery.models import Courier, Delivery, TransportService
+from delivery.models import Courier, Delivery, TimeSlot, TransportService
 
 
 class DeliveredForm(forms.Form):
@@ -39,6 +39,14 @@ class AssignForm(DeliveriesForm):
     courier = forms.ModelChoiceField(
         label=_("Courier"), queryset=Courier.objects.filter(is_active=True),
         error_messages={"required": _("Choose a courier.")},
+    )
+
+
+class ReslotForm(DeliveriesForm):
+    slot = forms.ModelChoiceField(
+        label=_("New delivery time"), queryset=TimeSlot.objects.all(),
+        error_messages={"required": _("Choose a new delivery time."),
+                        "invalid_choice": _("That delivery time is no longer available. Choose another.")},
     )
 
 

@@ -259,6 +259,11 @@ class Delivery(models.Model):
         return math.floor((self.promised_by - timezone.now()).total_seconds() / 60)
 
     @property
+    def goods_resellable(self) -> bool:
+        """Whether this failed delivery's goods, once back, can be sold again."""
+        return not self.is_hot_food and REASON_RULES[self.failure_reason].resellable
+
+    @property
     def items(self) -> list:
         """The order's lines that this delivery carries (its seller's), from
         the prefetched lines when the caller prefetched ``order__lines``."""
@@ -354,18 +359,21 @@ class Delivery(models.Model):
 class ReasonRule(NamedTuple):
     fault: str
     step: str
+    resellable: bool  # whether goods back at the seller go back into stock (hot food never does)
 
 
-# Who is at fault for each failure, and what happens next. Redeliveries are
-# for goods that keep, and free up to FREE_REDELIVERIES (Delivery.mark_failed).
+# Who is at fault for each failure, what happens next, and whether the goods
+# can be sold again. Redeliveries are for goods that keep, and free up to
+# FREE_REDELIVERIES (Delivery.mark_failed).
 REASON_RULES = {
-    Delivery.FailureReason.NOBODY_HOME: ReasonRule(Delivery.Fault.CUSTOMER, Delivery.NextStep.REDELIVER),
-    Delivery.FailureReason.WRONG_ADDRESS: ReasonRule(Delivery.Fault.CUSTOMER, Delivery.NextStep.REDELIVER),
-    Delivery.FailureReason.REFUSED: ReasonRule(Delivery.Fault.CUSTOMER, Delivery.NextStep.REFUND),
-    Delivery.FailureReason.DAMAGED: ReasonRule(Delivery.Fault.COURIER, Delivery.NextStep.REFUND),
-    Delivery.FailureReason.SELLER_SHORT: ReasonRule(Delivery.Fault.SELLER, Delivery.NextStep.REFUND),
-    Delivery.FailureReason.HOT_FOOD_LATE: ReasonRule(Delivery.Fault.COURIER, Delivery.NextStep.REFUND),
-    Delivery.FailureReason.OTHER: ReasonRule(Delivery.Fault.NOBODY, Delivery.NextStep.RETURN),
+    Delivery.FailureReason.NOBODY_HOME: ReasonRule(Delivery.Fault.CUSTOMER, Delivery.NextStep.REDELIVER, True),
+    Delivery.FailureReason.WRONG_ADDRESS: ReasonRule(Delivery.Fault.CUSTOMER, Delivery.NextStep.REDELIVER, True),
+    Delivery.FailureReason.REFUSED: ReasonRule(Delivery.Fault.CUSTOMER, Delivery.NextStep.REFUND, True),
+    Delivery.FailureReason.DAMAGED: ReasonRule(Delivery.Fault.COURIER, Delivery.NextStep.REFUND, False),
+    # Nothing was handed over, so nothing comes back.
+    Delivery.FailureReason.SELLER_SHORT: ReasonRule(Delivery.Fault.SELLER, Delivery.NextStep.REFUND, False),
+    Delivery.FailureReason.HOT_FOOD_LATE: ReasonRule(Delivery.Fault.COURIER, Delivery.NextStep.REFUND, False),
+    Delivery.FailureReason.OTHER: ReasonRule(Delivery.Fault.NOBODY, Delivery.NextStep.RETURN, True),
 }
 FREE_REDELIVERIES = 1
 

@@ -11,9 +11,11 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from delivery import booking
 from delivery.models import Courier, Delivery
 from okryu.notices.models import Event
 from okryu.notices.services import notify
+from orders import refunds
 from orders import services as order_services
 
 # Hot food leaves the kitchen when its slot starts: a dish still waiting
@@ -51,12 +53,19 @@ def assigned_deliveries():
 
 
 def failed_deliveries():
-    """Deliveries that failed and are not yet back at their seller."""
+    """Deliveries that failed and are not yet back at their seller, oldest first."""
     return (
         Delivery.objects.filter(status=Delivery.Status.FAILED)
-        .select_related("order", "seller", "district", "courier__user")
+        .select_related("order", "seller", "district", "courier__user", "slot")
         .order_by("failed_at", "pk")
     )
+
+
+def redelivery_slots(*, delivery: Delivery):
+    """Slots with room that a failed delivery can be redelivered in: its
+    service's, in its district, as checkout would offer them."""
+    return booking.open_slots(district=delivery.district, fresh_minutes=None).filter(
+        service_id=delivery.slot.service_id).order_by("starts_at")
 
 
 def couriers_with_load():
@@ -101,7 +110,26 @@ def unassign_deliveries(*, delivery_ids: Iterable[int], by) -> list[Delivery]:
 @transaction.atomic
 def return_deliveries(*, delivery_ids: Iterable[int], by) -> list[Delivery]:
     """Record failed deliveries as back at their seller; all or none."""
-    return [delivery.mark_returned(by=by) for delivery in _each_locked(delivery_ids)]
+    return [confirm_return(delivery=delivery, by=by) for delivery in _each_locked(delivery_ids)]
+
+
+@transaction.atomic
+def fail_deliveries(*, delivery_ids: Iterable[int], reason: str, note: str, by) -> list[Delivery]:
+    """The dispatcher fails deliveries nobody picked up (or a courier could
+    not); all or none."""
+    return [fail(delivery=delivery, reason=reason, note=note, by=by) for delivery in _each_locked(delivery_ids)]
+
+
+@transaction.atomic
+def reslot_deliveries(*, delivery_ids: Iterable[int], slot_id: int, by) -> list[Delivery]:
+    """The dispatcher redelivers failed deliveries in ``slot_id``; all or none."""
+    return [reslot(delivery=delivery, slot_id=slot_id, by=by) for delivery in _each_locked(delivery_ids)]
+
+
+@transaction.atomic
+def refund_deliveries(*, delivery_ids: Iterable[int], by) -> list[Delivery]:
+    """The dispatcher refunds failed deliveries that were to be redelivered; all or none."""
+    return [refund_instead(delivery=delivery, by=by) for delivery in _each_locked(delivery_ids)]
 
 
 @transaction.atomic
@@ -187,11 +215,60 @@ def fail(*, delivery: Delivery, by, reason: str, note: str = "") -> Delivery:
     """Mark failed with ``reason`` (a FailureReason; OTHER with a note) and
     move the order along, in one transaction: the courier after pickup, or
     at the seller's door, or the dispatcher for a delivery nobody picked up.
-    The reason decides who is at fault and the next step."""
+    The reason decides who is at fault and the next step: a refund gives
+    the lines back at once; goods that never left the seller (and are not
+    to be redelivered) are back at once."""
     _queue_on_order(delivery)
     delivery = delivery.mark_failed(by=by, reason=reason, note=note)
+    if delivery.next_step == Delivery.NextStep.REFUND:
+        refunds.refund_delivery(delivery=delivery, reason=f"delivery failed: {reason}", by=by)
+    if delivery.picked_up_at is None and delivery.next_step != Delivery.NextStep.REDELIVER:
+        delivery = confirm_return(delivery=delivery, by=by)
     order_services.record_delivery_progress(order_id=delivery.order_id, by=by)
-    _tell_customer(delivery, Event.DELIVERY_FAILED, reason=Delivery.FailureReason(reason).label)
+    _tell_customer(delivery, Event.DELIVERY_FAILED, reason=Delivery.FailureReason(reason).label,
+                   next_step=delivery.next_step)
+    return delivery
+
+
+@transaction.atomic
+def confirm_return(*, delivery: Delivery, by) -> Delivery:
+    """A failed delivery's goods are back at the seller (the courier or the
+    dispatcher says so): what of its lines is not yet refunded is, goods
+    that can be sold again go back into stock, and the order follows."""
+    _queue_on_order(delivery)
+    delivery = delivery.mark_returned(by=by)
+    refunds.refund_delivery(delivery=delivery, reason=f"returned: {delivery.failure_reason}", by=by)
+    if delivery.goods_resellable:
+        refunds.restock_delivery(delivery=delivery)
+    order_services.record_delivery_progress(order_id=delivery.order_id, by=by)
+    return delivery
+
+
+@transaction.atomic
+def reslot(*, delivery: Delivery, slot_id: int, by) -> Delivery:
+    """Send a failed delivery to be redelivered in another slot of its
+    service (free, once): one place booked there, its old one freed, and
+    the delivery waits for a courier again. Raises booking.SlotFull for a
+    slot that is full or not on offer, InvalidTransition when the delivery
+    is not one to redeliver; nothing changes then."""
+    _queue_on_order(delivery)
+    if not redelivery_slots(delivery=delivery).filter(pk=slot_id).exists():
+        raise booking.SlotFull()
+    old_slot_id = delivery.slot_id
+    slot = booking.book_slot(slot_id=slot_id, count=1)
+    delivery = delivery.reslot(slot, by=by)
+    booking.release_slot(slot_id=old_slot_id, count=1)
+    return delivery
+
+
+@transaction.atomic
+def refund_instead(*, delivery: Delivery, by) -> Delivery:
+    """The customer would rather not wait for a redelivery: the lines are
+    refunded now, and the goods go back to the seller."""
+    _queue_on_order(delivery)
+    delivery = delivery.choose_refund(by=by)
+    refunds.refund_delivery(delivery=delivery, reason="refund instead of a redelivery", by=by)
+    order_services.record_delivery_progress(order_id=delivery.order_id, by=by)
     return delivery
 
 

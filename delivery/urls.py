@@ -14,5 +14,7 @@ urlpatterns = [
     path("dispatch/reassign/", views.dispatch_reassign, name="dispatch_reassign"),
     path("dispatch/unassign/", views.dispatch_unassign, name="dispatch_unassign"),
     path("dispatch/returned/", views.dispatch_returned, name="dispatch_returned"),
+    path("dispatch/refund/", views.dispatch_refund, name="dispatch_refund"),
+    path("dispatch/reslot/", views.dispatch_reslot, name="dispatch_reslot"),
     path("dispatch/automatically/", views.dispatch_automatically, name="dispatch_automatically"),
 ]

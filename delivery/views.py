@@ -2,16 +2,19 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from delivery import services
-from delivery.forms import AssignForm, DeliveredForm, DeliveriesForm, FailedForm
-from delivery.models import Courier, CourierNotInService, Delivery
+from delivery.booking import SlotFull
+from delivery.forms import AssignForm, DeliveredForm, DeliveriesForm, FailedForm, ReslotForm
+from delivery.models import Courier, CourierNotInService, Delivery, TimeSlot
 from okryu.transitions import InvalidTransition
 from orders.services import PaymentNotCapturable
 
@@ -81,7 +84,7 @@ def failed(request: HttpRequest, delivery_id: int) -> HttpResponse:
 @login_required
 def returned(request: HttpRequest, delivery_id: int) -> HttpResponse:
     delivery = _own_delivery(request, delivery_id)
-    return _act(request, lambda: delivery.mark_returned(by=request.user))
+    return _act(request, lambda: services.confirm_return(delivery=delivery, by=request.user))
 
 
 def _act(request: HttpRequest, action: Callable[[], Delivery]) -> HttpResponse:
@@ -112,6 +115,8 @@ def _board(request: HttpRequest, *, status: int = 200) -> HttpResponse:
         "waiting": services.waiting_deliveries(),
         "assigned": services.assigned_deliveries(),
         "failed": services.failed_deliveries(),
+        "redelivery_slots": TimeSlot.objects.filter(
+            starts_at__gt=timezone.now(), booked__lt=F("capacity")).select_related("service")[:40],
         "couriers": couriers,
     }, status=status)
 
@@ -139,6 +144,9 @@ def _dispatch(request: HttpRequest, form_class, action) -> HttpResponse:
     except InvalidTransition as refused:
         messages.error(request, _("Delivery %(order)s is now “%(status)s”; nothing was changed.") % {
             "order": refused.instance.order.number, "status": refused.instance.get_status_display()})
+        return _board(request, status=409)
+    except SlotFull:
+        messages.error(request, _("That delivery time is full or not served there; nothing was changed."))
         return _board(request, status=409)
     except CourierNotInService as refused:
         messages.error(request, _("%(courier)s drives for %(service)s, not for the service of %(order)s; "
@@ -181,6 +189,22 @@ def dispatch_unassign(request: HttpRequest) -> HttpResponse:
 def dispatch_returned(request: HttpRequest) -> HttpResponse:
     return _dispatch(request, DeliveriesForm, lambda ids, data: services.return_deliveries(
         delivery_ids=ids, by=request.user))
+
+
+@require_POST
+@login_required
+@dispatcher_only
+def dispatch_refund(request: HttpRequest) -> HttpResponse:
+    return _dispatch(request, DeliveriesForm, lambda ids, data: services.refund_deliveries(
+        delivery_ids=ids, by=request.user))
+
+
+@require_POST
+@login_required
+@dispatcher_only
+def dispatch_reslot(request: HttpRequest) -> HttpResponse:
+    return _dispatch(request, ReslotForm, lambda ids, data: services.reslot_deliveries(
+        delivery_ids=ids, slot_id=data["slot"].pk, by=request.user))
 
 
 @require_POST

@@ -27,9 +27,9 @@ from delivery.models import Delivery
 from okryu.db import reads_replica
 from okryu.money import format_won
 from okryu.transitions import InvalidTransition
-from orders import reports, services
+from orders import refunds, reports, services
 from orders.forms import RefundForm, SalesReportForm
-from orders.models import Order, OrderEvent, OrderLine
+from orders.models import Order, OrderEvent, OrderLine, Refund
 from payments.gateway import PaymentError
 
 
@@ -242,31 +242,43 @@ class OrderAdmin(admin.ModelAdmin):
         return response
 
     def refund_view(self, request, object_id):
-        """Give back part or all of a captured payment, on a one-time token."""
+        """Give back units of the order's lines, on a one-time token: for
+        finance staff (``payments.refund_payment``) of the bureau."""
         order = self.get_object(request, unquote(object_id))
         if order is None:
             raise Http404
-        if seller_scope(request) is not None or not self.has_change_permission(request, order):
+        if seller_scope(request) is not None or not request.user.has_perm("payments.refund_payment"):
             raise PermissionDenied
-        form = RefundForm(request.POST or None, initial={"token": services.new_checkout_token()})
-        if request.method == "POST" and form.is_valid():
-            try:
-                order = services.refund_order(
-                    order=order, amount=form.cleaned_data["amount"], token=form.cleaned_data["token"],
-                    reason=form.cleaned_data["reason"], by=request.user,
-                )
-            except services.NotRefundable:
-                form.add_error(None, _("This order has no payment to refund."))
-            except (PaymentError, InvalidTransition) as error:
-                form.add_error("amount", str(error.message))
-            else:
-                messages.success(request, _("Refunded. The order is %(status)s.") % {
-                    "status": order.get_status_display()})
-                return redirect("admin:orders_order_change", order.pk)
+        lines = list(order.lines.all())
+        form = RefundForm(request.POST or None, lines=lines, initial={"token": services.new_checkout_token()})
+        status = 200
+        if request.method == "POST" and Refund.objects.filter(key=f"admin:{request.POST.get('token')}").exists():
+            # A double submit: the first one refunded, and its form no longer fits what is left.
+            return redirect("admin:orders_order_change", order.pk)
+        if request.method == "POST":
+            status = 400
+            if form.is_valid():
+                try:
+                    refunds.refund_lines(
+                        order=order, quantities=form.quantities(), key=f"admin:{form.cleaned_data['token']}",
+                        reason=form.cleaned_data["reason"], by=request.user, restock=form.cleaned_data["restock"],
+                    )
+                except refunds.RefundRefused as error:
+                    form.add_error(None, str(error.message))
+                    status = 409
+                except (PaymentError, InvalidTransition) as error:
+                    form.add_error(None, str(error.message))
+                    status = 409
+                else:
+                    order.refresh_from_db()
+                    messages.success(request, _("Refunded. The order is %(status)s.") % {
+                        "status": order.get_status_display()})
+                    return redirect("admin:orders_order_change", order.pk)
         return TemplateResponse(request, "orders/admin/refund.html", {
             **self.admin_site.each_context(request), "opts": self.opts, "order": order, "form": form,
-            "payment": order.payment, "title": _("Refund %(number)s") % {"number": order.number},
-        }, status=409 if form.errors else 200)
+            "payment": order.payment, "refunds": order.refunds.prefetch_related("lines__line").select_related("by"),
+            "title": _("Refund %(number)s") % {"number": order.number},
+        }, status=status)
 
     def sales_report(self, request):
         """Orders, revenue and average basket per day and per seller."""

@@ -94,12 +94,54 @@ class PaymentForm(CardChoiceForm):
 
 
 class RefundForm(forms.Form):
+    """Units to give back of each line of an order (a field per line,
+    ``line-<id>``), why, and whether the goods came back to be sold again."""
+
     token = forms.UUIDField(widget=forms.HiddenInput)
-    amount = forms.IntegerField(
-        label=_("Amount (won)"), min_value=1,
-        error_messages={"min_value": _("Refund at least one won."), "invalid": _("Enter a whole number of won.")},
-    )
     reason = forms.CharField(label=_("Reason"), max_length=200)
+    restock = forms.BooleanField(label=_("The goods came back and can be sold again"), required=False)
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        for line in lines:
+            self.fields[f"line-{line.pk}"] = forms.IntegerField(
+                label=f"{line.product_name} ({line.seller_name})", min_value=0, max_value=line.quantity_left,
+                required=False, initial=0,
+                help_text=_("%(left)s of %(sold)s left to refund") % {
+                    "left": line.quantity_left, "sold": line.quantity},
+                error_messages={
+                    "min_value": _("Refund at least one unit and no more than is left of the line."),
+                    "max_value": _("Refund at least one unit and no more than is left of the line."),
+                    "invalid": _("Enter a whole number of units."),
+                },
+            )
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not any(self.quantities().values()):
+            raise forms.ValidationError(_("Choose at least one line and a quantity to refund."), code="nothing")
+        return data
+
+    def quantities(self) -> dict[int, int]:
+        return {line.pk: self.cleaned_data.get(f"line-{line.pk}") or 0 for line in self.lines}
+
+    def line_fields(self):
+        return [self[f"line-{line.pk}"] for line in self.lines]
+
+
+class RedeliveryForm(forms.Form):
+    """A new delivery time for a failed delivery, among ``slots``."""
+
+    slot = forms.TypedChoiceField(
+        label=_("New delivery time"), coerce=int,
+        error_messages={"required": _("Choose a new delivery time."),
+                        "invalid_choice": _("That delivery time is no longer available. Choose another.")},
+    )
+
+    def __init__(self, *args, slots, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slot"].choices = [(slot.pk, str(slot)) for slot in slots]
 
 
 class SalesReportForm(forms.Form):

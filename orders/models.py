@@ -86,6 +86,7 @@ class Order(models.Model):
         READY = "ready", _("Ready")
         OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
         DELIVERED = "delivered", _("Delivered")
+        PARTLY_DELIVERED = "partly_delivered", _("Partly delivered")
         CANCELLED = "cancelled", _("Cancelled")
         REFUNDED = "refunded", _("Refunded")
 
@@ -94,9 +95,12 @@ class Order(models.Model):
         Status.PAID: {Status.PREPARING, Status.READY, Status.OUT_FOR_DELIVERY, Status.CANCELLED},
         Status.PREPARING: {Status.READY, Status.OUT_FOR_DELIVERY, Status.CANCELLED},
         Status.READY: {Status.OUT_FOR_DELIVERY, Status.CANCELLED},
-        Status.OUT_FOR_DELIVERY: {Status.DELIVERED, Status.REFUNDED},
+        Status.OUT_FOR_DELIVERY: {Status.DELIVERED, Status.PARTLY_DELIVERED, Status.REFUNDED},
         Status.DELIVERED: {Status.REFUNDED},
+        Status.PARTLY_DELIVERED: {Status.REFUNDED},
     }
+    # The true final states, once every delivery has ended one way or another.
+    FINAL = {Status.DELIVERED, Status.PARTLY_DELIVERED, Status.REFUNDED, Status.CANCELLED}
     CANCELLABLE = {Status.PLACED, Status.PAID, Status.PREPARING, Status.READY}
 
     number = models.CharField(_("order number"), max_length=20, unique=True)
@@ -108,6 +112,7 @@ class Order(models.Model):
     subtotal = models.PositiveIntegerField(_("subtotal"))
     delivery_fee = models.PositiveIntegerField(_("delivery fee"))
     total = models.PositiveIntegerField(_("total"))
+    fee_refunded = models.PositiveIntegerField(_("delivery fee refunded"), default=0)
     recipient_name = models.CharField(_("recipient"), max_length=100)
     phone = models.CharField(_("phone"), max_length=20)
     district = models.ForeignKey("delivery.District", on_delete=models.PROTECT, verbose_name=_("district"))
@@ -128,6 +133,8 @@ class Order(models.Model):
             models.CheckConstraint(
                 condition=models.Q(total=models.F("subtotal") + models.F("delivery_fee")), name="order_total_adds_up"
             ),
+            models.CheckConstraint(condition=models.Q(fee_refunded__lte=models.F("delivery_fee")),
+                                   name="order_fee_refunded_at_most_fee"),
         ]
 
     def __str__(self):
@@ -159,11 +166,21 @@ class OrderLine(models.Model):
     seller_name = models.CharField(_("seller"), max_length=120)
     unit_price = models.PositiveIntegerField(_("unit price"))
     quantity = models.PositiveIntegerField(_("quantity"))
+    # Units given back (refunded, or released from the hold before capture),
+    # and of those the units whose goods went back into the offer's stock.
+    refunded_quantity = models.PositiveIntegerField(_("refunded quantity"), default=0)
+    restocked_quantity = models.PositiveIntegerField(_("restocked quantity"), default=0)
 
     class Meta:
         ordering = ["id"]
         verbose_name = _("order line")
         verbose_name_plural = _("order lines")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(refunded_quantity__lte=models.F("quantity")),
+                                   name="order_line_refunded_at_most_sold"),
+            models.CheckConstraint(condition=models.Q(restocked_quantity__lte=models.F("refunded_quantity")),
+                                   name="order_line_restocked_at_most_refunded"),
+        ]
 
     def __str__(self):
         return f"{self.product_name} × {self.quantity}"
@@ -171,6 +188,15 @@ class OrderLine(models.Model):
     @property
     def line_total(self):
         return self.unit_price * self.quantity
+
+    @property
+    def refunded(self) -> int:
+        """Won given back for this line."""
+        return self.unit_price * self.refunded_quantity
+
+    @property
+    def quantity_left(self) -> int:
+        return self.quantity - self.refunded_quantity
 
     @property
     def review_key(self) -> str:
@@ -186,3 +212,45 @@ class OrderEvent(StatusEvent):
     class Meta(StatusEvent.Meta):
         verbose_name = _("order event")
         verbose_name_plural = _("order events")
+
+
+class Refund(models.Model):
+    """Money given back for lines of an order (and its delivery fee when
+    nothing was delivered): after capture a refund to the card, before it
+    a part of the hold that will not be captured."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("order"))
+    key = models.CharField(_("key"), max_length=80, unique=True)
+    amount = models.PositiveIntegerField(_("amount"))
+    fee = models.PositiveIntegerField(_("of which delivery fee"), default=0)
+    before_capture = models.BooleanField(_("before capture"), default=False)
+    reason = models.CharField(_("reason"), max_length=200)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_positive")]
+
+    def __str__(self):
+        return f"{self.order_id}: {self.amount}"
+
+
+class RefundLine(models.Model):
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="lines")
+    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("line"))
+    quantity = models.PositiveIntegerField(_("quantity"))
+    restocked = models.BooleanField(_("back in stock"), default=False)
+
+    class Meta:
+        verbose_name = _("refunded line")
+        verbose_name_plural = _("refunded lines")
+        constraints = [models.CheckConstraint(condition=models.Q(quantity__gte=1), name="refund_line_positive")]
+
+    def __str__(self):
+        return f"{self.line_id} × {self.quantity}"

@@ -8,12 +8,13 @@ scripts both call it."""
 
 from collections import defaultdict
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalog.models import Offer
 from delivery.models import Delivery, TimeSlot
-from orders.models import Order, OrderLine
+from orders.models import Order, OrderLine, Refund
 from payments.models import Account, LedgerEntry, LedgerTransaction, Payment
 
 # How checkout keys the payments it takes (orders.services.place_order).
@@ -26,8 +27,8 @@ def problems(*, stock_before: dict[int, int] | None = None) -> dict[str, list]:
     """Every invariant that does not hold, with the rows that break it.
 
     ``stock_before`` (offer id → stock at the start of the run) adds the
-    check that the stock taken equals the units of the orders that were not
-    cancelled, offer by offer."""
+    check that the stock taken equals the units sold and not back in stock
+    (cancelled, removed, returned to be sold again), offer by offer."""
     ordered_payments = Order.objects.filter(payment__isnull=False).values("payment_id")
     # Only the payments checkout takes: a stay's payment belongs to lodging,
     # whose own reconciliation (lodging.reconcile) accounts for it.
@@ -74,6 +75,21 @@ def problems(*, stock_before: dict[int, int] | None = None) -> dict[str, list]:
             .exclude(booked=F("live")).values_list("pk", flat=True)
         ),
     }
+    orders = Order.objects.annotate(lines_back=_per_order(OrderLine, F("unit_price") * F("refunded_quantity")),
+                                    recorded=_per_order(Refund, F("amount") - F("fee")),
+                                    recorded_fee=_per_order(Refund, F("fee")))
+    # What the bureau kept of a captured order is its total less all given back.
+    found["money kept differs from the lines kept"] = list(
+        orders.filter(payment__captured__gt=0)
+        .exclude(payment__captured=F("total") - F("lines_back") - F("fee_refunded") + F("payment__refunded"))
+        .values_list("number", flat=True)
+    )
+    # A whole cancellation gives everything back without refund rows.
+    found["refund rows differ from the lines given back"] = list(
+        orders.exclude(status=Order.Status.CANCELLED)
+        .exclude(recorded=F("lines_back"), recorded_fee=F("fee_refunded")).values_list("number", flat=True)
+    )
+    found = {name: rows for name, rows in found.items() if rows}
     total = LedgerEntry.objects.aggregate(total=Sum("amount", default=0))["total"]
     if total:
         found["ledger not summing to zero"] = [total]
@@ -82,11 +98,17 @@ def problems(*, stock_before: dict[int, int] | None = None) -> dict[str, list]:
     return {name: rows for name, rows in found.items() if rows}
 
 
+def _per_order(model, amount) -> Coalesce:
+    """Sum of ``amount`` over ``model``'s rows of each order, 0 for none."""
+    rows = model.objects.filter(order=OuterRef("pk")).values("order").annotate(total=Sum(amount)).values("total")
+    return Coalesce(Subquery(rows), 0)
+
+
 def _stock_mismatches(stock_before: dict[int, int]) -> list[tuple[int, int, int]]:
-    """(offer, units taken, units in orders not cancelled) where they differ."""
+    """(offer, units taken, units sold and not back in stock) where they differ."""
     ordered = defaultdict(int, OrderLine.objects.filter(offer__in=stock_before)
-                          .exclude(order__status=Order.Status.CANCELLED)
-                          .values("offer").annotate(n=Sum("quantity")).values_list("offer", "n"))
+                          .values("offer").annotate(n=Sum(F("quantity") - F("restocked_quantity")))
+                          .values_list("offer", "n"))
     now = dict(Offer.objects.filter(pk__in=stock_before).values_list("pk", "stock"))
     return [
         (offer, stock_before[offer] - now[offer], ordered[offer])

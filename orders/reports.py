@@ -27,18 +27,22 @@ class SalesRow:
 
 
 def _sold_orders(*, start: date, end: date):
-    return Order.objects.filter(created_at__date__gte=start, created_at__date__lte=end).exclude(status__in=NOT_SALES)
+    """Orders placed in the period whose money was taken: a hold not yet
+    captured is no revenue."""
+    return Order.objects.filter(created_at__date__gte=start, created_at__date__lte=end,
+                                payment__captured__gt=0).exclude(status__in=NOT_SALES)
 
 
 def sales_by_day(*, start: date, end: date) -> list[SalesRow]:
     """One row per day from ``start`` to ``end``, days without sales
-    included; revenue is what customers paid (goods and delivery). One query."""
+    included; revenue is what was captured less what was refunded (goods
+    and delivery). One query."""
     totals = {
         row["day"]: row
         for row in _sold_orders(start=start, end=end)
         .annotate(day=TruncDate("created_at"))
         .values("day")
-        .annotate(orders=Count("id"), revenue=Sum("total"))
+        .annotate(orders=Count("id"), revenue=Sum(F("payment__captured") - F("payment__refunded")))
         .order_by("day")
     }
     rows = []
@@ -52,11 +56,12 @@ def sales_by_day(*, start: date, end: date) -> list[SalesRow]:
 
 def sales_by_seller(*, start: date, end: date) -> list[SalesRow]:
     """One row per seller that sold in the period, best first; revenue is the
-    seller's goods (delivery fees are the bureau's). Two queries."""
+    seller's goods not given back (delivery fees are the bureau's). Two queries."""
     totals = list(
         OrderLine.objects.filter(order__in=_sold_orders(start=start, end=end))
         .values("seller_id")
-        .annotate(orders=Count("order_id", distinct=True), revenue=Sum(F("unit_price") * F("quantity")))
+        .annotate(orders=Count("order_id", distinct=True),
+                  revenue=Sum(F("unit_price") * (F("quantity") - F("refunded_quantity"))))
         .order_by("-revenue", "seller_id")
     )
     sellers = Seller.objects.in_bulk([row["seller_id"] for row in totals])

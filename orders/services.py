@@ -20,8 +20,9 @@ from okryu.db import retry_on_conflict
 from okryu.notices.models import Event
 from okryu.notices.services import notify
 from okryu.transitions import InvalidTransition
+from orders import refunds
 from orders.checkout import CheckoutPlan
-from orders.models import Address, Cart, CartLine, Order, OrderEvent, OrderLine
+from orders.models import Address, Cart, CartLine, Order, OrderEvent, OrderLine, Refund
 from payments.gateway import PaymentError, get_gateway
 from payments.models import Payment
 
@@ -41,8 +42,8 @@ class NotCancellable(Exception):
     """The goods have left the seller, or the order is already closed."""
 
 
-class NotRefundable(Exception):
-    """Nothing captured is left to refund on this order."""
+class LineNotCancellable(Exception):
+    """The line's delivery has been picked up (or closed): it can no longer be removed."""
 
 
 class PaymentNotCapturable(Exception):
@@ -224,6 +225,8 @@ def cancel_order(*, order: Order, by) -> Order:
     """
     deliveries = list(Delivery.objects.select_for_update().filter(order_id=order.pk).order_by("pk"))
     order = Order.objects.select_for_update(of=("self",)).select_related("payment").get(pk=order.pk)
+    # A delivery whose lines the customer all removed is already cancelled.
+    deliveries = [d for d in deliveries if d.status != Delivery.Status.CANCELLED]
     if not order.is_cancellable or any(
         d.status not in (Delivery.Status.PENDING, Delivery.Status.ASSIGNED) for d in deliveries
     ):
@@ -233,11 +236,16 @@ def cancel_order(*, order: Order, by) -> Order:
            context={"number": order.number}, link=order.get_absolute_url())
     for delivery in deliveries:
         delivery.cancel(by=by)
-    catalog_services.return_stock(quantities={
-        line.offer_id: line.quantity for line in order.lines.all() if line.offer_id is not None
-    })
-    if deliveries:
-        booking.release_slot(slot_id=deliveries[0].slot_id, count=len(deliveries))
+    back = {}
+    for line in order.lines.all():
+        if line.offer_id is not None and line.quantity > line.restocked_quantity:
+            back[line.offer_id] = back.get(line.offer_id, 0) + line.quantity - line.restocked_quantity
+    catalog_services.return_stock(quantities=back)
+    # Every line is given back and its goods are back, as a line removal leaves it.
+    order.lines.update(refunded_quantity=F("quantity"), restocked_quantity=F("quantity"))
+    Order.objects.filter(pk=order.pk).update(fee_refunded=F("delivery_fee"))
+    for delivery in deliveries:
+        booking.release_slot(slot_id=delivery.slot_id, count=1)
     if order.payment is not None:
         _release_payment(order.payment, key=f"cancel:{order.number}", by=by)
     return order
@@ -267,34 +275,16 @@ def _release_payment(payment: Payment, *, key: str, by) -> None:
         gateway.refund(payment, payment.captured - payment.refunded, idempotency_key=key, by=by)
 
 
-@transaction.atomic
-def refund_order(*, order: Order, amount: int, token: uuid.UUID, reason: str, by) -> Order:
-    """Give back ``amount`` won of what was captured for the order; when
-    nothing captured is left, the order becomes REFUNDED.
-
-    The token is the refund form's one-time token: a double submit moves
-    money once, because the gateway is idempotent on the key derived from
-    it. Raises NotRefundable without a payment, and the gateway's
-    PaymentError when the amount is not refundable.
-    """
-    order = Order.objects.select_for_update(of=("self",)).select_related("payment").get(pk=order.pk)
-    if order.payment is None:
-        raise NotRefundable()
-    # The gateway answers a replayed key first, and refuses (InvalidAmount)
-    # an amount above what is left or a payment that was never captured.
-    payment = get_gateway().refund(order.payment, amount, idempotency_key=f"refund:{token}", by=by)
-    notify(recipient=order.user, event=Event.REFUND_POSTED, obj_key=f"refund:{token}",
-           context={"number": order.number, "amount": amount}, link=order.get_absolute_url())
-    if payment.refunded == payment.captured and Order.Status.REFUNDED in Order.TRANSITIONS.get(order.status, ()):
-        order = order.change_status(Order.Status.REFUNDED, by=by, note=reason[:200])
-    return order
+BEFORE_PICKUP = (Order.Status.PAID, Order.Status.PREPARING, Order.Status.READY)
 
 
 @transaction.atomic
 def record_delivery_progress(*, order_id: int, by) -> Order:
-    """Move the order along with its deliveries: out for delivery (and the
-    payment captured) at the first pickup, delivered when all are delivered.
-    Raises PaymentNotCapturable when the hold cannot be captured any more.
+    """Move the order along with its deliveries: out for delivery at the
+    first pickup, with the payment captured for what was not given back
+    before (PaymentNotCapturable when the hold cannot be captured any more);
+    then, once every delivery has ended, its final state: delivered, partly
+    delivered, refunded, or cancelled when nothing was ever captured.
 
     The caller holds the locks of the order's deliveries (the courier
     actions in delivery.services take them first), so the statuses read here
@@ -303,21 +293,63 @@ def record_delivery_progress(*, order_id: int, by) -> Order:
     meanwhile (a refund) so that the move no longer fits, it stays as staff
     left it.
     """
-    order = Order.objects.get(pk=order_id)
-    statuses = set(order.deliveries.values_list("status", flat=True))
-    left_seller = {Delivery.Status.PICKED_UP, Delivery.Status.DELIVERED, Delivery.Status.FAILED}
+    order = Order.objects.select_related("payment").get(pk=order_id)
+    deliveries = list(order.deliveries.all())
     try:
-        if statuses & left_seller and order.status in (Order.Status.PAID, Order.Status.PREPARING, Order.Status.READY):
+        if order.status in BEFORE_PICKUP and any(d.picked_up_at for d in deliveries):
             order = order.change_status(Order.Status.OUT_FOR_DELIVERY, by=by)
             try:
-                get_gateway().capture(order.payment)
+                get_gateway().capture(order.payment, order.total - refunds.released_before_capture(order))
             except (PaymentError, InvalidTransition) as error:
                 raise PaymentNotCapturable() from error
-        if statuses == {Delivery.Status.DELIVERED} and order.status == Order.Status.OUT_FOR_DELIVERY:
-            order = order.change_status(Order.Status.DELIVERED, by=by)
+        final = _final_status(order, deliveries)
+        if final is not None and final != order.status:
+            order = order.change_status(final, by=by)
     except InvalidTransition:
         order.refresh_from_db()
     return order
+
+
+def _final_status(order: Order, deliveries: list[Delivery]) -> str | None:
+    """Where the order ends once no delivery is under way or waiting for a
+    decision (a failed one whose lines were refunded has ended for the
+    customer, whenever its goods are back); None before that."""
+    ended = (Delivery.Status.DELIVERED, Delivery.Status.RETURNED, Delivery.Status.CANCELLED)
+    if not deliveries or not all(
+            d.status in ended or (d.status == Delivery.Status.FAILED and d.next_step == Delivery.NextStep.REFUND)
+            for d in deliveries):
+        return None
+    live = [d for d in deliveries if d.status != Delivery.Status.CANCELLED]
+    delivered = [d for d in live if d.status == Delivery.Status.DELIVERED]
+    if delivered:
+        return Order.Status.DELIVERED if len(delivered) == len(live) else Order.Status.PARTLY_DELIVERED
+    return Order.Status.REFUNDED if order.payment is not None and order.payment.captured else Order.Status.CANCELLED
+
+
+@transaction.atomic
+def cancel_line(*, order: Order, line_id: int, by) -> Refund:
+    """The customer removes a line before its delivery is picked up: the
+    units are given back (from the hold, or refunded if another delivery
+    already had it captured) and go back into stock; a delivery left with
+    nothing to carry is cancelled and its place in the slot freed. Raises
+    LineNotCancellable otherwise; the order follows its deliveries."""
+    deliveries, order = refunds.lock_order(order.pk)
+    line = order.lines.filter(pk=line_id).first()
+    if line is None or line.quantity_left == 0:
+        raise LineNotCancellable()
+    delivery = next((d for d in deliveries if d.seller_id == line.seller_id), None)
+    if delivery is None or delivery.status not in (Delivery.Status.PENDING, Delivery.Status.ASSIGNED):
+        raise LineNotCancellable()
+    refund = refunds.refund_lines(order=order, quantities={line.pk: line.quantity_left},
+                                  key=f"cancel-line:{line.pk}", reason="cancelled by the customer", by=by,
+                                  restock=True)
+    delivery.refresh_from_db()
+    if delivery.status != Delivery.Status.CANCELLED and not any(
+            other.quantity_left for other in order.lines.all() if other.seller_id == delivery.seller_id):
+        delivery.cancel(by=by)
+        booking.release_slot(slot_id=delivery.slot_id, count=1)
+    record_delivery_progress(order_id=order.pk, by=by)
+    return refund
 
 
 # Housekeeping

@@ -14,14 +14,27 @@ from catalog import services as catalog_services
 from catalog.models import Offer
 from catalog.services import OfferUnavailable, OutOfStock
 from delivery import booking
+from delivery import services as delivery_services
+from delivery.models import Delivery
+from okryu.transitions import InvalidTransition
 from orders import services
 from orders.cart import cart_fingerprint, cart_lines, current_cart, remember_count
 from orders.checkout import CheckoutPlan
-from orders.forms import AddressForm, AddToCartForm, CartLineForm, ChooseAddressForm, PaymentForm, ReviewForm
+from orders.forms import (
+    AddressForm,
+    AddToCartForm,
+    CartLineForm,
+    ChooseAddressForm,
+    PaymentForm,
+    RedeliveryForm,
+    ReviewForm,
+)
 from orders.models import Address, CartLine, Order, OrderLine
 from payments.gateway import PaymentError, WrongPin
 
 SESSION_ADDRESS_ID = "checkout_address_id"
+# New times offered for a failed delivery: the next ones, enough for a day or two.
+REDELIVERY_CHOICES = 20
 
 
 @never_cache
@@ -187,7 +200,8 @@ def review_line(request: HttpRequest, number: str, line_id: int) -> HttpResponse
         OrderLine.objects.select_related("order", "product", "seller"),
         pk=line_id, order__number=number, order__user=request.user,
     )
-    if line.order.status != Order.Status.DELIVERED or line.product is None:
+    if not line.order.deliveries.filter(seller_id=line.seller_id, status=Delivery.Status.DELIVERED).exists() or (
+            line.product is None or line.quantity_left == 0):
         messages.error(request, _("An item can be reviewed once its order has been delivered."))
         return _order_page(request, number, status=409)
     form = ReviewForm(request.POST, prefix=f"review-{line.pk}")
@@ -209,9 +223,66 @@ def review_line(request: HttpRequest, number: str, line_id: int) -> HttpResponse
 @login_required
 def receipt(request: HttpRequest, number: str) -> HttpResponse:
     order = get_object_or_404(
-        Order.objects.select_related("payment__card").prefetch_related("lines"), number=number, user=request.user
+        Order.objects.select_related("payment__card").prefetch_related("lines", "refunds"), number=number,
+        user=request.user
     )
     return render(request, "orders/receipt.html", {"order": order})
+
+
+@require_POST
+@login_required
+def cancel_line(request: HttpRequest, number: str, line_id: int) -> HttpResponse:
+    """Remove one line of a paid order until its delivery is picked up."""
+    order = get_object_or_404(Order, number=number, user=request.user)
+    get_object_or_404(OrderLine, pk=line_id, order=order)
+    try:
+        services.cancel_line(order=order, line_id=line_id, by=request.user)
+    except services.LineNotCancellable:
+        messages.error(request, _("That item can no longer be removed: it has left the seller."))
+        return _order_page(request, number, status=409)
+    messages.success(request, _("The item is removed and its payment given back."))
+    return redirect(order)
+
+
+def _customer_delivery(request: HttpRequest, number: str, delivery_id: int) -> Delivery:
+    return get_object_or_404(Delivery.objects.select_related("order", "slot", "district"), pk=delivery_id,
+                             order__number=number, order__user=request.user)
+
+
+@require_POST
+@login_required
+def redeliver(request: HttpRequest, number: str, delivery_id: int) -> HttpResponse:
+    """The customer picks a new slot for a failed delivery to redeliver."""
+    delivery = _customer_delivery(request, number, delivery_id)
+    slots = delivery_services.redelivery_slots(delivery=delivery)[:REDELIVERY_CHOICES]
+    form = RedeliveryForm(request.POST, slots=slots)
+    if not form.is_valid():
+        messages.error(request, form.errors["slot"][0])
+        return _order_page(request, number, status=400)
+    try:
+        delivery_services.reslot(delivery=delivery, slot_id=form.cleaned_data["slot"], by=request.user)
+    except booking.SlotFull:
+        messages.error(request, _("That delivery time has just filled up. Choose another."))
+        return _order_page(request, number, status=409)
+    except InvalidTransition:
+        messages.error(request, _("This delivery is not waiting for a new time any more."))
+        return _order_page(request, number, status=409)
+    messages.success(request, _("It will be delivered again at the time you chose."))
+    return redirect(delivery.order)
+
+
+@require_POST
+@login_required
+def refund_instead(request: HttpRequest, number: str, delivery_id: int) -> HttpResponse:
+    """The customer would rather have the money back than wait for a redelivery."""
+    delivery = _customer_delivery(request, number, delivery_id)
+    try:
+        delivery_services.refund_instead(delivery=delivery, by=request.user)
+    except InvalidTransition:
+        messages.error(request, _("This delivery is not waiting for a new time any more."))
+        return _order_page(request, number, status=409)
+    messages.success(request, _("The items of this delivery are refunded to your e-card."))
+    return redirect(delivery.order)
 
 
 @require_POST
@@ -239,18 +310,30 @@ def _order_for_posted_token(request: HttpRequest) -> Order | None:
 
 
 def _order_page(request: HttpRequest, number: str, *, bound=None, status: int = 200) -> HttpResponse:
-    """The customer's order, with a review form on each delivered line not
-    yet reviewed; ``bound`` is a (line id, form) pair that failed to save."""
+    """The customer's order: each delivery with what became of it (a failed
+    one to redeliver offers its new times), each line with what was given
+    back, a review form on each delivered line not yet reviewed and a
+    remove button on each line not yet picked up; ``bound`` is a (line id,
+    form) pair that failed to save."""
     order = get_object_or_404(
-        Order.objects.prefetch_related("lines", "events", "deliveries__seller", "deliveries__slot"),
+        Order.objects.prefetch_related("lines", "events", "deliveries__seller", "deliveries__slot", "refunds"),
         number=number, user=request.user,
     )
-    if order.status == Order.Status.DELIVERED:
-        lines = [line for line in order.lines.all() if line.product_id]
-        reviewed = catalog_services.reviewed_purchases(keys=[line.review_key for line in lines])
-        for line in lines:
-            if line.review_key not in reviewed:
-                line.review_form = bound[1] if bound and bound[0] == line.pk else ReviewForm(prefix=f"review-{line.pk}")
+    deliveries = {delivery.seller_id: delivery for delivery in order.deliveries.all()}
+    for delivery in deliveries.values():
+        if delivery.status == Delivery.Status.FAILED and delivery.next_step == Delivery.NextStep.REDELIVER:
+            delivery.redelivery_form = RedeliveryForm(
+                slots=delivery_services.redelivery_slots(delivery=delivery)[:REDELIVERY_CHOICES])
+    removable = (Delivery.Status.PENDING, Delivery.Status.ASSIGNED)
+    delivered = [line for line in order.lines.all() if line.product_id and line.quantity_left
+                 and getattr(deliveries.get(line.seller_id), "status", None) == Delivery.Status.DELIVERED]
+    reviewed = catalog_services.reviewed_purchases(keys=[line.review_key for line in delivered]) if delivered else ()
+    for line in order.lines.all():
+        line.removable = (order.status in services.BEFORE_PICKUP and line.quantity_left
+                          and getattr(deliveries.get(line.seller_id), "status", None) in removable)
+    for line in delivered:
+        if line.review_key not in reviewed:
+            line.review_form = bound[1] if bound and bound[0] == line.pk else ReviewForm(prefix=f"review-{line.pk}")
     return render(request, "orders/order_detail.html", {"order": order}, status=status)
 
 

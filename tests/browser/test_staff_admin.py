@@ -18,6 +18,7 @@ from delivery.models import Delivery, District, TimeSlot
 from okryu.money import format_won
 from orders.models import Order
 from payments import services as payment_services
+from payments.gateway import get_gateway
 from payments.models import LedgerTransaction, Payment
 from tests import factories
 
@@ -130,13 +131,14 @@ def test_staff_top_up_mark_ready_dispatch_and_refund_part_of_an_order(visitor, v
     payment = Payment.objects.get(pk=order.payment_id)
     assert payment.status == Payment.Status.CAPTURED
 
-    # Refund part of it, from the order's change page.
-    part = payment.captured // 2
+    # Refund one of the two jars, from the order's change page.
+    line = order.lines.get()
+    part = line.unit_price
     page.goto(reverse("admin:orders_order_change", args=[order.pk]))
     staff_view.follow(page.locator(f'a[href="{reverse("admin:orders_order_refund", args=[order.pk])}"]'))
-    page.locator('input[name="amount"]').fill(str(part))
+    page.locator(f'input[name="line-{line.pk}"]').fill("1")
     page.locator('input[name="reason"]').fill("김치 한 병 파손")
-    staff_view.submit('input[name="amount"]')
+    staff_view.submit('input[name="reason"]')
     assert urlsplit(page.url).path == reverse("admin:orders_order_change", args=[order.pk])
     payment.refresh_from_db()
     order.refresh_from_db()
@@ -157,3 +159,36 @@ def test_staff_top_up_mark_ready_dispatch_and_refund_part_of_an_order(visitor, v
     expect(customer_view.page.locator("main")).to_contain_text(won(balance_after))
     expect(customer_view.page.locator("table.statement tbody tr").filter(has_text=won(part))).to_have_count(1)
     customer_view.check("card-refunded")
+
+
+def test_the_sales_report_shows_its_bars_under_the_site_s_csp(visitor, viewport, shop):
+    """The chart's colours come from a static stylesheet: the
+    Content-Security-Policy blocks inline <style>, and a blocked style would
+    leave the bars black (SVG's default fill)."""
+    staff = factories.user(is_staff=True, is_superuser=True)
+    customer = factories.user()
+    address = factories.address(owner=customer, district_=District.objects.get(slug="moranbong"))
+    card = factories.card(owner=customer, balance=50_000)
+    kimchi = Offer.objects.filter(product__slug="kimchi").order_by("price").first()
+    slot = factories.slot(service_=shop.express, starts_in=timedelta(hours=3))
+    order = factories.paid_order(customer=customer, offer=kimchi, slot_=slot, address_=address, card_=card)
+    get_gateway().capture(order.payment)
+
+    v = visitor(language="ko")
+    page = v.page
+    blocked = []
+    page.on("console", lambda message: blocked.append(message.text) if "Content Security Policy" in message.text
+            else None)
+    v.log_in(staff.username, next_url=reverse("admin:orders_order_sales"))
+
+    bars = page.locator("svg.sales-chart rect")
+    expect(bars).to_have_count(30)
+    fills = bars.evaluate_all("rects => rects.map(r => getComputedStyle(r).fill)")
+    assert set(fills) == {"rgb(65, 118, 144)"}, fills
+    tallest = bars.evaluate_all("rects => Math.max(...rects.map(r => r.getBoundingClientRect().height))")
+    assert tallest > 40, "today's bar is drawn (the chart scales down on a phone)"
+    assert blocked == []
+
+    page.goto(reverse("admin:payments_reconciliation"))
+    expect(page.locator("#content")).to_be_visible()
+    assert blocked == []

@@ -9,10 +9,12 @@ from django.apps import apps
 from django.contrib.auth.management import create_permissions
 from django.contrib.contenttypes.management import create_contenttypes
 from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
 
 from delivery.models import Delivery
 from delivery.roles import ensure_dispatcher_group
 from orders.models import Order, OrderLine
+from payments.gateway import get_gateway
 from tests import factories
 
 _numbers = itertools.count(1)
@@ -43,6 +45,17 @@ def make_delivery(world):
             fields.setdefault("failure_reason", Delivery.FailureReason.NOBODY_HOME)
             fields.setdefault("fault", Delivery.Fault.CUSTOMER)
             fields.setdefault("next_step", Delivery.NextStep.REDELIVER)
+        # Paid, as checkout leaves an order, and captured once goods left the seller.
+        gateway = get_gateway()
+        order.payment = gateway.authorize(card_number=world.card.number, pin=factories.PIN, amount=order.total,
+                                          reference=order.number, idempotency_key=f"order:{order.checkout_token}")
+        order.status = Order.Status.PAID
+        if status in (Delivery.Status.PICKED_UP, Delivery.Status.DELIVERED, Delivery.Status.FAILED,
+                      Delivery.Status.RETURNED):
+            gateway.capture(order.payment)
+            order.status = Order.Status.OUT_FOR_DELIVERY
+            fields.setdefault("picked_up_at", timezone.now())
+        order.save(update_fields=["payment", "status"])
         if hot:
             fields.setdefault("promised_by", slot.ends_at)
         if status == Delivery.Status.DELIVERED:

@@ -296,14 +296,18 @@ def test_the_last_two_deliveries_of_an_order_delivered_at_once_deliver_the_order
     assert order.events.filter(to_status=Order.Status.DELIVERED).count() == 1
 
 
-@pytest.mark.parametrize(("status", "reason", "note"), [
-    (S.PICKED_UP, "damaged", "상자가 젖었음"),
-    (S.PICKED_UP, "other", "승강기 고장"),
-    (S.ASSIGNED, "seller_short", ""),
+@pytest.mark.parametrize(("status", "reason", "note", "after"), [
+    (S.PICKED_UP, "damaged", "상자가 젖었음", S.FAILED),
+    (S.PICKED_UP, "other", "승강기 고장", S.FAILED),
+    # Nothing left the seller: nothing has to come back.
+    (S.ASSIGNED, "seller_short", "", S.RETURNED),
 ])
 def test_the_courier_chooses_a_reason_from_the_list_with_a_note(courier_client, world, make_delivery,
-                                                                   status, reason, note):
-    delivery = make_delivery(status=status, courier=world.courier)
+                                                                   status, reason, note, after):
+    # A slot of today in Pyongyang, whatever the hour: the page lists today's work.
+    noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    today = factories.slot(service_=world.service, starts_in=noon - timezone.now())
+    delivery = make_delivery(status=status, courier=world.courier, slot=today)
     page = courier_client.get(reverse("delivery:courier")).content.decode()
     assert f'action="{reverse("delivery:failed", args=[delivery.pk])}"' in page
     assert '<select id="fr' in page and f'<option value="{reason}">' in page and 'name="note"' in page
@@ -312,5 +316,5 @@ def test_the_courier_chooses_a_reason_from_the_list_with_a_note(courier_client, 
 
     assert response.status_code == 302
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.failure_reason, delivery.failure_note) == (S.FAILED, reason, note)
+    assert (delivery.status, delivery.failure_reason, delivery.failure_note) == (after, reason, note)
     assert delivery.fault and delivery.next_step

@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Offer
-from orders import services
+from orders import refunds, services
 from orders.models import Order
+from payments.gateway import get_gateway
 from tests import factories
 from tests.orders.helpers import fill_cart
 
@@ -26,21 +27,26 @@ URL = "admin:orders_order_sales"
 @pytest.fixture
 def sales(world):
     """Today: a store order (1500 + 1000 fee) and a mixed one (1500 + 2×1400 + 1000);
-    two days ago: a factory order (1400 + 1000); a cancelled order that counts for nothing."""
+    two days ago: a factory order (1400 + 1000), all captured (picked up); a
+    cancelled order and an order not yet captured that count for nothing."""
     store, factory = Offer.objects.get(seller=world.store), Offer.objects.get(seller=world.factory)
 
-    def buy(lines):
+    def buy(lines, *, captured=True):
         fill_cart(world.customer, lines)
-        return services.place_order(
+        order = services.place_order(
             user=world.customer, cart=world.customer.cart, address=world.address, slot_id=world.slot.pk,
             card_number=world.card.number, pin=factories.PIN, token=uuid.uuid4(),
         )
+        if captured:
+            get_gateway().capture(order.payment)
+        return order
 
     buy([(store, 1)])
     buy([(store, 1), (factory, 2)])
+    buy([(factory, 1)], captured=False)
     old = buy([(factory, 1)])
     Order.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=2))
-    services.cancel_order(order=buy([(store, 3)]), by=None)
+    services.cancel_order(order=buy([(store, 3)], captured=False), by=None)
     return world
 
 
@@ -120,3 +126,16 @@ def test_it_defaults_to_the_last_thirty_days(boss_client, sales):
 def test_only_staff_reach_it(client, sales):
     client.force_login(sales.customer)
     assert client.get(reverse(URL)).status_code == 302
+
+
+def test_refunds_come_off_the_revenue(boss_client, sales):
+    mixed = Order.objects.get(subtotal=1500 + 2800)
+    factory_line = mixed.lines.get(seller=sales.factory)
+    refunds.refund_lines(order=mixed, quantities={factory_line.pk: 1}, key="test", reason="bruised", by=None)
+
+    response = boss_client.get(reverse(URL), period(1))
+
+    [today] = response.context["by_day"]
+    assert (today.orders, today.revenue) == (2, 2500 + 5300 - 1400)
+    by_seller = {row.label.pk: row.revenue for row in response.context["by_seller"]}
+    assert by_seller == {sales.store.pk: 3000, sales.factory.pk: 1400}

@@ -1,0 +1,121 @@
+"""One order's life after the sale, as a Hypothesis state machine: pick
+up, fail with any reason, redeliver, refund instead, confirm the return,
+deliver, remove a line, refund a line; after every step the money, the
+stock and the slots reconcile (orders/reconcile.py)."""
+
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+
+from catalog.models import Offer
+from delivery import booking
+from delivery import services as delivery_services
+from delivery.models import Delivery, TimeSlot
+from okryu.transitions import InvalidTransition
+from orders import reconcile, refunds
+from orders import services as order_services
+from orders.models import Cart, Order
+from payments.gateway import PaymentError
+from tests import factories
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+EXAMPLES, STEPS = 100, 20  # 2,000 steps
+REFUSED = (InvalidTransition, PaymentError, booking.SlotFull, order_services.PaymentNotCapturable,
+           order_services.LineNotCancellable, order_services.NotCancellable, refunds.RefundRefused)
+
+
+def test_money_and_stock_reconcile_after_every_step(world):
+    store, factory = Offer.objects.get(seller=world.store), Offer.objects.get(seller=world.factory)
+    Offer.objects.filter(pk__in=[store.pk, factory.pk]).update(stock=100_000)
+    TimeSlot.objects.filter(pk=world.slot.pk).update(capacity=10_000)
+    later = factories.slot(service_=world.service, starts_in=timedelta(days=1), capacity=10_000)
+    factories.card(owner=world.customer, balance=0)  # not used: the world's card pays
+    stock_before = dict(Offer.objects.filter(pk__in=[store.pk, factory.pk]).values_list("pk", "stock"))
+    staff = factories.user(is_staff=True)
+    counter = iter(range(10**9))
+
+    class OrderLife(RelaxedMachine):
+        def __init__(self):
+            super().__init__()
+            cart, _ = Cart.objects.get_or_create(user=world.customer)
+            order_services.add_to_cart(cart=cart, offer=store, quantity=2)
+            self.order = factories.paid_order(customer=world.customer, card_=world.card, address_=world.address,
+                                              offer=factory, slot_=world.slot)
+
+        def delivery(self, n: int) -> Delivery:
+            return list(self.order.deliveries.order_by("pk"))[n % 2]
+
+        def line(self, n: int):
+            return list(self.order.lines.order_by("pk"))[n % 2]
+
+        def attempt(self, step):
+            try:
+                step()
+            except REFUSED:
+                pass
+
+        @rule(n=st.integers(0, 1))
+        def pick_up(self, n):
+            delivery = self.delivery(n)
+            if delivery.status == Delivery.Status.PENDING:
+                self.attempt(lambda: delivery.assign(world.courier, by=staff))
+                delivery = self.delivery(n)
+            self.attempt(lambda: delivery_services.pick_up(delivery=delivery, by=world.courier.user))
+
+        @rule(n=st.integers(0, 1))
+        def deliver(self, n):
+            self.attempt(lambda: delivery_services.deliver(delivery=self.delivery(n), by=world.courier.user,
+                                                           recipient_name="김철민"))
+
+        @rule(n=st.integers(0, 1), reason=st.sampled_from(Delivery.FailureReason.values))
+        def fail(self, n, reason):
+            self.attempt(lambda: delivery_services.fail(delivery=self.delivery(n), by=world.courier.user,
+                                                        reason=reason, note="메모"))
+
+        @rule(n=st.integers(0, 1))
+        def redeliver(self, n):
+            self.attempt(lambda: delivery_services.reslot(delivery=self.delivery(n), slot_id=later.pk,
+                                                          by=world.customer))
+
+        @rule(n=st.integers(0, 1))
+        def refund_instead(self, n):
+            self.attempt(lambda: delivery_services.refund_instead(delivery=self.delivery(n), by=world.customer))
+
+        @rule(n=st.integers(0, 1))
+        def confirm_return(self, n):
+            self.attempt(lambda: delivery_services.confirm_return(delivery=self.delivery(n), by=staff))
+
+        @rule(n=st.integers(0, 1))
+        def cancel_line(self, n):
+            self.attempt(lambda: order_services.cancel_line(order=self.order, line_id=self.line(n).pk,
+                                                            by=world.customer))
+
+        @rule(n=st.integers(0, 1), quantity=st.integers(0, 3), restock=st.booleans())
+        def refund_line(self, n, quantity, restock):
+            self.attempt(lambda: refunds.refund_lines(
+                order=self.order, quantities={self.line(n).pk: quantity}, key=f"machine:{next(counter)}",
+                reason="machine", by=staff, restock=restock))
+
+        @rule()
+        def cancel_order(self):
+            self.attempt(lambda: order_services.cancel_order(order=self.order, by=world.customer))
+
+        @invariant()
+        def everything_reconciles(self):
+            assert reconcile.problems(stock_before=stock_before) == {}
+            order = Order.objects.get(pk=self.order.pk)
+            statuses = set(order.deliveries.values_list("status", flat=True))
+            if statuses <= {Delivery.Status.DELIVERED, Delivery.Status.RETURNED, Delivery.Status.CANCELLED}:
+                assert order.status in Order.FINAL, (order.status, statuses)
+
+    run_state_machine_as_test(OrderLife, settings=settings(
+        max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]))
+
+
+class RelaxedMachine(RuleBasedStateMachine):
+    """A machine whose rules may all be refused at any step."""
