@@ -100,6 +100,13 @@ MATRIX = {
                                 post_only=True, anonymous="404"),
     "orders:review": Entry("buyer", lambda s: [s.order.number, s.order.lines.get().pk], _order_state,
                            lambda s: s.order.address_line, post_only=True, allowed=frozenset({302, 409})),
+    "orders:cancel_line": Entry("buyer", lambda s: [s.order.number, s.order.lines.get().pk], _order_state,
+                                lambda s: s.order.address_line, post_only=True, allowed=frozenset({302, 409})),
+    # A delivery that has not failed: the owner's choice is refused (no slot sent: 400).
+    "orders:redeliver": Entry("buyer", lambda s: [s.order.number, s.delivery.pk], _order_state,
+                              lambda s: s.order.address_line, post_only=True, allowed=frozenset({302, 400, 409})),
+    "orders:refund_instead": Entry("buyer", lambda s: [s.order.number, s.delivery.pk], _order_state,
+                                   lambda s: s.order.address_line, post_only=True, allowed=frozenset({302, 409})),
     "payments:card": Entry("buyer", lambda s: [s.card.pk], _card_state, lambda s: s.card.masked_number),
     "payments:change_pin": Entry("buyer", lambda s: [s.card.pk], _card_state, lambda s: s.card.masked_number,
                                  post_only=True),
