@@ -1,4 +1,5 @@
 import math
+from datetime import datetime
 from typing import NamedTuple
 
 from django.conf import settings
@@ -250,20 +251,21 @@ class Delivery(models.Model):
         """Put an assigned (not yet picked up) delivery back among the waiting."""
         return self._change("unassign", by=by, courier=None, assigned_at=None)
 
-    def mark_picked_up(self, *, by) -> "Delivery":
-        return self._change("pick_up", by=by)
+    def mark_picked_up(self, *, by, pressed_at: datetime | None = None) -> "Delivery":
+        return self._change("pick_up", by=by, pressed_at=pressed_at)
 
-    def mark_delivered(self, *, by, recipient_name: str) -> "Delivery":
+    def mark_delivered(self, *, by, recipient_name: str, pressed_at: datetime | None = None) -> "Delivery":
         """The database refuses an empty recipient name."""
-        return self._change("deliver", by=by, recipient_name=recipient_name, note=recipient_name)
+        return self._change("deliver", by=by, recipient_name=recipient_name, note=recipient_name,
+                            pressed_at=pressed_at)
 
-    def mark_failed(self, *, by, reason: str) -> "Delivery":
+    def mark_failed(self, *, by, reason: str, pressed_at: datetime | None = None) -> "Delivery":
         """``reason`` is one of FailureReason; the database refuses anything else."""
-        return self._change("fail", by=by, failure_reason=reason, note=reason)
+        return self._change("fail", by=by, failure_reason=reason, note=reason, pressed_at=pressed_at)
 
-    def mark_returned(self, *, by) -> "Delivery":
+    def mark_returned(self, *, by, pressed_at: datetime | None = None) -> "Delivery":
         """The failed parcel is back at the seller."""
-        return self._change("return", by=by)
+        return self._change("return", by=by, pressed_at=pressed_at)
 
     def cancel(self, *, by) -> "Delivery":
         return self._change("cancel", by=by)
@@ -273,14 +275,16 @@ class Delivery(models.Model):
         if courier.service_id != self.slot.service_id:
             raise CourierNotInService(self, courier)
 
-    def _change(self, step: str, *, by, note: str = "", **fields) -> "Delivery":
+    def _change(self, step: str, *, by, note: str = "", pressed_at: datetime | None = None,
+                **fields) -> "Delivery":
         """Take ``step`` through the one transition helper, stamping its time
         and saving ``fields``. Raises InvalidTransition and changes nothing
         when the step does not fit the current status, or the courier changed
-        since ``self`` was read."""
+        since ``self`` was read. A step pressed offline (``pressed_at``) is
+        stamped with the time it happened; its event keeps both times."""
         sources, target, stamp = self.TRANSITIONS[step]
         if stamp:
-            fields[stamp] = timezone.now()
+            fields[stamp] = pressed_at or timezone.now()
         if "courier" in fields:
             # Who had it and who has it now, for reassignments in the timeline;
             # the check below makes self's courier the locked row's.
@@ -289,7 +293,7 @@ class Delivery(models.Model):
         # page loaded before a reassignment) acts on a stale row: refused.
         return transition(
             self, target, by=by, note=note, sources=sources, fields=fields,
-            check=lambda locked: locked.courier_id == self.courier_id,
+            check=lambda locked: locked.courier_id == self.courier_id, event={"pressed_at": pressed_at},
         )
 
 
@@ -297,7 +301,34 @@ class DeliveryEvent(StatusEvent):
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(_("from"), max_length=20, choices=Delivery.Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Delivery.Status.choices)
+    # When the courier pressed the button, if it was sent later from the
+    # page's outbox; created_at is when the server received it.
+    pressed_at = models.DateTimeField(_("pressed at"), null=True, blank=True)
 
     class Meta(StatusEvent.Meta):
         verbose_name = _("delivery event")
         verbose_name_plural = _("delivery events")
+
+
+class CourierAction(models.Model):
+    """One press of a courier's button sent by the page's outbox, kept by
+    the id the page made for it: a replay of the id gets the first answer
+    back and changes nothing."""
+
+    action_id = models.UUIDField(_("action id"), unique=True)
+    courier = models.ForeignKey(Courier, on_delete=models.CASCADE, related_name="actions", verbose_name=_("courier"))
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.CASCADE, related_name="courier_actions", verbose_name=_("delivery"))
+    # The button's URL: the same id sent for another button is a reuse, not a replay.
+    path = models.CharField(_("path"), max_length=200)
+    pressed_at = models.DateTimeField(_("pressed at"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    answer_status = models.PositiveSmallIntegerField(_("answer status"), default=0)
+    answer = models.CharField(_("answer"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("courier action")
+        verbose_name_plural = _("courier actions")
+
+    def __str__(self):
+        return str(self.action_id)
