@@ -43,7 +43,7 @@
     var note = document.createElement("p");
     note.className = "note waiting";
     note.textContent = bar.dataset.pending + ": " + item.step + " · " +
-      new Date(item.pressed).toLocaleTimeString([], {hour: "2-digit", minute: "2-digit"});
+      new Date(item.pressed).toLocaleTimeString([], {hour: "2-digit", minute: "2-digit", hourCycle: "h23"});
     card.appendChild(note);
   }
 
