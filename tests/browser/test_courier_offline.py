@@ -2,7 +2,7 @@
 presses picked up and delivered, reloads (the page opens from the service
 worker), comes back online, and the steps arrive once with the times they
 were pressed; a step for a delivery reassigned meanwhile is refused and
-the courier reads why."""
+the courier reads why; logging out clears what the page kept."""
 
 from datetime import datetime, timedelta
 
@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from playwright.sync_api import expect
 
-from catalog.models import Offer
 from delivery import services as delivery_services
-from delivery.models import Delivery, DeliveryEvent, District, TimeSlot
+from delivery.models import Delivery, DeliveryEvent
 from tests import factories
+from tests.browser.test_courier import assigned_delivery
 
 # The phone's clock is set this far back: the steps are pressed then, and
 # must be recorded then, not when the server hears of them.
@@ -22,17 +22,8 @@ WAIT_MS = 15_000
 
 
 def _assigned_delivery(shop, *, hot=False) -> Delivery:
-    customer = factories.user()
-    address = factories.address(owner=customer, district_=District.objects.get(slug="moranbong"))
-    card = factories.card(owner=customer, balance=50_000)
-    courier = factories.courier(service_=shop.express)
-    slot = factories.slot(service_=shop.express, starts_in=timedelta(minutes=5))
-    kimchi = Offer.objects.filter(product__slug="kimchi").order_by("price").first()
-    order = factories.paid_order(customer=customer, offer=kimchi, slot_=slot, address_=address, card_=card)
+    delivery = assigned_delivery(shop)
     now = timezone.now()
-    TimeSlot.objects.filter(pk=slot.pk).update(starts_at=now - timedelta(hours=2), ends_at=now + timedelta(minutes=20))
-    delivery = order.deliveries.get()
-    delivery = delivery.assign(courier, by=factories.user(is_staff=True))
     # Assigned before the phone's clock, so the presses come after it.
     Delivery.objects.filter(pk=delivery.pk).update(
         assigned_at=now - 2 * PRESSED_AGO, is_hot_food=hot, promised_by=now + timedelta(minutes=20) if hot else None)
@@ -127,3 +118,10 @@ def test_a_step_for_a_delivery_reassigned_meanwhile_is_refused_and_the_courier_r
     delivery.refresh_from_db()
     assert (delivery.status, delivery.courier) == (Delivery.Status.ASSIGNED, other)
     assert not DeliveryEvent.objects.filter(delivery=delivery, to_status=Delivery.Status.PICKED_UP).exists()
+
+    # Logging out leaves nothing of the courier's on the phone.
+    v.follow(page.get_by_role("button", name="Log out"))
+    kept = page.evaluate("""async () => [
+        (await caches.keys()).length, (await navigator.serviceWorker.getRegistrations()).length,
+        (await indexedDB.databases()).length]""")
+    assert kept == [0, 0, 0], "caches, service workers, databases"
