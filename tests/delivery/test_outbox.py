@@ -186,8 +186,8 @@ def test_the_dispatcher_sees_the_time_pressed_and_the_time_received(dispatcher_c
     page = dispatcher_client.get(reverse("delivery:dispatch")).content.decode()
 
     assert delivery.order.number in page
-    assert f"<td>{timezone.localtime(pressed):%H:%M:%S}</td><td>{timezone.localtime(event.created_at):%H:%M:%S}</td>" \
-        in page
+    assert f">{timezone.localtime(pressed):%H:%M:%S}</time></td>" in page
+    assert f">{timezone.localtime(event.created_at):%H:%M:%S}</time></td></tr>" in page
 
 
 def test_the_customer_s_order_shows_the_time_pressed(client, world, make_delivery):
