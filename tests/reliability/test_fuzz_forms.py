@@ -35,6 +35,7 @@ READ_ONLY = {
     "healthz", "media", "okryu:password_changed",
     "catalog:home", "catalog:search", "catalog:suggest", "catalog:category", "catalog:product", "catalog:seller",
     "orders:cart", "orders:list", "orders:detail", "orders:receipt", "payments:card", "delivery:courier",
+    "delivery:worker",
     "delivery:dispatch", "notices:inbox", "notices:open",
     "lodging:search", "lodging:detail", "lodging:reservations", "lodging:reservation", "lodging:confirmation",
 }
