@@ -1,7 +1,14 @@
+from datetime import timedelta
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from delivery.models import Courier, Delivery, TimeSlot, TransportService
+
+# A phone's clock may run a little ahead of the server's; beyond this a
+# pressed time in the future is refused.
+CLOCK_SKEW = timedelta(minutes=2)
 
 
 class DeliveredForm(forms.Form):
@@ -23,6 +30,30 @@ class FailedForm(forms.Form):
         cleaned = super().clean()
         if cleaned.get("reason") == Delivery.FailureReason.OTHER and not cleaned.get("note"):
             raise forms.ValidationError(_("Say in the note what went wrong."), code="note_required")
+        return cleaned
+
+
+class PressForm(forms.Form):
+    """What the courier page's outbox adds to a step's form: the id it made
+    for the press and when it was pressed. A form without them (no
+    JavaScript) is a step taken now."""
+
+    action_id = forms.UUIDField(required=False)
+    pressed_at = forms.DateTimeField(required=False)
+
+    def clean_pressed_at(self):
+        pressed_at = self.cleaned_data["pressed_at"]
+        if pressed_at is not None and pressed_at > timezone.now() + CLOCK_SKEW:
+            raise forms.ValidationError(
+                _("The phone's clock says this was pressed in the future; set the phone's time and press again."),
+                code="future")
+        return pressed_at
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and (cleaned["action_id"] is None) != (cleaned["pressed_at"] is None):
+            raise forms.ValidationError(_("An action sent later needs both its id and the time it was pressed."),
+                                        code="incomplete")
         return cleaned
 
 

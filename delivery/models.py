@@ -1,4 +1,5 @@
 import math
+from datetime import datetime
 from typing import NamedTuple
 
 from django.conf import settings
@@ -283,14 +284,15 @@ class Delivery(models.Model):
         """Put an assigned (not yet picked up) delivery back among the waiting."""
         return self._change("unassign", by=by, courier=None, assigned_at=None)
 
-    def mark_picked_up(self, *, by) -> "Delivery":
-        return self._change("pick_up", by=by)
+    def mark_picked_up(self, *, by, pressed_at: datetime | None = None) -> "Delivery":
+        return self._change("pick_up", by=by, pressed_at=pressed_at)
 
-    def mark_delivered(self, *, by, recipient_name: str) -> "Delivery":
+    def mark_delivered(self, *, by, recipient_name: str, pressed_at: datetime | None = None) -> "Delivery":
         """The database refuses an empty recipient name."""
-        return self._change("deliver", by=by, recipient_name=recipient_name, note=recipient_name)
+        return self._change("deliver", by=by, recipient_name=recipient_name, note=recipient_name,
+                            pressed_at=pressed_at)
 
-    def mark_failed(self, *, by, reason: str, note: str = "") -> "Delivery":
+    def mark_failed(self, *, by, reason: str, note: str = "", pressed_at: datetime | None = None) -> "Delivery":
         """``reason`` is one of FailureReason (OTHER with a ``note``); who is
         at fault and the next step follow from it (REASON_RULES)."""
         rule = REASON_RULES[self.FailureReason(reason)]  # ValueError for an unknown reason
@@ -301,7 +303,7 @@ class Delivery(models.Model):
             step = self.NextStep.REFUND
         return self._change(
             "fail", by=by, note=f"{reason}: {note}" if note else reason,
-            failure_reason=reason, failure_note=note, fault=rule.fault, next_step=step,
+            failure_reason=reason, failure_note=note, fault=rule.fault, next_step=step, pressed_at=pressed_at,
             event={"failure_reason": reason, "fault": rule.fault},
         )
 
@@ -318,9 +320,9 @@ class Delivery(models.Model):
                             picked_up_at=None, redeliveries=F("redeliveries") + 1,
                             sources={self.NextStep.REDELIVER})
 
-    def mark_returned(self, *, by) -> "Delivery":
+    def mark_returned(self, *, by, pressed_at: datetime | None = None) -> "Delivery":
         """The failed parcel is back at the seller."""
-        return self._change("return", by=by)
+        return self._change("return", by=by, pressed_at=pressed_at)
 
     def cancel(self, *, by) -> "Delivery":
         return self._change("cancel", by=by)
@@ -331,15 +333,17 @@ class Delivery(models.Model):
             raise CourierNotInService(self, courier)
 
     def _change(self, step: str, *, by, note: str = "", event: dict | None = None, sources=None,
-                **fields) -> "Delivery":
+                pressed_at: datetime | None = None, **fields) -> "Delivery":
         """Take ``step`` through the one transition helper, stamping its time
         and saving ``fields``. Raises InvalidTransition and changes nothing
         when the step does not fit the current status, the courier changed
         since ``self`` was read, or (with ``sources``, next steps) the
-        locked row's next step is not one of them."""
+        locked row's next step is not one of them. A step pressed offline
+        (``pressed_at``) is stamped with the time it happened; its event keeps
+        both times."""
         statuses, target, stamp = self.TRANSITIONS[step]
         if stamp:
-            fields[stamp] = timezone.now()
+            fields[stamp] = pressed_at or timezone.now()
         if "courier" in fields and not note:
             # Who had it and who has it now, for reassignments in the timeline;
             # the check below makes self's courier the locked row's.
@@ -347,7 +351,8 @@ class Delivery(models.Model):
         # A caller that read the row before it changed hands (a courier's
         # page loaded before a reassignment) acts on a stale row: refused.
         row = transition(
-            self, target, by=by, note=note, sources=statuses, fields=fields, event=event,
+            self, target, by=by, note=note, sources=statuses, fields=fields,
+            event={**(event or {}), "pressed_at": pressed_at},
             check=lambda locked: locked.courier_id == self.courier_id and (
                 sources is None or locked.next_step in sources),
         )
@@ -387,7 +392,34 @@ class DeliveryEvent(StatusEvent):
     failure_reason = models.CharField(_("failure reason"), max_length=20, choices=Delivery.FailureReason.choices,
                                       blank=True)
     fault = models.CharField(_("at fault"), max_length=20, choices=Delivery.Fault.choices, blank=True)
+    # When the courier pressed the button, if it was sent later from the
+    # page's outbox; created_at is when the server received it.
+    pressed_at = models.DateTimeField(_("pressed at"), null=True, blank=True)
 
     class Meta(StatusEvent.Meta):
         verbose_name = _("delivery event")
         verbose_name_plural = _("delivery events")
+
+
+class CourierAction(models.Model):
+    """One press of a courier's button sent by the page's outbox, kept by
+    the id the page made for it: a replay of the id gets the first answer
+    back and changes nothing."""
+
+    action_id = models.UUIDField(_("action id"), unique=True)
+    courier = models.ForeignKey(Courier, on_delete=models.CASCADE, related_name="actions", verbose_name=_("courier"))
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.CASCADE, related_name="courier_actions", verbose_name=_("delivery"))
+    # The button's URL: the same id sent for another button is a reuse, not a replay.
+    path = models.CharField(_("path"), max_length=200)
+    pressed_at = models.DateTimeField(_("pressed at"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    answer_status = models.PositiveSmallIntegerField(_("answer status"), default=0)
+    answer = models.CharField(_("answer"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("courier action")
+        verbose_name_plural = _("courier actions")
+
+    def __str__(self):
+        return str(self.action_id)

@@ -2,7 +2,8 @@
 courier actions that move the order along through orders.services. Slots,
 fees and booking are in delivery.booking, which imports nothing of orders."""
 
-from collections.abc import Iterable
+import uuid
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
@@ -12,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from delivery import booking
-from delivery.models import Courier, Delivery
+from delivery.models import Courier, CourierAction, Delivery, DeliveryEvent
 from okryu.notices.models import Event
 from okryu.notices.services import notify
 from orders import refunds
@@ -180,6 +181,69 @@ def courier_deliveries(*, courier: Courier):
     )
 
 
+# Courier actions sent later by the page's outbox
+
+
+class PressedBeforeAssignment(Exception):
+    """The courier's page says the button was pressed before the delivery
+    was (last) assigned to them: a stale press, or a cheated clock."""
+
+    def __init__(self, delivery: Delivery, *, pressed_at: datetime, assigned_at: datetime):
+        super().__init__(f"delivery {delivery.pk} assigned at {assigned_at}, pressed at {pressed_at}")
+        self.delivery = delivery
+        self.pressed_at = pressed_at
+        self.assigned_at = assigned_at
+
+
+class ActionIdReused(Exception):
+    """An action id already recorded for another courier, delivery or button."""
+
+
+@transaction.atomic
+def take_step_once(*, action_id: uuid.UUID, courier: Courier, delivery: Delivery, path: str,
+                   pressed_at: datetime, take: Callable[[], tuple[int, str]]) -> CourierAction:
+    """Run the courier's step ``take`` once per ``action_id`` and keep its
+    answer (status, message): a replay, also a concurrent one, waits for the
+    first and gets the recorded action back without running anything.
+    ``take`` answers a refused step itself, having changed nothing, so the
+    refusal is what replays get. Raises ActionIdReused when the id was
+    recorded for another courier, delivery or button."""
+    action, created = CourierAction.objects.get_or_create(
+        action_id=action_id, defaults={"courier": courier, "delivery": delivery, "path": path,
+                                       "pressed_at": pressed_at})
+    if not created:
+        if (action.courier_id, action.delivery_id, action.path) != (courier.pk, delivery.pk, path):
+            raise ActionIdReused(action_id)
+        return action
+    action.answer_status, action.answer = take()
+    action.save(update_fields=["answer_status", "answer"])
+    return action
+
+
+def check_pressed_after_assignment(*, delivery: Delivery, pressed_at: datetime) -> None:
+    """Raise PressedBeforeAssignment when ``pressed_at`` is older than the
+    delivery's assignment. Takes the order's delivery locks that the step
+    takes next, so no reassignment slips in between."""
+    _queue_on_order(delivery)
+    assigned_at = Delivery.objects.values_list("assigned_at", flat=True).get(pk=delivery.pk)
+    if assigned_at is not None and pressed_at < assigned_at:
+        raise PressedBeforeAssignment(delivery, pressed_at=pressed_at, assigned_at=assigned_at)
+
+
+def recent_courier_steps(*, limit: int = 30):
+    """Today's courier steps, newest first, with the time each was pressed
+    and the time the server received it, for the dispatcher."""
+    return (
+        DeliveryEvent.objects.filter(
+            created_at__date=timezone.localdate(),
+            to_status__in=[Delivery.Status.PICKED_UP, Delivery.Status.DELIVERED, Delivery.Status.FAILED,
+                           Delivery.Status.RETURNED],
+        )
+        .select_related("delivery__order", "by")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
 def _queue_on_order(delivery: Delivery) -> None:
     """Lock every delivery of ``delivery``'s order, in id order, before the
     step: courier steps on one order then run one at a time, each reading
@@ -190,10 +254,10 @@ def _queue_on_order(delivery: Delivery) -> None:
 
 
 @transaction.atomic
-def pick_up(*, delivery: Delivery, by) -> Delivery:
+def pick_up(*, delivery: Delivery, by, pressed_at: datetime | None = None) -> Delivery:
     """Mark picked up and move the order along, in one transaction."""
     _queue_on_order(delivery)
-    delivery = delivery.mark_picked_up(by=by)
+    delivery = delivery.mark_picked_up(by=by, pressed_at=pressed_at)
     order_services.record_delivery_progress(order_id=delivery.order_id, by=by)
     _tell_customer(delivery, Event.OUT_FOR_DELIVERY, courier=delivery.courier,
                    promised=delivery.promised_by or delivery.slot.ends_at)
@@ -201,17 +265,17 @@ def pick_up(*, delivery: Delivery, by) -> Delivery:
 
 
 @transaction.atomic
-def deliver(*, delivery: Delivery, by, recipient_name: str) -> Delivery:
+def deliver(*, delivery: Delivery, by, recipient_name: str, pressed_at: datetime | None = None) -> Delivery:
     """Mark delivered and move the order along, in one transaction."""
     _queue_on_order(delivery)
-    delivery = delivery.mark_delivered(by=by, recipient_name=recipient_name)
+    delivery = delivery.mark_delivered(by=by, recipient_name=recipient_name, pressed_at=pressed_at)
     order_services.record_delivery_progress(order_id=delivery.order_id, by=by)
     _tell_customer(delivery, Event.DELIVERED)
     return delivery
 
 
 @transaction.atomic
-def fail(*, delivery: Delivery, by, reason: str, note: str = "") -> Delivery:
+def fail(*, delivery: Delivery, by, reason: str, note: str = "", pressed_at: datetime | None = None) -> Delivery:
     """Mark failed with ``reason`` (a FailureReason; OTHER with a note) and
     move the order along, in one transaction: the courier after pickup, or
     at the seller's door, or the dispatcher for a delivery nobody picked up.
@@ -219,7 +283,7 @@ def fail(*, delivery: Delivery, by, reason: str, note: str = "") -> Delivery:
     the lines back at once; goods that never left the seller (and are not
     to be redelivered) are back at once."""
     _queue_on_order(delivery)
-    delivery = delivery.mark_failed(by=by, reason=reason, note=note)
+    delivery = delivery.mark_failed(by=by, reason=reason, note=note, pressed_at=pressed_at)
     if delivery.next_step == Delivery.NextStep.REFUND:
         refunds.refund_delivery(delivery=delivery, reason=f"delivery failed: {reason}", by=by)
     if delivery.picked_up_at is None and delivery.next_step != Delivery.NextStep.REDELIVER:
@@ -231,12 +295,12 @@ def fail(*, delivery: Delivery, by, reason: str, note: str = "") -> Delivery:
 
 
 @transaction.atomic
-def confirm_return(*, delivery: Delivery, by) -> Delivery:
+def confirm_return(*, delivery: Delivery, by, pressed_at: datetime | None = None) -> Delivery:
     """A failed delivery's goods are back at the seller (the courier or the
     dispatcher says so): what of its lines is not yet refunded is, goods
     that can be sold again go back into stock, and the order follows."""
     _queue_on_order(delivery)
-    delivery = delivery.mark_returned(by=by)
+    delivery = delivery.mark_returned(by=by, pressed_at=pressed_at)
     refunds.refund_delivery(delivery=delivery, reason=f"returned: {delivery.failure_reason}", by=by)
     if delivery.goods_resellable:
         refunds.restock_delivery(delivery=delivery)

@@ -5,6 +5,7 @@ from delivery import views
 app_name = "delivery"
 urlpatterns = [
     path("courier/", views.courier_page, name="courier"),
+    path("courier/sw.js", views.courier_worker, name="worker"),
     path("courier/<int:delivery_id>/picked-up/", views.picked_up, name="picked_up"),
     path("courier/<int:delivery_id>/delivered/", views.delivered, name="delivered"),
     path("courier/<int:delivery_id>/failed/", views.failed, name="failed"),

@@ -1,19 +1,25 @@
+import hashlib
+import json
 from collections.abc import Callable
+from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db.models import F
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from delivery import services
 from delivery.booking import SlotFull
-from delivery.forms import AssignForm, DeliveredForm, DeliveriesForm, FailedForm, ReslotForm
+from delivery.forms import AssignForm, DeliveredForm, DeliveriesForm, FailedForm, PressForm, ReslotForm
 from delivery.models import Courier, CourierNotInService, Delivery, TimeSlot
 from okryu.transitions import InvalidTransition
 from orders.services import PaymentNotCapturable
@@ -48,11 +54,29 @@ def courier_page(request: HttpRequest) -> HttpResponse:
     return _courier_page(request)
 
 
+# What the courier page's service worker keeps for a day without data.
+WORKER_ASSETS = ["css/okryu.css", "img/logo.svg", "js/outbox-store.js", "js/outbox.js"]
+
+
+@require_GET
+def courier_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker, from a URL under /courier/ so that its scope is
+    the courier page only. It names the assets by their hashed URLs, so a
+    deployment that changes one changes the worker and replaces it. Public:
+    it holds nothing of anyone's."""
+    assets = [static(name) for name in WORKER_ASSETS]
+    return render(request, "delivery/sw.js", {
+        "version": hashlib.sha256("\n".join(assets).encode()).hexdigest()[:16],
+        "page": reverse("delivery:courier"), "assets": json.dumps(assets), "store": static("js/outbox-store.js"),
+    }, content_type="text/javascript")
+
+
 @require_POST
 @login_required
 def picked_up(request: HttpRequest, delivery_id: int) -> HttpResponse:
     delivery = _own_delivery(request, delivery_id)
-    return _act(request, lambda: services.pick_up(delivery=delivery, by=request.user))
+    return _act(request, delivery, lambda pressed_at: services.pick_up(
+        delivery=delivery, by=request.user, pressed_at=pressed_at))
 
 
 @require_POST
@@ -61,10 +85,10 @@ def delivered(request: HttpRequest, delivery_id: int) -> HttpResponse:
     delivery = _own_delivery(request, delivery_id)
     form = DeliveredForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Write the name of the person who received the parcel."))
-        return _courier_page(request, status=400)
-    return _act(request, lambda: services.deliver(
-        delivery=delivery, by=request.user, recipient_name=form.cleaned_data["recipient_name"]))
+        return _refuse(request, _("Write the name of the person who received the parcel."), status=400)
+    return _act(request, delivery, lambda pressed_at: services.deliver(
+        delivery=delivery, by=request.user, recipient_name=form.cleaned_data["recipient_name"],
+        pressed_at=pressed_at))
 
 
 @require_POST
@@ -73,35 +97,80 @@ def failed(request: HttpRequest, delivery_id: int) -> HttpResponse:
     delivery = _own_delivery(request, delivery_id)
     form = FailedForm(request.POST)
     if not form.is_valid():
-        for error in form.errors.values():
-            messages.error(request, error[0])
-        return _courier_page(request, status=400)
-    return _act(request, lambda: services.fail(
-        delivery=delivery, by=request.user, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"]))
+        # The first problem: no reason chosen, or "other" without a note.
+        return _refuse(request, next(iter(form.errors.values()))[0], status=400)
+    return _act(request, delivery, lambda pressed_at: services.fail(
+        delivery=delivery, by=request.user, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"],
+        pressed_at=pressed_at))
 
 
 @require_POST
 @login_required
 def returned(request: HttpRequest, delivery_id: int) -> HttpResponse:
     delivery = _own_delivery(request, delivery_id)
-    return _act(request, lambda: services.confirm_return(delivery=delivery, by=request.user))
+    return _act(request, delivery, lambda pressed_at: services.confirm_return(
+        delivery=delivery, by=request.user, pressed_at=pressed_at))
 
 
-def _act(request: HttpRequest, action: Callable[[], Delivery]) -> HttpResponse:
+def _from_outbox(request: HttpRequest) -> bool:
+    # The page's script adds an action id to every step it sends; a plain
+    # form post (no JavaScript) has none and gets pages, not JSON.
+    return "action_id" in request.POST
+
+
+def _refuse(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
+    if _from_outbox(request):
+        return JsonResponse({"message": message}, status=status)
+    messages.error(request, message)
+    return _courier_page(request, status=status)
+
+
+def _act(request: HttpRequest, delivery: Delivery, step: Callable[[datetime | None], Delivery]) -> HttpResponse:
+    """Take the courier's ``step``: at once for a plain form post (a page
+    and a message), or once per action id for the outbox (JSON, the first
+    answer again for a replay), stamped with the time it was pressed."""
+    press = PressForm(request.POST)
+    if not press.is_valid():
+        return _refuse(request, next(iter(press.errors.values()))[0], status=400)
+    action_id, pressed_at = press.cleaned_data["action_id"], press.cleaned_data["pressed_at"]
+    if action_id is None:
+        status, message = _outcome(lambda: step(None))
+        if status != 200:
+            return _refuse(request, message, status=status)
+        messages.success(request, message)
+        return redirect("delivery:courier")
     try:
-        delivery = action()
+        action = services.take_step_once(
+            action_id=action_id, courier=delivery.courier, delivery=delivery, path=request.path,
+            pressed_at=pressed_at, take=lambda: _outcome(lambda: _step_pressed_at(delivery, step, pressed_at)))
+    except services.ActionIdReused:
+        return _refuse(request, _("This action id was already used for another step."), status=409)
+    return JsonResponse({"message": action.answer}, status=action.answer_status)
+
+
+def _step_pressed_at(delivery: Delivery, step: Callable[[datetime | None], Delivery], pressed_at: datetime):
+    services.check_pressed_after_assignment(delivery=delivery, pressed_at=pressed_at)
+    return step(pressed_at)
+
+
+def _outcome(step: Callable[[], Delivery]) -> tuple[int, str]:
+    """Run ``step``: (200, what happened) or, when it is refused and changed
+    nothing, (409, why)."""
+    try:
+        delivery = step()
     except InvalidTransition as refused:
         # A second tap, or the dispatcher moved it meanwhile: nothing changed.
-        messages.error(request, _("That step does not fit this delivery any more (now: %(status)s). "
-                                  "Nothing was changed.") % {"status": refused.instance.get_status_display()})
-        return _courier_page(request, status=409)
+        return 409, _("That step does not fit this delivery any more (now: %(status)s). "
+                      "Nothing was changed.") % {"status": refused.instance.get_status_display()}
     except PaymentNotCapturable:
-        messages.error(request, _("The payment for this order can no longer be taken, so it was not picked up. "
-                                  "Leave the goods with the seller and call the dispatcher."))
-        return _courier_page(request, status=409)
-    messages.success(request, _("%(order)s: %(status)s.") % {
-        "order": delivery.order.number, "status": delivery.get_status_display()})
-    return redirect("delivery:courier")
+        return 409, _("The payment for this order can no longer be taken, so it was not picked up. "
+                      "Leave the goods with the seller and call the dispatcher.")
+    except services.PressedBeforeAssignment as refused:
+        return 409, _("This was pressed at %(pressed)s, before the delivery was given to you at %(assigned)s. "
+                      "Nothing was changed.") % {
+            "pressed": date_format(timezone.localtime(refused.pressed_at), "H:i"),
+            "assigned": date_format(timezone.localtime(refused.assigned_at), "H:i")}
+    return 200, _("%(order)s: %(status)s.") % {"order": delivery.order.number, "status": delivery.get_status_display()}
 
 
 # Dispatcher board
@@ -118,6 +187,7 @@ def _board(request: HttpRequest, *, status: int = 200) -> HttpResponse:
         "redelivery_slots": TimeSlot.objects.filter(
             starts_at__gt=timezone.now(), booked__lt=F("capacity")).select_related("service")[:40],
         "couriers": couriers,
+        "steps": services.recent_courier_steps(),
     }, status=status)
 
 

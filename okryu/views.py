@@ -5,6 +5,7 @@ import sys
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection, transaction
 from django.db.utils import InterfaceError, OperationalError
@@ -37,6 +38,17 @@ def healthz(request: HttpRequest) -> HttpResponse:
             {"database": "unreachable"}, status=503, headers={"Retry-After": str(settings.DATABASE_RETRY_AFTER)}
         )
     return JsonResponse({"database": "ok"})
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's logout, and the browser told to forget what the site kept
+    in it (Clear-Site-Data): the courier page's service worker, its cached
+    page and its outbox, so the next person on the phone finds none of it."""
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response
 
 
 def register(request: HttpRequest) -> HttpResponse:

@@ -193,7 +193,7 @@ class Visitor:
     viewport and in one language."""
 
     def __init__(self, *, browser, server, viewport: str, language: str, axe_script: Path, findings,
-                 bypass_csp: bool = False):
+                 bypass_csp: bool = False, javascript: bool = True):
         self.server, self.viewport, self.language = server, viewport, language
         self.axe_script, self.findings = axe_script, findings
         self.outside: list[str] = []
@@ -201,6 +201,7 @@ class Visitor:
         self.context = browser.new_context(
             base_url=server.url, viewport=VIEWPORTS[viewport], locale=LOCALES[language],
             is_mobile=viewport == "phone", has_touch=viewport == "phone", bypass_csp=bypass_csp,
+            java_script_enabled=javascript,
         )
         # Routing every request also turns the HTTP cache off: each page is weighed as a first visit.
         self.context.route("**/*", self._only_the_server)
@@ -315,9 +316,9 @@ def visitor(shop, browser, server, viewport, axe_script, findings):
     server under test."""
     made: list[Visitor] = []
 
-    def make(*, language: str, bypass_csp: bool = False) -> Visitor:
+    def make(*, language: str, bypass_csp: bool = False, javascript: bool = True) -> Visitor:
         made.append(Visitor(browser=browser, server=server, viewport=viewport, language=language,
-                            axe_script=axe_script, findings=findings, bypass_csp=bypass_csp))
+                            axe_script=axe_script, findings=findings, bypass_csp=bypass_csp, javascript=javascript))
         return made[-1]
 
     yield make

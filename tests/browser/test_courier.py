@@ -4,6 +4,7 @@ delivered, and the customer's order page says so."""
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 from playwright.sync_api import expect
@@ -15,7 +16,9 @@ from payments.models import Payment
 from tests import factories
 
 
-def test_a_courier_picks_up_and_delivers_and_the_customer_sees_it(visitor, viewport, shop):
+def assigned_delivery(shop) -> Delivery:
+    """A paid order of kimchi whose delivery a new courier has in hand, in a
+    slot under way, so that it is today's work whatever the hour."""
     customer = factories.user()
     address = factories.address(owner=customer, district_=District.objects.get(slug="moranbong"))
     card = factories.card(owner=customer, balance=50_000)
@@ -23,18 +26,26 @@ def test_a_courier_picks_up_and_delivers_and_the_customer_sees_it(visitor, viewp
     slot = factories.slot(service_=shop.express, starts_in=timedelta(minutes=5))
     kimchi = Offer.objects.filter(product__slug="kimchi").order_by("price").first()
     order = factories.paid_order(customer=customer, offer=kimchi, slot_=slot, address_=address, card_=card)
-    # The slot is under way, so the delivery is today's work whatever the hour.
     TimeSlot.objects.filter(pk=slot.pk).update(
         starts_at=timezone.now() - timedelta(minutes=10), ends_at=timezone.now() + timedelta(minutes=20)
     )
-    delivery = order.deliveries.get()
-    delivery.assign(courier, by=factories.user(is_staff=True))
+    return order.deliveries.get().assign(courier, by=factories.user(is_staff=True))
 
-    v = visitor(language="ko")
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["script", "no-script"])
+def test_a_courier_picks_up_and_delivers_and_the_customer_sees_it(visitor, viewport, shop, javascript):
+    delivery = assigned_delivery(shop)
+    order, courier, customer = delivery.order, delivery.courier, delivery.order.user
+
+    # With the script, each step goes through the outbox and the page reloads;
+    # without it, each is a plain form post, as before the outbox.
+    v = visitor(language="ko", javascript=javascript)
     page = v.page
     v.log_in(courier.user.username, next_url=reverse("delivery:courier"))
     expect(page.locator("main")).to_contain_text(order.number)
-    v.check("courier")
+    if javascript:
+        # The page checks run scripts of their own (axe-core), which a page without JavaScript cannot.
+        v.check("courier")
     v.follow(page.locator(f'form[action="{reverse("delivery:picked_up", args=[delivery.pk])}"]').get_by_role("button"))
     delivery.refresh_from_db()
     order.refresh_from_db()

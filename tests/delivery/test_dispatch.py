@@ -89,8 +89,8 @@ def test_the_board_runs_a_fixed_number_of_queries(dispatcher_client, world, make
                       if n % 5 == 0 else None,
                       hot=n % 3 == 0)
     # session, user with its courier row (menu), user and group
-    # permissions, couriers, waiting, assigned, failed deliveries, slots to redeliver in
-    with django_assert_num_queries(9):
+    # permissions, couriers, waiting, assigned, failed deliveries, slots to redeliver in, today's courier steps
+    with django_assert_num_queries(10):
         response = dispatcher_client.get(BOARD)
     page = response.content.decode()
     assert page.count('name="deliveries"') == count

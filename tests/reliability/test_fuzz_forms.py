@@ -37,6 +37,7 @@ READ_ONLY = {
     "catalog:captions",
     "orders:cart", "orders:addresses", "orders:list", "orders:detail", "orders:receipt", "payments:card",
     "delivery:courier",
+    "delivery:worker",
     "delivery:dispatch", "notices:inbox", "notices:open",
     "lodging:search", "lodging:detail", "lodging:reservations", "lodging:reservation", "lodging:confirmation",
 }
