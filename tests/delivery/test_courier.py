@@ -310,13 +310,13 @@ def test_the_last_two_deliveries_of_an_order_delivered_at_once_deliver_the_order
 ])
 def test_the_courier_chooses_a_reason_from_the_list_with_a_note(courier_client, world, make_delivery,
                                                                    status, reason, note, after):
-    # A slot of today in Pyongyang, whatever the hour: the page lists today's work.
+    # A slot of today in Pyongyang (past or coming): the page lists it at any hour.
     noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
     today = factories.slot(service_=world.service, starts_in=noon - timezone.now())
     delivery = make_delivery(status=status, courier=world.courier, slot=today)
     page = courier_client.get(reverse("delivery:courier")).content.decode()
     assert f'action="{reverse("delivery:failed", args=[delivery.pk])}"' in page
-    assert '<select id="fr' in page and f'<option value="{reason}">' in page and 'name="note"' in page
+    assert '<select id="f' in page and f'<option value="{reason}">' in page and 'name="note"' in page
 
     response = courier_client.post(reverse("delivery:failed", args=[delivery.pk]), {"reason": reason, "note": note})
 
