@@ -280,6 +280,9 @@ class Offer(models.Model):
             models.CheckConstraint(condition=models.Q(stock__gte=0), name="offer_stock_not_negative"),
             models.CheckConstraint(condition=models.Q(price__gt=0), name="offer_price_positive"),
         ]
+        # A seller's page sorts that seller's offers by price.
+        indexes = [models.Index(fields=["seller", "price", "id"], condition=models.Q(is_active=True),
+                                name="offer_seller_price")]
 
     def __str__(self):
         return f"{self.product} — {self.seller}"

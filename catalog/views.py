@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -13,6 +13,7 @@ from catalog import finder, prices
 from catalog import search as search_text
 from catalog.forms import ListingForm, apply_filters
 from catalog.models import Category, Offer, Product, Seller
+from catalog.offers import offer_marks
 from catalog.pagination import paginate
 
 PAGE_SIZE = 24
@@ -103,9 +104,14 @@ def _seller_content(request: HttpRequest, slug: str, catalog_version: int) -> tu
     seller = Seller.objects.filter(slug=slug, is_active=True).first()
     if seller is None:
         return None
+    # The join on the seller's one offer (unique per product and seller)
+    # gives each product once, with that seller's price and stock.
+    own_offers = Product.objects.listed().filter(
+        offers__seller=seller, offers__is_active=True,
+    ).annotate(own_price=F("offers__price"), own_stock=F("offers__stock"))
     return seller.name, catalog_cache.render_content("catalog/_seller.html", {
-        "seller": seller, **_listing(request, catalog_version, ("seller", seller.pk), lambda: apply_filters(
-            Product.objects.listed(), {"seller": seller}), ListingForm(request.GET, seller_page=True)),
+        "seller": seller, **_listing(request, catalog_version, ("seller", seller.pk), lambda: own_offers,
+                                     ListingForm(request.GET, seller_page=True)),
     })
 
 
@@ -143,10 +149,12 @@ def _product_content(slug: str) -> tuple[str, str] | None:
     )
     if product is None:
         return None
+    # Sold-out offers last: the first row a customer reads is one they can buy.
+    product.live_offers.sort(key=lambda offer: (offer.stock == 0, offer.price, offer.pk))
     reviews = (product.reviews.filter(is_hidden=False).select_related("author", "seller")
                .order_by("-created_at", "-id")[:REVIEWS_SHOWN])
     return product.name, catalog_cache.render_content("catalog/_product.html", {
-        "product": product, "reviews": reviews,
+        "product": product, "reviews": reviews, **offer_marks(product.live_offers),
         "trend": prices.price_trend(live_offers=product.live_offers, now=timezone.now()),
     })
 
@@ -185,7 +193,8 @@ def _listing(request: HttpRequest, catalog_version: int, scope: tuple, products,
     after, before = request.GET.get("after"), request.GET.get("before")
     page = catalog_cache.get_or_build(catalog_version, (
         scope, sorted((name, getattr(value, "pk", value)) for name, value in filters.items()), sort, after, before,
-    ), lambda: paginate(apply_filters(products(), filters), sort, after=after, before=before, size=PAGE_SIZE))
+    ), lambda: paginate(apply_filters(products(), filters, price_key=form.price_key), sort, after=after,
+                        before=before, size=PAGE_SIZE))
     query = request.GET.copy()
     for cursor in ("page", "after", "before"):
         query.pop(cursor, None)
