@@ -27,6 +27,7 @@ TIMEOUT = 300
 # Cached HTML is the same for every visitor, but the CSRF token of its forms
 # is each visitor's own: it is cached as this mark and put in per response.
 CSRF_MARK = "csrf-token-of-the-visitor"
+_MISSING = object()
 
 
 def version() -> int:
@@ -58,10 +59,19 @@ def key(catalog_version: int, *parts) -> str:
     return f"catalog:{catalog_version}:{digest}"
 
 
-def get_or_build(catalog_version: int, parts: tuple, build):
+def get_or_build(catalog_version: int, parts: tuple, build, *, still_true=None):
     """The value cached for ``parts`` in that catalogue version, built by
-    ``build()`` (and cached) when it is not there."""
-    return cache.get_or_set(key(catalog_version, *parts), build, TIMEOUT)
+    ``build()`` (and cached) when it is not there, or when ``still_true``,
+    given the cached value, says it no longer holds (a page showing who is
+    open, past the next opening or closing)."""
+    cache_key = key(catalog_version, *parts)
+    if still_true is None:
+        return cache.get_or_set(cache_key, build, TIMEOUT)
+    value = cache.get(cache_key, _MISSING)
+    if value is _MISSING or not still_true(value):
+        value = build()
+        cache.set(cache_key, value, TIMEOUT)
+    return value
 
 
 def render_content(template: str, context: dict) -> str:

@@ -89,8 +89,6 @@ class Seller(Searchable):
     description_ko = models.TextField(_("description (Korean)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
     logo = models.ImageField(_("logo"), upload_to="sellers/", blank=True)
-    opens_at = models.TimeField(_("opens at"), null=True, blank=True)
-    closes_at = models.TimeField(_("closes at"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     rating = models.DecimalField(_("rating"), max_digits=3, decimal_places=2, default=0)
     rating_count = models.PositiveIntegerField(_("number of ratings"), default=0)
@@ -119,6 +117,59 @@ class Seller(Searchable):
     @property
     def description(self):
         return pick(self, "description")
+
+
+class OpeningHours(models.Model):
+    """When a seller is open on one weekday (local time); a closing time at
+    or before the opening time closes after midnight. A seller with no rows
+    is always open; one with rows is closed on the weekdays it has none for."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    seller = models.ForeignKey(
+        Seller, on_delete=models.CASCADE, related_name="opening_hours", verbose_name=_("seller")
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens_at = models.TimeField(_("opens at"))
+    closes_at = models.TimeField(_("closes at"))
+
+    class Meta:
+        ordering = ["seller", "weekday", "opens_at"]
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        constraints = [
+            models.UniqueConstraint(fields=["seller", "weekday", "opens_at"], name="openinghours_one_per_start"),
+            models.CheckConstraint(condition=models.Q(weekday__lte=6), name="openinghours_weekday_0_to_6"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.opens_at:%H:%M}–{self.closes_at:%H:%M}"
+
+
+class ClosedDay(models.Model):
+    """A date a seller stays shut whatever its weekday's hours (hours that
+    began the evening before still run past midnight)."""
+
+    seller = models.ForeignKey(
+        Seller, on_delete=models.CASCADE, related_name="closed_days", verbose_name=_("seller")
+    )
+    date = models.DateField(_("date"))
+
+    class Meta:
+        ordering = ["seller", "date"]
+        verbose_name = _("closed day")
+        verbose_name_plural = _("closed days")
+        constraints = [models.UniqueConstraint(fields=["seller", "date"], name="closedday_once_per_date")]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d}"
 
 
 class Category(Searchable):

@@ -12,6 +12,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from catalog import hours
 from catalog import services as catalog_services
 from catalog.models import Offer
 from delivery import booking
@@ -54,9 +55,11 @@ class PaymentNotCapturable(Exception):
 
 
 def add_to_cart(*, cart: Cart, offer: Offer, quantity: int) -> CartLine:
-    """Add units of an offer, on top of any already in the cart."""
+    """Add units of an offer, on top of any already in the cart; a dish only
+    while its kitchen is open (KitchenClosed)."""
     if not offer.is_available:
         raise catalog_services.OfferUnavailable(offer.pk)
+    hours.check_kitchen_open(offer, now=timezone.now())
     line, created = CartLine.objects.get_or_create(
         cart=cart, offer=offer, defaults={"quantity": quantity, "price_when_added": offer.price}
     )

@@ -4,6 +4,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -11,6 +13,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from catalog import services as catalog_services
+from catalog.hours import KitchenClosed
 from catalog.models import Offer
 from catalog.services import OfferUnavailable, OutOfStock
 from delivery import booking
@@ -55,6 +58,9 @@ def add_to_cart(request: HttpRequest) -> HttpResponse:
     except services.QuantityTooLarge:
         messages.error(request, _("At most %(limit)s of one item at a time.") % {"limit": services.MAX_LINE_QUANTITY})
         return _back(request)
+    except KitchenClosed as closed:
+        return render(request, "orders/add_refused.html", {
+            "offer": offer, "reason": _kitchen_closed_message(offer, closed.opens_at)}, status=400)
     remember_count(request, cart)
     messages.success(request, _("%(product)s added to the cart.") % {"product": offer.product.name})
     return redirect("orders:cart")
@@ -253,6 +259,19 @@ def _order_page(request: HttpRequest, number: str, *, bound=None, status: int = 
             if line.review_key not in reviewed:
                 line.review_form = bound[1] if bound and bound[0] == line.pk else ReviewForm(prefix=f"review-{line.pk}")
     return render(request, "orders/order_detail.html", {"order": order}, status=status)
+
+
+def _kitchen_closed_message(offer: Offer, opens_at) -> str:
+    names = {"seller": offer.seller.name, "product": offer.product.name}
+    if opens_at is None:
+        return _("%(seller)s's kitchen is closed for now: %(product)s cannot be ordered.") % names
+    opens_at = timezone.localtime(opens_at)
+    if opens_at.date() == timezone.localdate():
+        return _("%(seller)s's kitchen is closed: %(product)s can be ordered from %(time)s.") % {
+            **names, "time": date_format(opens_at, "H:i")}
+    return _("%(seller)s's kitchen is closed: %(product)s can be ordered from %(weekday)s %(day)s at %(time)s.") % {
+        **names, "weekday": date_format(opens_at, "l"), "day": date_format(opens_at, "SHORT_DATE_FORMAT"),
+        "time": date_format(opens_at, "H:i")}
 
 
 def _back(request: HttpRequest) -> HttpResponse:

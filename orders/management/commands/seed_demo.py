@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.models import Category, Offer, PriceChange, Product, Seller
+from catalog.models import Category, Offer, OpeningHours, PriceChange, Product, Seller
 from catalog.services import refresh_product_summaries, set_offer_prices, store_product_image
 from delivery.models import Courier, District, ServiceArea, TimeSlot, TransportService
 from okryu.demo_images import product_picture
@@ -256,13 +256,15 @@ class Command(BaseCommand):
     def sellers(self):
         sellers = {}
         for slug, kind, ko, en, district, address in SELLERS:
-            restaurant = kind == "restaurant"
             sellers[slug], _ = Seller.objects.update_or_create(slug=slug, defaults={
                 "kind": kind, "name_ko": ko, "name_en": en, "district": district, "address": address,
                 "description_ko": f"{ko} — 평양의 {dict(Seller.Kind.choices)[kind]}.",
                 "description_en": f"{en}, Pyongyang.",
-                "opens_at": time(11) if restaurant else None, "closes_at": time(22) if restaurant else None,
             })
+            if kind == "restaurant":
+                for weekday in OpeningHours.Weekday.values:
+                    OpeningHours.objects.get_or_create(seller=sellers[slug], weekday=weekday, opens_at=time(11),
+                                                       defaults={"closes_at": time(22)})
         return sellers
 
     def catalogue(self, sellers):
