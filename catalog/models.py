@@ -250,6 +250,16 @@ class Product(Searchable):
     is_active = models.BooleanField(_("active"), default=True)
     is_featured = models.BooleanField(_("featured"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Medicine rules, enforced by orders at the cart and at checkout.
+    prescription_only = models.BooleanField(
+        _("prescription only"), default=False,
+        help_text=_("Sold only against a prescription number that a pharmacist approves."),
+    )
+    limit_units = models.PositiveSmallIntegerField(
+        _("at most (units per customer)"), null=True, blank=True,
+        help_text=_("With the days below: how many one customer may buy from all sellers together."),
+    )
+    limit_days = models.PositiveSmallIntegerField(_("within (days)"), null=True, blank=True)
 
     # Kept current by catalog.services from the offers, orders and reviews.
     best_price = models.PositiveIntegerField(_("best price"), null=True, blank=True)
@@ -276,6 +286,13 @@ class Product(Searchable):
         ordering = ["name_ko"]
         verbose_name = _("product")
         verbose_name_plural = _("products")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(limit_units__isnull=True, limit_days__isnull=True)
+                | models.Q(limit_units__gte=1, limit_days__gte=1),
+                name="product_limit_units_and_days_together",
+            ),
+        ]
         indexes = [
             GinIndex(name="product_search_trgm", fields=["search_text"], opclasses=["gin_trgm_ops"]),
             GinIndex(name="product_description_trgm", fields=["search_description"], opclasses=["gin_trgm_ops"]),
@@ -308,6 +325,10 @@ class Product(Searchable):
     @property
     def is_hot_food(self):
         return self.fresh_minutes is not None
+
+    @property
+    def is_limited(self):
+        return self.limit_units is not None
 
 
 class Offer(models.Model):

@@ -17,7 +17,7 @@ from catalog.hours import KitchenClosed
 from catalog.models import Offer
 from catalog.services import OfferUnavailable, OutOfStock
 from delivery import booking
-from orders import services
+from orders import medicine, services
 from orders.cart import cart_fingerprint, cart_lines, current_cart, remember_count
 from orders.checkout import CheckoutPlan
 from orders.forms import AddressForm, AddToCartForm, CartLineForm, ChooseAddressForm, PaymentForm, ReviewForm
@@ -33,7 +33,7 @@ def cart(request: HttpRequest) -> HttpResponse:
     return render(request, "orders/cart.html", {
         "lines": lines,
         "subtotal": sum(line.line_total for line in lines if not line.withdrawn),
-        "can_checkout": bool(lines) and not any(line.withdrawn or line.short for line in lines),
+        "can_checkout": bool(lines) and not any(line.withdrawn or line.short or line.unapproved for line in lines),
     })
 
 
@@ -50,7 +50,8 @@ def add_to_cart(request: HttpRequest) -> HttpResponse:
         return _back(request)
     cart = current_cart(request, create=True)
     try:
-        services.add_to_cart(cart=cart, offer=offer, quantity=form.cleaned_data["quantity"])
+        services.add_to_cart(cart=cart, offer=offer, quantity=form.cleaned_data["quantity"],
+                             prescription_number=form.cleaned_data["prescription"])
     except OfferUnavailable:
         messages.error(request, _("%(product)s is no longer sold by %(seller)s.") % {
             "product": offer.product.name, "seller": offer.seller.name})
@@ -58,6 +59,12 @@ def add_to_cart(request: HttpRequest) -> HttpResponse:
     except services.QuantityTooLarge:
         messages.error(request, _("At most %(limit)s of one item at a time.") % {"limit": services.MAX_LINE_QUANTITY})
         return _back(request)
+    except medicine.PrescriptionNeeded:
+        reason = (_("%(product)s is sold only against a prescription: enter its number beside the price.")
+                  if request.user.is_authenticated else
+                  _("%(product)s is sold only against a prescription: log in, then enter its number."))
+        return render(request, "orders/add_refused.html", {
+            "offer": offer, "reason": reason % {"product": offer.product.name}}, status=400)
     except KitchenClosed as closed:
         return render(request, "orders/add_refused.html", {
             "offer": offer, "reason": _kitchen_closed_message(offer, closed.opens_at)}, status=400)
@@ -157,6 +164,15 @@ def checkout_pay(request: HttpRequest) -> HttpResponse:
             return redirect("orders:cart")
         except booking.SlotFull:
             form.add_error("slot", _("That delivery time has just filled up. Choose another."))
+        except medicine.PrescriptionNotApproved as error:
+            form.add_error(None, _("A pharmacist has not approved the prescription for %(product)s yet: it can be "
+                                   "paid for once it is approved.") % {"product": error.line.offer.product.name})
+        except medicine.LimitReached as error:
+            form.add_error(None, _(
+                "%(product)s is limited to %(limit)s per customer in %(days)s days, from all sellers together; "
+                "you have bought %(bought)s, so at most %(left)s more now.") % {
+                "product": error.product.name, "limit": error.product.limit_units,
+                "days": error.product.limit_days, "bought": error.bought, "left": error.left})
         else:
             request.session.pop(SESSION_ADDRESS_ID, None)
             remember_count(request, None)
@@ -249,7 +265,7 @@ def _order_page(request: HttpRequest, number: str, *, bound=None, status: int = 
     """The customer's order, with a review form on each delivered line not
     yet reviewed; ``bound`` is a (line id, form) pair that failed to save."""
     order = get_object_or_404(
-        Order.objects.prefetch_related("lines", "events", "deliveries__seller", "deliveries__slot"),
+        Order.objects.prefetch_related("lines__prescription", "events", "deliveries__seller", "deliveries__slot"),
         number=number, user=request.user,
     )
     if order.status == Order.Status.DELIVERED:

@@ -5,6 +5,7 @@ changes nothing."""
 
 from datetime import datetime, time, timedelta
 
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
@@ -18,6 +19,7 @@ from catalog.services import refresh_product_summaries, set_offer_prices, store_
 from delivery.models import Courier, District, ServiceArea, TimeSlot, TransportService
 from okryu.demo_images import product_picture
 from okryu.luhn import with_check_digit
+from orders.roles import ensure_pharmacist_group
 from payments import services as payment_services
 from payments.models import Card
 
@@ -289,6 +291,9 @@ class Command(BaseCommand):
                 Offer.objects.get_or_create(
                     product=product, seller=sellers[seller], defaults={"price": price, "stock": stock}
                 )
+        # The medicine rules: an injection needs a prescription; pain relief is capped.
+        Product.objects.filter(slug="kumdang-2").update(prescription_only=True)
+        Product.objects.filter(slug="painkiller").update(limit_units=2, limit_days=7)
         refresh_product_summaries(product_ids=Product.objects.values_list("pk", flat=True))
 
     def services(self, districts):
@@ -339,6 +344,8 @@ class Command(BaseCommand):
         if group:
             clerk.groups.add(group)
         sellers[seller].staff.add(clerk)
+        pharmacist = self.user("pharmacist", "정명옥", is_staff=True)
+        pharmacist.groups.add(ensure_pharmacist_group(django_apps))
         courier_user = self.user("courier", "박성진", phone="191-222-3333")
         Courier.objects.get_or_create(user=courier_user, defaults={"service": services[0], "phone": "191-222-3333"})
         for number, service in enumerate(services, start=2):
