@@ -80,6 +80,13 @@ def render_content(template: str, context: dict) -> str:
     return render_to_string(template, {**context, "csrf_token": CSRF_MARK})
 
 
+def visitor_mark(*, in_stock: bool) -> str:
+    """Where a cached product page holds what is this visitor's own (the
+    wish-list heart), filled in per response; it says whether the product
+    is in stock, which the part needs and the cached page knows."""
+    return f"<!-- this visitor's part: {'in stock' if in_stock else 'sold out'} -->"
+
+
 def for_visitor(request, html: str) -> SafeString:
     """Cached HTML with this visitor's CSRF token in its forms."""
     if CSRF_MARK in html:

@@ -260,6 +260,9 @@ class Product(Searchable):
         help_text=_("With the days below: how many one customer may buy from all sellers together."),
     )
     limit_days = models.PositiveSmallIntegerField(_("within (days)"), null=True, blank=True)
+    # When its watchers were last told it is back in stock (catalog.tasks).
+    back_in_stock_told_at = models.DateTimeField(_("watchers told of a restock at"), null=True, blank=True,
+                                                 editable=False)
 
     # Kept current by catalog.services from the offers, orders and reviews.
     best_price = models.PositiveIntegerField(_("best price"), null=True, blank=True)
@@ -362,6 +365,30 @@ class Offer(models.Model):
     @property
     def is_available(self):
         return self.is_active and self.stock > 0 and self.seller.is_active
+
+
+class WishItem(models.Model):
+    """A product on a customer's wish list; ``watching``: tell them when it
+    is back in stock (catalog.tasks.tell_watchers)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wish_items", verbose_name=_("customer")
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="wish_items", verbose_name=_("product")
+    )
+    watching = models.BooleanField(_("tell when back in stock"), default=False)
+    added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-added_at", "-id"]
+        verbose_name = _("wish list item")
+        verbose_name_plural = _("wish list items")
+        constraints = [models.UniqueConstraint(fields=["user", "product"], name="wishitem_once_per_product")]
+        indexes = [models.Index(fields=["product"], condition=models.Q(watching=True), name="wishitem_watchers")]
+
+    def __str__(self):
+        return f"{self.user} ♥ {self.product}"
 
 
 class ProductMedia(models.Model):

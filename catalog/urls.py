@@ -10,4 +10,6 @@ urlpatterns = [
     path("c/<slug:slug>/", views.category, name="category"),
     path("p/<slug:slug>/", views.product, name="product"),
     path("s/<slug:slug>/", views.seller, name="seller"),
+    path("wishes/", views.wish_list, name="wish_list"),
+    path("wishes/<slug:slug>/", views.change_wish, name="change_wish"),
 ]

@@ -2,20 +2,23 @@ from datetime import datetime
 from typing import NamedTuple
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, F, OuterRef, Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import condition
+from django.views.decorators.http import condition, require_POST
 
 from catalog import cache as catalog_cache
-from catalog import finder, hours, prices
+from catalog import finder, hours, prices, wishes
 from catalog import search as search_text
 from catalog.forms import ListingForm, apply_filters
-from catalog.models import Category, Offer, Product, Seller
+from catalog.models import Category, Offer, Product, Seller, WishItem
 from catalog.offers import offer_marks
 from catalog.pagination import paginate
 
@@ -142,7 +145,7 @@ def _product_etag(request: HttpRequest, slug: str) -> str:
     # cookie its forms' tokens come from). The unread count is read with the
     # user's row.
     page = _cached_page(request, ("product", slug), lambda catalog_version: _product_content(slug))
-    visitor = (slug, page and page.true_until, get_language(),
+    visitor = (slug, page and page.true_until, _wish_state(request, slug), get_language(),
                request.user.pk if request.user.is_authenticated else None,
                getattr(request.user, "unread_notices", None), request.session.get(CART_COUNT),
                request.COOKIES.get(settings.CSRF_COOKIE_NAME))
@@ -154,7 +157,45 @@ def _product_etag(request: HttpRequest, slug: str) -> str:
 @cache_control(private=True, no_cache=True)
 @condition(etag_func=_product_etag)
 def product(request: HttpRequest, slug: str) -> HttpResponse:
-    return _page(request, ("product", slug), lambda catalog_version: _product_content(slug))
+    return _page(request, ("product", slug), lambda catalog_version: _product_content(slug),
+                 visitor_part=lambda in_stock: render_to_string("catalog/_wish.html", {
+                     "in_stock": in_stock, "watching": _wish_state(request, slug), "slug": slug}, request=request))
+
+
+def _wish_state(request: HttpRequest, slug: str) -> bool | None:
+    """Whether this visitor watches the product on their wish list (None:
+    it is not on it); one query for a logged-in visitor, read once per
+    request. Never in the cached content: it is this visitor's own."""
+    if not request.user.is_authenticated:
+        return None
+    if not hasattr(request, "wish_state"):
+        request.wish_state = WishItem.objects.filter(user=request.user, product__slug=slug).values_list(
+            "watching", flat=True).first()
+    return request.wish_state
+
+
+@login_required
+def wish_list(request: HttpRequest) -> HttpResponse:
+    items = WishItem.objects.filter(user=request.user, product__is_active=True).select_related("product")
+    return render(request, "catalog/wish_list.html", {"items": items})
+
+
+@require_POST
+@login_required
+def change_wish(request: HttpRequest, slug: str) -> HttpResponse:
+    """Add to the wish list ("add", "watch") or take off it ("remove")."""
+    product = get_object_or_404(Product, slug=slug, is_active=True)
+    action = request.POST.get("action")
+    if action not in ("add", "watch", "remove"):
+        return render(request, "catalog/wish_refused.html", {"product": product}, status=400)
+    if action == "remove":
+        wishes.unwish(user=request.user, product=product)
+    else:
+        wishes.wish(user=request.user, product=product, watching=action == "watch")
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return HttpResponseRedirect(target)
+    return redirect(product)
 
 
 def _product_content(slug: str) -> Content | None:
@@ -213,14 +254,21 @@ def _cached_page(request: HttpRequest, parts: tuple, build) -> Content | None:
     return request.catalog_pages[parts]
 
 
-def _page(request: HttpRequest, parts: tuple, build, **context) -> HttpResponse:
+def _page(request: HttpRequest, parts: tuple, build, *, visitor_part=None, **context) -> HttpResponse:
     """A catalogue page from its cached Content: one cache read, and the
-    header and footer rendered around it for this visitor."""
+    header and footer rendered around it for this visitor, with
+    ``visitor_part(in_stock)`` in place of the content's visitor mark."""
     page = _cached_page(request, parts, build)
     if page is None:
         raise Http404
+    html = page.html
+    if visitor_part is not None:
+        for in_stock in (True, False):
+            mark = catalog_cache.visitor_mark(in_stock=in_stock)
+            if mark in html:
+                html = html.replace(mark, visitor_part(in_stock))
     return render(request, "catalog/page.html", {
-        "title": page.title, "content": catalog_cache.for_visitor(request, page.html), **context,
+        "title": page.title, "content": catalog_cache.for_visitor(request, html), **context,
     })
 
 

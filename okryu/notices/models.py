@@ -18,6 +18,7 @@ class Event(models.TextChoices):
     CARD_LOCKED = "card_locked", _("Card locked")
     HOT_FOOD_WAITING = "hot_food_waiting", _("Hot food waiting for pickup")
     PASSWORD_RESET = "password_reset", _("Password reset code")
+    BACK_IN_STOCK = "back_in_stock", _("Back in stock")
 
 
 # Sent by text message only, whatever the preferences: a reset code in the
