@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 from catalog import recordings, reports, services
 from catalog.cache import bump_version
 from catalog.media import check_image
-from catalog.models import Category, Offer, PriceChange, Product, ProductMedia, Review, Seller
+from catalog.models import Category, ClosedDay, Offer, OpeningHours, PriceChange, Product, ProductMedia, Review, Seller
 from catalog.templatetags.catalog_media import clock
 
 
@@ -80,8 +80,19 @@ class CatalogueAdmin(admin.ModelAdmin):
         bump_version()
 
 
+class OpeningHoursInline(admin.TabularInline):
+    model = OpeningHours
+    extra = 0
+
+
+class ClosedDayInline(admin.TabularInline):
+    model = ClosedDay
+    extra = 0
+
+
 @admin.register(Seller)
 class SellerAdmin(CatalogueAdmin):
+    inlines = [OpeningHoursInline, ClosedDayInline]
     list_display = ["name_ko", "name_en", "kind", "district", "rating", "rating_count", "is_active"]
     list_filter = ["kind", "is_active", "district"]
     search_fields = ["name_ko", "name_en", "slug", "address"]

@@ -36,6 +36,7 @@ TIMEOUT = 300
 # Cached HTML is the same for every visitor, but the CSRF token of its forms
 # is each visitor's own: it is cached as this mark and put in per response.
 CSRF_MARK = "csrf-token-of-the-visitor"
+_MISSING = object()
 
 
 def version() -> int:
@@ -97,18 +98,23 @@ class ProcessCache:
 
 
 PROCESS_CACHE = ProcessCache(settings.CATALOG_PROCESS_CACHE_SIZE)
-_MISSING = object()
 
 
-def get_or_build(catalog_version: int, parts: tuple, build):
+def get_or_build(catalog_version: int, parts: tuple, build, *, still_true=None):
     """The value cached for ``parts`` in that catalogue version: from this
     process's memory, else from the shared cache, else built by ``build()``
-    (from a replica only once it has caught up) and cached in both."""
+    (from a replica only once it has caught up) and cached in both. Built
+    again when ``still_true``, given the cached value, says it no longer
+    holds (a page showing who is open, past the next opening or closing)."""
     cache_key = key(catalog_version, *parts)
     value = PROCESS_CACHE.get(cache_key, _MISSING)
-    if value is _MISSING:
-        value = cache.get_or_set(cache_key, lambda: build_from_caught_up_replica(build), TIMEOUT)
-        PROCESS_CACHE.set(cache_key, value)
+    if value is not _MISSING and (still_true is None or still_true(value)):
+        return value
+    value = cache.get(cache_key, _MISSING)
+    if value is _MISSING or (still_true is not None and not still_true(value)):
+        value = build_from_caught_up_replica(build)
+        cache.set(cache_key, value, TIMEOUT)
+    PROCESS_CACHE.set(cache_key, value)
     return value
 
 
@@ -116,6 +122,13 @@ def render_content(template: str, context: dict) -> str:
     """The HTML of ``template`` for the cache: rendered without a request,
     any form's CSRF token left as ``CSRF_MARK``."""
     return render_to_string(template, {**context, "csrf_token": CSRF_MARK})
+
+
+def visitor_mark(*, in_stock: bool) -> str:
+    """Where a cached product page holds what is this visitor's own (the
+    wish-list heart), filled in per response; it says whether the product
+    is in stock, which the part needs and the cached page knows."""
+    return f"<!-- this visitor's part: {'in stock' if in_stock else 'sold out'} -->"
 
 
 def for_visitor(request, html: str) -> SafeString:

@@ -45,6 +45,9 @@ class ListingForm(forms.Form):
     def __init__(self, data, *, search: bool = False, seller_page: bool = False):
         super().__init__(data)
         self.default_sort = RELEVANCE if search else "cheapest"
+        # A seller's page prices, sorts and filters by that seller's own
+        # price (the ``own_price`` annotation), not the best of all sellers.
+        self.price_key = "own_price" if seller_page else "best_price"
         if search:
             self.fields["sort"].choices = [(RELEVANCE, _("Best match")), *SORT_CHOICES]
         if seller_page:
@@ -56,15 +59,17 @@ class ListingForm(forms.Form):
         return {name: value for name, value in self.cleaned_data.items() if value not in (None, "", False)}
 
     def sort_order(self, filters: dict) -> Sort:
-        return SORTS_WITH_RELEVANCE[filters.get("sort", self.default_sort)]
+        sort = SORTS_WITH_RELEVANCE[filters.get("sort", self.default_sort)]
+        return Sort(self.price_key, sort.descending) if sort.key == "best_price" else sort
 
 
-def apply_filters(products, filters: dict):
-    """``products`` narrowed by the cleaned filters of a ListingForm."""
+def apply_filters(products, filters: dict, *, price_key: str = "best_price"):
+    """``products`` narrowed by the cleaned filters of a ListingForm, prices
+    compared on ``price_key``."""
     if "price_min" in filters:
-        products = products.filter(best_price__gte=filters["price_min"])
+        products = products.filter(**{f"{price_key}__gte": filters["price_min"]})
     if "price_max" in filters:
-        products = products.filter(best_price__lte=filters["price_max"])
+        products = products.filter(**{f"{price_key}__lte": filters["price_max"]})
     if "seller" in filters or "kind" in filters:
         # EXISTS rather than a join: no duplicate rows to DISTINCT away, and
         # the product index keeps giving the sort order.

@@ -90,8 +90,6 @@ class Seller(Searchable):
     description_ko = models.TextField(_("description (Korean)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
     logo = models.ImageField(_("logo"), upload_to="sellers/", blank=True)
-    opens_at = models.TimeField(_("opens at"), null=True, blank=True)
-    closes_at = models.TimeField(_("closes at"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     rating = models.DecimalField(_("rating"), max_digits=3, decimal_places=2, default=0)
     rating_count = models.PositiveIntegerField(_("number of ratings"), default=0)
@@ -120,6 +118,59 @@ class Seller(Searchable):
     @property
     def description(self):
         return pick(self, "description")
+
+
+class OpeningHours(models.Model):
+    """When a seller is open on one weekday (local time); a closing time at
+    or before the opening time closes after midnight. A seller with no rows
+    is always open; one with rows is closed on the weekdays it has none for."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    seller = models.ForeignKey(
+        Seller, on_delete=models.CASCADE, related_name="opening_hours", verbose_name=_("seller")
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens_at = models.TimeField(_("opens at"))
+    closes_at = models.TimeField(_("closes at"))
+
+    class Meta:
+        ordering = ["seller", "weekday", "opens_at"]
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        constraints = [
+            models.UniqueConstraint(fields=["seller", "weekday", "opens_at"], name="openinghours_one_per_start"),
+            models.CheckConstraint(condition=models.Q(weekday__lte=6), name="openinghours_weekday_0_to_6"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.opens_at:%H:%M}–{self.closes_at:%H:%M}"
+
+
+class ClosedDay(models.Model):
+    """A date a seller stays shut whatever its weekday's hours (hours that
+    began the evening before still run past midnight)."""
+
+    seller = models.ForeignKey(
+        Seller, on_delete=models.CASCADE, related_name="closed_days", verbose_name=_("seller")
+    )
+    date = models.DateField(_("date"))
+
+    class Meta:
+        ordering = ["seller", "date"]
+        verbose_name = _("closed day")
+        verbose_name_plural = _("closed days")
+        constraints = [models.UniqueConstraint(fields=["seller", "date"], name="closedday_once_per_date")]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d}"
 
 
 class Category(Searchable):
@@ -200,6 +251,19 @@ class Product(Searchable):
     is_active = models.BooleanField(_("active"), default=True)
     is_featured = models.BooleanField(_("featured"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Medicine rules, enforced by orders at the cart and at checkout.
+    prescription_only = models.BooleanField(
+        _("prescription only"), default=False,
+        help_text=_("Sold only against a prescription number that a pharmacist approves."),
+    )
+    limit_units = models.PositiveSmallIntegerField(
+        _("at most (units per customer)"), null=True, blank=True,
+        help_text=_("With the days below: how many one customer may buy from all sellers together."),
+    )
+    limit_days = models.PositiveSmallIntegerField(_("within (days)"), null=True, blank=True)
+    # When its watchers were last told it is back in stock (catalog.tasks).
+    back_in_stock_told_at = models.DateTimeField(_("watchers told of a restock at"), null=True, blank=True,
+                                                 editable=False)
 
     # Kept current by catalog.services from the offers, orders and reviews.
     best_price = models.PositiveIntegerField(_("best price"), null=True, blank=True)
@@ -226,6 +290,13 @@ class Product(Searchable):
         ordering = ["name_ko"]
         verbose_name = _("product")
         verbose_name_plural = _("products")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(limit_units__isnull=True, limit_days__isnull=True)
+                | models.Q(limit_units__gte=1, limit_days__gte=1),
+                name="product_limit_units_and_days_together",
+            ),
+        ]
         indexes = [
             GinIndex(name="product_search_trgm", fields=["search_text"], opclasses=["gin_trgm_ops"]),
             GinIndex(name="product_description_trgm", fields=["search_description"], opclasses=["gin_trgm_ops"]),
@@ -259,6 +330,10 @@ class Product(Searchable):
     def is_hot_food(self):
         return self.fresh_minutes is not None
 
+    @property
+    def is_limited(self):
+        return self.limit_units is not None
+
 
 class Offer(models.Model):
     product = models.ForeignKey(
@@ -281,6 +356,9 @@ class Offer(models.Model):
             models.CheckConstraint(condition=models.Q(stock__gte=0), name="offer_stock_not_negative"),
             models.CheckConstraint(condition=models.Q(price__gt=0), name="offer_price_positive"),
         ]
+        # A seller's page sorts that seller's offers by price.
+        indexes = [models.Index(fields=["seller", "price", "id"], condition=models.Q(is_active=True),
+                                name="offer_seller_price")]
 
     def __str__(self):
         return f"{self.product} — {self.seller}"
@@ -288,6 +366,30 @@ class Offer(models.Model):
     @property
     def is_available(self):
         return self.is_active and self.stock > 0 and self.seller.is_active
+
+
+class WishItem(models.Model):
+    """A product on a customer's wish list; ``watching``: tell them when it
+    is back in stock (catalog.tasks.tell_watchers)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wish_items", verbose_name=_("customer")
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="wish_items", verbose_name=_("product")
+    )
+    watching = models.BooleanField(_("tell when back in stock"), default=False)
+    added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-added_at", "-id"]
+        verbose_name = _("wish list item")
+        verbose_name_plural = _("wish list items")
+        constraints = [models.UniqueConstraint(fields=["user", "product"], name="wishitem_once_per_product")]
+        indexes = [models.Index(fields=["product"], condition=models.Q(watching=True), name="wishitem_watchers")]
+
+    def __str__(self):
+        return f"{self.user} ♥ {self.product}"
 
 
 class ProductMedia(models.Model):

@@ -10,11 +10,10 @@ from django.db import transaction
 from django.db.models import Avg, Count, F, Min, Q
 from django.utils import timezone
 
-from catalog import recordings
+from catalog import recordings, tasks
 from catalog.cache import bump_version
 from catalog.media import check_image, delete_image, write_image
-from catalog.models import Offer, PriceChange, Product, ProductMedia, Review, Seller
-from catalog.tasks import transcode_media
+from catalog.models import Offer, PriceChange, Product, ProductMedia, Review, Seller, WishItem
 from okryu.jobs import defer_on_commit
 
 
@@ -94,14 +93,23 @@ def refresh_product_summaries(*, product_ids) -> None:
             any_price=Min("offers__price", filter=live),
             live_seller_count=Count("offers", filter=live),
         )
-        .values("pk", "in_stock_price", "any_price", "live_seller_count")
+        .values("pk", "in_stock", "in_stock_price", "any_price", "live_seller_count")
     )
+    restocked = []
     for row in summaries:
         Product.objects.filter(pk=row["pk"]).update(
             best_price=row["in_stock_price"] or row["any_price"],
             seller_count=row["live_seller_count"],
             in_stock=row["in_stock_price"] is not None,
         )
+        if not row["in_stock"] and row["in_stock_price"] is not None:
+            restocked.append(row["pk"])
+    # Watchers hear of a restock from a job, after the commit; the job
+    # decides whether this restock is news (catalog.wishes.tell_watchers).
+    if restocked:
+        watched = WishItem.objects.filter(product__in=restocked, watching=True).order_by("product_id")
+        for product_id in watched.values_list("product_id", flat=True).distinct():
+            defer_on_commit(tasks.tell_watchers, product_id=product_id)
     # Every change of offers, prices, stock or sales ends here.
     bump_version()
 
@@ -221,10 +229,10 @@ def store_recording(*, media: ProductMedia, by=None, right_away: bool = False) -
     bump_version()
     transaction.on_commit(lambda: recordings.delete_renditions(old_renditions))
     if right_away:
-        transcode_media(media_id=media.pk, original=media.file.name)
+        tasks.transcode_media(media_id=media.pk, original=media.file.name)
         media.refresh_from_db()
     else:
-        defer_on_commit(transcode_media, media_id=media.pk, original=media.file.name)
+        defer_on_commit(tasks.transcode_media, media_id=media.pk, original=media.file.name)
     return media
 
 

@@ -5,7 +5,7 @@ import logging
 from django.db import transaction
 from procrastinate.contrib.django import app
 
-from catalog import recordings
+from catalog import recordings, wishes
 from catalog.cache import bump_version
 from catalog.models import ProductMedia
 from okryu.transitions import InvalidTransition
@@ -47,3 +47,9 @@ def _record(mark) -> str | None:
     except (InvalidTransition, ProductMedia.DoesNotExist):
         return None
     return media.status
+
+
+@app.task
+def tell_watchers(product_id: int) -> int:
+    """Tell a restocked product's watchers (catalog.wishes.tell_watchers)."""
+    return wishes.tell_watchers(product_id=product_id)

@@ -11,4 +11,6 @@ urlpatterns = [
     path("p/<slug:slug>/", views.product, name="product"),
     path("s/<slug:slug>/", views.seller, name="seller"),
     path("captions/<int:pk>.<str:language>.vtt", views.captions, name="captions"),
+    path("wishes/", views.wish_list, name="wish_list"),
+    path("wishes/<slug:slug>/", views.change_wish, name="change_wish"),
 ]

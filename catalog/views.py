@@ -1,18 +1,25 @@
+from datetime import datetime
+from typing import NamedTuple
+
 from django.conf import settings
-from django.db.models import Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import condition
+from django.views.decorators.http import condition, require_POST
 
 from catalog import cache as catalog_cache
-from catalog import finder, prices
+from catalog import finder, hours, prices, wishes
 from catalog import search as search_text
 from catalog.forms import ListingForm, apply_filters
-from catalog.models import Category, Offer, Product, ProductMedia, Seller
+from catalog.models import Category, Offer, Product, ProductMedia, Seller, WishItem
+from catalog.offers import offer_marks
 from catalog.pagination import paginate
 from okryu.db import reads_replica
 
@@ -25,20 +32,34 @@ SUGGEST_FROM = 2
 CART_COUNT = "cart_count"
 
 
+class Content(NamedTuple):
+    """What a catalogue page caches: its title and HTML, and, when the HTML
+    says who is open, the moment that stops being true."""
+
+    title: str
+    html: str
+    true_until: datetime | None = None
+
+
 @reads_replica
 def home(request: HttpRequest) -> HttpResponse:
-    return _page(request, ("home",), lambda catalog_version: (_("Home"), catalog_cache.render_content(
-        "catalog/_home.html", _home_context())))
+    return _page(request, ("home",), lambda catalog_version: _home_content())
 
 
-def _home_context() -> dict:
+def _home_content() -> Content:
+    now = timezone.now()
+    kitchens = hours.schedules(None, around=now)
+    closed = [pk for pk, kitchen in kitchens.items() if not kitchen.is_open(now)]
     products = Product.objects.filter(is_active=True)
-    return {
+    cooking_now = Offer.objects.filter(product=OuterRef("pk"), is_active=True, stock__gt=0,
+                                       seller__is_active=True).exclude(seller__in=closed)
+    return Content(_("Home"), catalog_cache.render_content("catalog/_home.html", {
         "categories": Category.objects.filter(parent=None),
         "featured": products.filter(is_featured=True).order_by("-units_sold", "id")[:8],
         "newest": products.order_by("-created_at", "-id")[:8],
-        "dishes": products.filter(fresh_minutes__isnull=False, in_stock=True).order_by("best_price", "id")[:8],
-    }
+        "dishes": products.filter(Exists(cooking_now), fresh_minutes__isnull=False, in_stock=True)
+        .order_by("best_price", "id")[:8],
+    }), hours.soonest_change(kitchens.values(), at=now))
 
 
 @reads_replica
@@ -46,23 +67,23 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
     return _page(request, ("category", slug), lambda catalog_version: _category_content(request, slug, catalog_version))
 
 
-def _category_content(request: HttpRequest, slug: str, catalog_version: int) -> tuple[str, str] | None:
+def _category_content(request: HttpRequest, slug: str, catalog_version: int) -> Content | None:
     category = Category.objects.select_related("parent").filter(slug=slug).first()
     if category is None:
         return None
     # The tree is at most three levels deep: the category, children, grandchildren.
     descendants = Category.objects.filter(Q(pk=category.pk) | Q(parent=category) | Q(parent__parent=category))
-    return category.name, catalog_cache.render_content("catalog/_category.html", {
+    return Content(category.name, catalog_cache.render_content("catalog/_category.html", {
         "category": category, "children": list(category.children.all()),
         **_listing(request, catalog_version, ("category", category.pk), lambda: Product.objects.listed().filter(
             category__in=descendants), ListingForm(request.GET)),
-    })
+    }))
 
 
 @reads_replica
 def search(request: HttpRequest) -> HttpResponse:
     raw_query = request.GET.get("q", "")[: search_text.MAX_QUERY_LENGTH].strip()
-    return _page(request, ("search",), lambda catalog_version: (_("Search"), catalog_cache.render_content(
+    return _page(request, ("search",), lambda catalog_version: Content(_("Search"), catalog_cache.render_content(
         "catalog/_search.html", _search_context(request, raw_query, catalog_version))), query=raw_query)
 
 
@@ -105,22 +126,33 @@ def seller(request: HttpRequest, slug: str) -> HttpResponse:
     return _page(request, ("seller", slug), lambda catalog_version: _seller_content(request, slug, catalog_version))
 
 
-def _seller_content(request: HttpRequest, slug: str, catalog_version: int) -> tuple[str, str] | None:
+def _seller_content(request: HttpRequest, slug: str, catalog_version: int) -> Content | None:
     seller = Seller.objects.filter(slug=slug, is_active=True).first()
     if seller is None:
         return None
-    return seller.name, catalog_cache.render_content("catalog/_seller.html", {
-        "seller": seller, **_listing(request, catalog_version, ("seller", seller.pk), lambda: apply_filters(
-            Product.objects.listed(), {"seller": seller}), ListingForm(request.GET, seller_page=True)),
-    })
+    # The join on the seller's one offer (unique per product and seller)
+    # gives each product once, with that seller's price and stock.
+    own_offers = Product.objects.listed().filter(
+        offers__seller=seller, offers__is_active=True,
+    ).annotate(own_price=F("offers__price"), own_stock=F("offers__stock"))
+    return Content(seller.name, catalog_cache.render_content("catalog/_seller.html", {
+        "seller": seller, "opening_hours": seller.opening_hours.all(),
+        **_listing(request, catalog_version, ("seller", seller.pk), lambda: own_offers,
+                   ListingForm(request.GET, seller_page=True)),
+    }))
 
 
 def _product_etag(request: HttpRequest, slug: str) -> str:
-    # No query: the catalogue version changes with any price, stock, offer or
-    # review; the rest is what else the page shows to this visitor (language,
-    # cart and unread-notice counts in the header, the CSRF cookie its forms'
-    # tokens come from). The unread count is read with the user's row.
-    visitor = (slug, get_language(), request.user.pk if request.user.is_authenticated else None,
+    # The catalogue version changes with any price, stock, offer or review;
+    # the content's end of truth tells a page from before a kitchen opened
+    # or closed from one after (the cached content is read, or built, here
+    # once for both); the rest is what else the page shows to this visitor
+    # (language, cart and unread-notice counts in the header, the CSRF
+    # cookie its forms' tokens come from). The unread count is read with the
+    # user's row.
+    page = _cached_page(request, ("product", slug), lambda catalog_version: _product_content(slug))
+    visitor = (slug, page and page.true_until, _wish_state(request, slug), get_language(),
+               request.user.pk if request.user.is_authenticated else None,
                getattr(request.user, "unread_notices", None), request.session.get(CART_COUNT),
                request.COOKIES.get(settings.CSRF_COOKIE_NAME))
     return catalog_cache.key(_catalog_version(request), *visitor).removeprefix("catalog:").replace(":", "-")
@@ -132,7 +164,9 @@ def _product_etag(request: HttpRequest, slug: str) -> str:
 @cache_control(private=True, no_cache=True)
 @condition(etag_func=_product_etag)
 def product(request: HttpRequest, slug: str) -> HttpResponse:
-    return _page(request, ("product", slug), lambda catalog_version: _product_content(slug))
+    return _page(request, ("product", slug), lambda catalog_version: _product_content(slug),
+                 visitor_part=lambda in_stock: render_to_string("catalog/_wish.html", {
+                     "in_stock": in_stock, "watching": _wish_state(request, slug), "slug": slug}, request=request))
 
 
 # Captions change only with an edit, and the page's <track> asks again at
@@ -150,7 +184,43 @@ def captions(request: HttpRequest, pk: int, language: str) -> HttpResponse:
                         headers={"Content-Security-Policy": "default-src 'none'; sandbox"})
 
 
-def _product_content(slug: str) -> tuple[str, str] | None:
+def _wish_state(request: HttpRequest, slug: str) -> bool | None:
+    """Whether this visitor watches the product on their wish list (None:
+    it is not on it); one query for a logged-in visitor, read once per
+    request. Never in the cached content: it is this visitor's own."""
+    if not request.user.is_authenticated:
+        return None
+    if not hasattr(request, "wish_state"):
+        request.wish_state = WishItem.objects.filter(user=request.user, product__slug=slug).values_list(
+            "watching", flat=True).first()
+    return request.wish_state
+
+
+@login_required
+def wish_list(request: HttpRequest) -> HttpResponse:
+    items = WishItem.objects.filter(user=request.user, product__is_active=True).select_related("product")
+    return render(request, "catalog/wish_list.html", {"items": items})
+
+
+@require_POST
+@login_required
+def change_wish(request: HttpRequest, slug: str) -> HttpResponse:
+    """Add to the wish list ("add", "watch") or take off it ("remove")."""
+    product = get_object_or_404(Product, slug=slug, is_active=True)
+    action = request.POST.get("action")
+    if action not in ("add", "watch", "remove"):
+        return render(request, "catalog/wish_refused.html", {"product": product}, status=400)
+    if action == "remove":
+        wishes.unwish(user=request.user, product=product)
+    else:
+        wishes.wish(user=request.user, product=product, watching=action == "watch")
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return HttpResponseRedirect(target)
+    return redirect(product)
+
+
+def _product_content(slug: str) -> Content | None:
     product = (
         Product.objects.select_related("category").prefetch_related(
             "media",
@@ -165,12 +235,23 @@ def _product_content(slug: str) -> tuple[str, str] | None:
     )
     if product is None:
         return None
+    now = timezone.now()
+    kitchens = hours.schedules({offer.seller_id for offer in product.live_offers} if product.is_hot_food else (),
+                               around=now)
+    for offer in product.live_offers:
+        # A dish of a closed kitchen cannot be ordered until it opens.
+        kitchen = kitchens.get(offer.seller_id)
+        offer.kitchen_opens = None if kitchen is None or kitchen.is_open(now) else kitchen.opens_next(now)
+        offer.kitchen_closed = kitchen is not None and not kitchen.is_open(now)
+    # What can be bought now first, sold-out offers last.
+    product.live_offers.sort(key=lambda offer: (offer.stock == 0, offer.kitchen_closed, offer.price, offer.pk))
     reviews = (product.reviews.filter(is_hidden=False).select_related("author", "seller")
                .order_by("-created_at", "-id")[:REVIEWS_SHOWN])
-    return product.name, catalog_cache.render_content("catalog/_product.html", {
-        "product": product, "reviews": reviews,
-        "trend": prices.price_trend(live_offers=product.live_offers, now=timezone.now()),
-    })
+    return Content(product.name, catalog_cache.render_content("catalog/_product.html", {
+        "product": product, "reviews": reviews, "today": timezone.localdate(now),
+        **offer_marks([offer for offer in product.live_offers if not offer.kitchen_closed]),
+        "trend": prices.price_trend(live_offers=product.live_offers, now=now),
+    }), hours.soonest_change(kitchens.values(), at=now))
 
 
 def _catalog_version(request: HttpRequest) -> int:
@@ -181,19 +262,35 @@ def _catalog_version(request: HttpRequest) -> int:
     return request.catalog_version
 
 
-def _page(request: HttpRequest, parts: tuple, build, **context) -> HttpResponse:
-    """A catalogue page whose title and content, ``build(catalog_version)``
-    (None for a 404), are cached for the catalogue version, the query string
-    and the language: one cache read, and the header and footer rendered
-    around it for this visitor."""
-    catalog_version = _catalog_version(request)
-    page = catalog_cache.get_or_build(catalog_version, (*parts, sorted(request.GET.lists()), get_language()),
-                                      lambda: build(catalog_version))
+def _cached_page(request: HttpRequest, parts: tuple, build) -> Content | None:
+    """The Content of ``build(catalog_version)`` (None for a 404), cached for
+    the catalogue version, the query string and the language, and until it
+    stops being true; read once per request."""
+    if not hasattr(request, "catalog_pages"):
+        request.catalog_pages = {}
+    if parts not in request.catalog_pages:
+        catalog_version = _catalog_version(request)
+        request.catalog_pages[parts] = catalog_cache.get_or_build(
+            catalog_version, (*parts, sorted(request.GET.lists()), get_language()), lambda: build(catalog_version),
+            still_true=lambda page: page is None or page.true_until is None or timezone.now() < page.true_until)
+    return request.catalog_pages[parts]
+
+
+def _page(request: HttpRequest, parts: tuple, build, *, visitor_part=None, **context) -> HttpResponse:
+    """A catalogue page from its cached Content: one cache read, and the
+    header and footer rendered around it for this visitor, with
+    ``visitor_part(in_stock)`` in place of the content's visitor mark."""
+    page = _cached_page(request, parts, build)
     if page is None:
         raise Http404
-    title, content = page
+    html = page.html
+    if visitor_part is not None:
+        for in_stock in (True, False):
+            mark = catalog_cache.visitor_mark(in_stock=in_stock)
+            if mark in html:
+                html = html.replace(mark, visitor_part(in_stock))
     return render(request, "catalog/page.html", {
-        "title": title, "content": catalog_cache.for_visitor(request, content), **context,
+        "title": page.title, "content": catalog_cache.for_visitor(request, html), **context,
     })
 
 
@@ -207,7 +304,8 @@ def _listing(request: HttpRequest, catalog_version: int, scope: tuple, products,
     after, before = request.GET.get("after"), request.GET.get("before")
     page = catalog_cache.get_or_build(catalog_version, (
         scope, sorted((name, getattr(value, "pk", value)) for name, value in filters.items()), sort, after, before,
-    ), lambda: paginate(apply_filters(products(), filters), sort, after=after, before=before, size=PAGE_SIZE))
+    ), lambda: paginate(apply_filters(products(), filters, price_key=form.price_key), sort, after=after,
+                        before=before, size=PAGE_SIZE))
     query = request.GET.copy()
     for cursor in ("page", "after", "before"):
         query.pop(cursor, None)

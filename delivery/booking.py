@@ -43,10 +43,9 @@ def open_slots(*, district: District, fresh_minutes: int | None, kitchens: Itera
     With hot food (``fresh_minutes`` set) only slots short enough for the
     dish to arrive fresh (it leaves the kitchen at the slot's start and is
     promised by its end), late enough for the kitchen to cook it, and within
-    HOT_FOOD_HORIZON are offered. ``kitchens`` are the restaurants cooking
-    it: the slot must start while each is open, at least KITCHEN_LEAD_TIME
-    after it opens (hours in local time; a seller without hours is always
-    open; closing past midnight is understood).
+    HOT_FOOD_HORIZON are offered. ``kitchens`` are the schedules of the
+    restaurants cooking it (catalog.hours.Schedule): the slot must start
+    while each is open, at least KITCHEN_LEAD_TIME after it opens.
     """
     now = now or timezone.now()
     slots = TimeSlot.objects.filter(
@@ -60,17 +59,19 @@ def open_slots(*, district: District, fresh_minutes: int | None, kitchens: Itera
         ends_at__lte=F("starts_at") + timedelta(minutes=fresh_minutes),
     )
     for kitchen in kitchens:
-        slots = slots.filter(_while_open(kitchen.opens_at, kitchen.closes_at))
+        slots = slots.filter(_while_open(kitchen, now=now))
     return slots
 
 
-def _while_open(opens_at: time | None, closes_at: time | None) -> Q:
-    """Slots starting (local time) from KITCHEN_LEAD_TIME after opening until closing."""
-    if opens_at is None or closes_at is None:
+def _while_open(kitchen, *, now: datetime) -> Q:
+    """Slots starting from KITCHEN_LEAD_TIME after one of the kitchen's
+    openings until its closing, within the hot-food horizon."""
+    if kitchen.always_open:
         return Q()
-    ready = (datetime.combine(date.min, opens_at) + KITCHEN_LEAD_TIME).time()
-    after_ready, before_close = Q(starts_at__time__gte=ready), Q(starts_at__time__lte=closes_at)
-    return after_ready & before_close if ready <= closes_at else after_ready | before_close
+    open_then = Q(pk__in=[])
+    for opening, closing in kitchen.periods(start=now, end=now + HOT_FOOD_HORIZON):
+        open_then |= Q(starts_at__gte=opening + KITCHEN_LEAD_TIME, starts_at__lte=closing)
+    return open_then
 
 
 def fees_by_service(*, district: District) -> dict[int, int]:

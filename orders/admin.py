@@ -19,7 +19,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from catalog.models import PriceChange, Seller, Standing
 from catalog.staff import seller_scope
@@ -29,7 +29,7 @@ from okryu.money import format_won
 from okryu.transitions import InvalidTransition
 from orders import refunds, reports, services
 from orders.forms import RefundForm, SalesReportForm
-from orders.models import Order, OrderEvent, OrderLine, Refund
+from orders.models import Order, OrderEvent, OrderLine, Prescription, PrescriptionEvent, Refund
 from payments.gateway import PaymentError
 
 
@@ -108,8 +108,9 @@ class DeliveryInline(SellerScopedInline):
     readonly_fields = fields
 
 
-class OrderEventInline(admin.TabularInline):
-    model = OrderEvent
+class EventInline(admin.TabularInline):
+    """A status model's events, as a timeline nobody edits."""
+
     extra = 0
     can_delete = False
     readonly_fields = ["from_status", "to_status", "by", "note", "created_at"]
@@ -119,6 +120,10 @@ class OrderEventInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class OrderEventInline(EventInline):
+    model = OrderEvent
 
 
 @admin.register(Order)
@@ -445,3 +450,49 @@ class StandingAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("units the others sold in 30 days"), ordering="units_others")
     def units_others(self, offer):
         return offer.units_others
+
+
+class PrescriptionEventInline(EventInline):
+    model = PrescriptionEvent
+
+
+@admin.register(Prescription)
+class PrescriptionAdmin(admin.ModelAdmin):
+    """A pharmacist's desk: prescription numbers waiting first; approving
+    or rejecting is an action, through the model's status methods, so each
+    decision is an event with who made it."""
+
+    list_display = ["number", "product", "user", "status", "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["product", "user"]
+    search_fields = ["number", "user__username", "product__name_ko", "product__name_en"]
+    fields = ["number", "product", "user", "status", "created_at"]
+    readonly_fields = fields
+    inlines = [PrescriptionEventInline]
+    actions = ["approve", "reject"]
+    ordering = ["-created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _decide(self, request, queryset, verb: str) -> None:
+        decided = 0
+        for prescription in queryset.filter(status=Prescription.Status.PENDING):
+            try:
+                getattr(prescription, verb)(by=request.user)
+            except InvalidTransition:
+                continue  # decided meanwhile by another pharmacist
+            decided += 1
+        self.message_user(request, ngettext("%(count)d prescription decided.", "%(count)d prescriptions decided.",
+                                            decided) % {"count": decided}, messages.SUCCESS)
+
+    @admin.action(description=gettext_lazy("Approve the selected prescriptions"), permissions=["change"])
+    def approve(self, request, queryset):
+        self._decide(request, queryset, "approve")
+
+    @admin.action(description=gettext_lazy("Reject the selected prescriptions"), permissions=["change"])
+    def reject(self, request, queryset):
+        self._decide(request, queryset, "reject")

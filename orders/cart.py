@@ -52,10 +52,13 @@ def cart_fingerprint(lines: list[CartLine]) -> str:
 def cart_lines(cart: Cart | None) -> list[CartLine]:
     """The lines with their offers, each marked with what changed since it was
     added: ``price_changed``, ``short`` (stock below the quantity),
-    ``withdrawn``, and ``cheaper`` (a cheaper seller of the same product)."""
+    ``withdrawn``, ``cheaper`` (a cheaper seller of the same product) and
+    ``unapproved`` (a prescription-only medicine whose prescription no
+    pharmacist approved yet)."""
     if cart is None:
         return []
-    lines = list(cart.lines.select_related("offer__product", "offer__seller").order_by("offer__seller__name_ko", "id"))
+    lines = list(cart.lines.select_related("offer__product", "offer__seller", "prescription")
+                 .order_by("offer__seller__name_ko", "id"))
     cheapest = dict(
         Offer.objects.filter(
             product_id__in={line.offer.product_id for line in lines},
@@ -75,6 +78,7 @@ def cart_lines(cart: Cart | None) -> list[CartLine]:
         line.short = not line.withdrawn and offer.stock < line.quantity
         line.price_changed = offer.price != line.price_when_added
         line.line_total = offer.price * line.quantity
+        line.unapproved = offer.product.prescription_only and not (line.prescription and line.prescription.is_approved)
         best = cheapest.get(offer.product_id)
         line.cheaper = (
             cheaper_offers.get((offer.product_id, best)) if best is not None and best < offer.price else None

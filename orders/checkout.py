@@ -5,6 +5,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from django.utils import timezone
+
+from catalog import hours
 from catalog.models import Offer, Seller
 from delivery import booking
 from delivery.models import District, TimeSlot
@@ -76,8 +79,10 @@ class CheckoutPlan:
     def open_slots(self):
         """The slots this cart may be delivered in (booking.open_slots, with
         the kitchens that cook its dishes)."""
+        now = timezone.now()
         return booking.open_slots(
-            district=self.district, fresh_minutes=self.fresh_minutes, kitchens=self.kitchens,
+            district=self.district, fresh_minutes=self.fresh_minutes, now=now,
+            kitchens=hours.schedules([kitchen.pk for kitchen in self.kitchens], around=now).values(),
         )
 
     def slots_on_offer(self) -> list[TimeSlot]:

@@ -20,6 +20,7 @@ class AddToCartForm(forms.Form):
             "invalid": _("Enter a whole number."),
         },
     )
+    prescription = forms.CharField(label=_("Prescription number"), max_length=40, required=False)
 
 
 class CartLineForm(forms.Form):

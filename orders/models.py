@@ -24,9 +24,63 @@ class Cart(models.Model):
         return f"cart {self.pk}"
 
 
+class Prescription(models.Model):
+    """A customer's prescription number for one prescription-only medicine,
+    which a pharmacist approves or rejects in the admin; the medicine is
+    paid for only once it is approved."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a pharmacist")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    TRANSITIONS = {Status.PENDING: {Status.APPROVED, Status.REJECTED}}
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="prescriptions", verbose_name=_("customer")
+    )
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.PROTECT, related_name="+", verbose_name=_("medicine")
+    )
+    number = models.CharField(_("prescription number"), max_length=40)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("given at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("prescription")
+        verbose_name_plural = _("prescriptions")
+        indexes = [models.Index(fields=["status", "created_at"], name="prescription_status_time")]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def is_approved(self):
+        return self.status == self.Status.APPROVED
+
+    def approve(self, *, by) -> "Prescription":
+        return transition(self, self.Status.APPROVED, by=by)
+
+    def reject(self, *, by, note: str = "") -> "Prescription":
+        return transition(self, self.Status.REJECTED, by=by, note=note)
+
+
+class PrescriptionEvent(StatusEvent):
+    prescription = models.ForeignKey(Prescription, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(_("from"), max_length=20, choices=Prescription.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Prescription.Status.choices)
+
+    class Meta(StatusEvent.Meta):
+        verbose_name = _("prescription event")
+        verbose_name_plural = _("prescription events")
+
+
 class CartLine(models.Model):
     cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
     offer = models.ForeignKey("catalog.Offer", on_delete=models.CASCADE, related_name="+")
+    prescription = models.ForeignKey(Prescription, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
     quantity = models.PositiveIntegerField(_("quantity"))
     price_when_added = models.PositiveIntegerField(_("price when added"))
     added_at = models.DateTimeField(auto_now_add=True)
@@ -170,6 +224,8 @@ class OrderLine(models.Model):
     # and of those the units whose goods went back into the offer's stock.
     refunded_quantity = models.PositiveIntegerField(_("refunded quantity"), default=0)
     restocked_quantity = models.PositiveIntegerField(_("restocked quantity"), default=0)
+    prescription = models.ForeignKey(Prescription, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="order_lines", verbose_name=_("prescription"))
 
     class Meta:
         ordering = ["id"]

@@ -12,6 +12,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from catalog import hours
 from catalog import services as catalog_services
 from catalog.models import Offer
 from delivery import booking
@@ -20,7 +21,7 @@ from okryu.db import retry_on_conflict
 from okryu.notices.models import Event
 from okryu.notices.services import notify
 from okryu.transitions import InvalidTransition
-from orders import refunds
+from orders import medicine, refunds
 from orders.checkout import CheckoutPlan
 from orders.models import Address, Cart, CartLine, Order, OrderEvent, OrderLine, Refund
 from payments.gateway import PaymentError, get_gateway
@@ -54,13 +55,27 @@ class PaymentNotCapturable(Exception):
 # Cart
 
 
-def add_to_cart(*, cart: Cart, offer: Offer, quantity: int) -> CartLine:
-    """Add units of an offer, on top of any already in the cart."""
+@transaction.atomic
+def add_to_cart(*, cart: Cart, offer: Offer, quantity: int, prescription_number: str = "") -> CartLine:
+    """Add units of an offer, on top of any already in the cart; a dish only
+    while its kitchen is open (KitchenClosed); a prescription-only medicine
+    only with a prescription number (PrescriptionNeeded), which it keeps,
+    pending a pharmacist's approval, for as long as the line lives."""
     if not offer.is_available:
         raise catalog_services.OfferUnavailable(offer.pk)
+    hours.check_kitchen_open(offer, now=timezone.now())
+    existing = CartLine.objects.filter(cart=cart, offer=offer).select_related("prescription").first()
+    if offer.product.prescription_only and existing is not None and existing.prescription is not None \
+            and not prescription_number:
+        prescription = existing.prescription
+    else:
+        prescription = medicine.prescription_for(user=cart.user, offer=offer, number=prescription_number)
     line, created = CartLine.objects.get_or_create(
-        cart=cart, offer=offer, defaults={"quantity": quantity, "price_when_added": offer.price}
+        cart=cart, offer=offer,
+        defaults={"quantity": quantity, "price_when_added": offer.price, "prescription": prescription},
     )
+    if not created and prescription is not None and line.prescription_id != prescription.pk:
+        CartLine.objects.filter(pk=line.pk).update(prescription=prescription)
     if not created:
         if line.quantity + quantity > MAX_LINE_QUANTITY:
             raise QuantityTooLarge()
@@ -125,6 +140,7 @@ def place_order(*, user, cart: Cart, address: Address, slot_id: int, card_number
         if existing:
             return existing
         lines, offers = _take_stock(cart)
+        medicine.check_medicine_rules(user=user, lines=lines, offers=offers, now=timezone.now())
         # Built again rather than taken from the pay page: the offers just
         # locked, with their products and sellers, say what is sold now.
         plan = CheckoutPlan.for_items(
@@ -155,7 +171,7 @@ def _take_stock(cart: Cart) -> tuple[list[CartLine], dict[int, Offer]]:
     """The cart's lines and their offers, locked in id order with the stock
     taken (catalog.take_stock): from here on prices, stock and the dishes'
     freshness cannot change under the order. Raises EmptyCart."""
-    lines = list(cart.lines.order_by("offer_id"))
+    lines = list(cart.lines.select_related("prescription").order_by("offer_id"))
     if not lines:
         raise EmptyCart()
     return lines, catalog_services.take_stock(quantities={line.offer_id: line.quantity for line in lines})
@@ -185,7 +201,7 @@ def _create_order(*, user, token: uuid.UUID, address: Address, slot: TimeSlot, p
             order=order, offer=offers[line.offer_id], product=offers[line.offer_id].product,
             seller=offers[line.offer_id].seller, product_name=offers[line.offer_id].product.name,
             seller_name=offers[line.offer_id].seller.name, unit_price=offers[line.offer_id].price,
-            quantity=line.quantity,
+            quantity=line.quantity, prescription=line.prescription,
         )
         for line in lines
     ])

@@ -4,6 +4,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -11,13 +13,14 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from catalog import services as catalog_services
+from catalog.hours import KitchenClosed
 from catalog.models import Offer
 from catalog.services import OfferUnavailable, OutOfStock
 from delivery import booking
 from delivery import services as delivery_services
 from delivery.models import Delivery
 from okryu.transitions import InvalidTransition
-from orders import services
+from orders import medicine, services
 from orders.cart import cart_fingerprint, cart_lines, current_cart, remember_count
 from orders.checkout import CheckoutPlan
 from orders.forms import (
@@ -43,7 +46,7 @@ def cart(request: HttpRequest) -> HttpResponse:
     return render(request, "orders/cart.html", {
         "lines": lines,
         "subtotal": sum(line.line_total for line in lines if not line.withdrawn),
-        "can_checkout": bool(lines) and not any(line.withdrawn or line.short for line in lines),
+        "can_checkout": bool(lines) and not any(line.withdrawn or line.short or line.unapproved for line in lines),
     })
 
 
@@ -60,7 +63,8 @@ def add_to_cart(request: HttpRequest) -> HttpResponse:
         return _back(request)
     cart = current_cart(request, create=True)
     try:
-        services.add_to_cart(cart=cart, offer=offer, quantity=form.cleaned_data["quantity"])
+        services.add_to_cart(cart=cart, offer=offer, quantity=form.cleaned_data["quantity"],
+                             prescription_number=form.cleaned_data["prescription"])
     except OfferUnavailable:
         messages.error(request, _("%(product)s is no longer sold by %(seller)s.") % {
             "product": offer.product.name, "seller": offer.seller.name})
@@ -68,6 +72,15 @@ def add_to_cart(request: HttpRequest) -> HttpResponse:
     except services.QuantityTooLarge:
         messages.error(request, _("At most %(limit)s of one item at a time.") % {"limit": services.MAX_LINE_QUANTITY})
         return _back(request)
+    except medicine.PrescriptionNeeded:
+        reason = (_("%(product)s is sold only against a prescription: enter its number beside the price.")
+                  if request.user.is_authenticated else
+                  _("%(product)s is sold only against a prescription: log in, then enter its number."))
+        return render(request, "orders/add_refused.html", {
+            "offer": offer, "reason": reason % {"product": offer.product.name}}, status=400)
+    except KitchenClosed as closed:
+        return render(request, "orders/add_refused.html", {
+            "offer": offer, "reason": _kitchen_closed_message(offer, closed.opens_at)}, status=400)
     remember_count(request, cart)
     messages.success(request, _("%(product)s added to the cart.") % {"product": offer.product.name})
     return redirect("orders:cart")
@@ -163,6 +176,15 @@ def checkout_pay(request: HttpRequest) -> HttpResponse:
             return redirect("orders:cart")
         except booking.SlotFull:
             form.add_error("slot", _("That delivery time has just filled up. Choose another."))
+        except medicine.PrescriptionNotApproved as error:
+            form.add_error(None, _("A pharmacist has not approved the prescription for %(product)s yet: it can be "
+                                   "paid for once it is approved.") % {"product": error.line.offer.product.name})
+        except medicine.LimitReached as error:
+            form.add_error(None, _(
+                "%(product)s is limited to %(limit)s per customer in %(days)s days, from all sellers together; "
+                "you have bought %(bought)s, so at most %(left)s more now.") % {
+                "product": error.product.name, "limit": error.product.limit_units,
+                "days": error.product.limit_days, "bought": error.bought, "left": error.left})
         else:
             request.session.pop(SESSION_ADDRESS_ID, None)
             remember_count(request, None)
@@ -316,7 +338,8 @@ def _order_page(request: HttpRequest, number: str, *, bound=None, status: int = 
     remove button on each line not yet picked up; ``bound`` is a (line id,
     form) pair that failed to save."""
     order = get_object_or_404(
-        Order.objects.prefetch_related("lines", "events", "deliveries__seller", "deliveries__slot", "refunds"),
+        Order.objects.prefetch_related("lines__prescription", "events", "deliveries__seller", "deliveries__slot",
+                                       "refunds"),
         number=number, user=request.user,
     )
     deliveries = {delivery.seller_id: delivery for delivery in order.deliveries.all()}
@@ -335,6 +358,19 @@ def _order_page(request: HttpRequest, number: str, *, bound=None, status: int = 
         if line.review_key not in reviewed:
             line.review_form = bound[1] if bound and bound[0] == line.pk else ReviewForm(prefix=f"review-{line.pk}")
     return render(request, "orders/order_detail.html", {"order": order}, status=status)
+
+
+def _kitchen_closed_message(offer: Offer, opens_at) -> str:
+    names = {"seller": offer.seller.name, "product": offer.product.name}
+    if opens_at is None:
+        return _("%(seller)s's kitchen is closed for now: %(product)s cannot be ordered.") % names
+    opens_at = timezone.localtime(opens_at)
+    if opens_at.date() == timezone.localdate():
+        return _("%(seller)s's kitchen is closed: %(product)s can be ordered from %(time)s.") % {
+            **names, "time": date_format(opens_at, "H:i")}
+    return _("%(seller)s's kitchen is closed: %(product)s can be ordered from %(weekday)s %(day)s at %(time)s.") % {
+        **names, "weekday": date_format(opens_at, "l"), "day": date_format(opens_at, "SHORT_DATE_FORMAT"),
+        "time": date_format(opens_at, "H:i")}
 
 
 def _back(request: HttpRequest) -> HttpResponse:

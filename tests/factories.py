@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
-from catalog.models import Category, Offer, Product, Seller
+from catalog.models import Category, Offer, OpeningHours, Product, Seller
 from catalog.services import refresh_product_summaries
 from delivery.models import Courier, District, ServiceArea, TimeSlot, TransportService
 from okryu.luhn import with_check_digit
@@ -35,11 +35,21 @@ def user(username=None, **fields):
     return person
 
 
-def seller(**fields):
+def seller(*, hours=None, **fields):
+    """A seller; ``hours`` (opens, closes) gives it those opening hours on every weekday."""
     n = next(_sequence)
     defaults = {"kind": "store", "name_ko": f"상점{n}", "name_en": f"Store {n}", "slug": f"store-{n}",
                 "district": "중구역", "address": f"중구역 {n}"}
-    return Seller.objects.create(**{**defaults, **fields})
+    created = Seller.objects.create(**{**defaults, **fields})
+    if hours:
+        opening_hours(created, *hours)
+    return created
+
+
+def opening_hours(seller_, opens_at, closes_at, *, weekdays=range(7)):
+    OpeningHours.objects.bulk_create(
+        OpeningHours(seller=seller_, weekday=weekday, opens_at=opens_at, closes_at=closes_at) for weekday in weekdays
+    )
 
 
 def category(**fields):

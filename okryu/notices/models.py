@@ -22,6 +22,7 @@ class Event(models.TextChoices):
     STAY_BOOKED = "stay_booked", _("Stay booked")
     STAY_CANCELLED = "stay_cancelled", _("Stay cancelled")
     STAY_REMINDER = "stay_reminder", _("Stay tomorrow")
+    BACK_IN_STOCK = "back_in_stock", _("Back in stock")
 
 
 # Sent by text message only, whatever the preferences: a reset code in the

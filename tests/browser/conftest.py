@@ -92,12 +92,12 @@ def shop(transactional_db, settings, media_root):
     services so that hot dishes can be ordered at any hour of the day. The
     restaurants' opening hours are lifted for the same reason: the slot tests
     cover them, and a journey run at 10 p.m. must not find the kitchens shut."""
-    from catalog.models import Seller
+    from catalog.models import OpeningHours
     from delivery.models import TransportService
 
     settings.MEDIA_ROOT = media_root
     call_command("seed_demo", stdout=io.StringIO())
-    Seller.objects.update(opens_at=None, closes_at=None)
+    OpeningHours.objects.all().delete()
     express, van = TransportService.objects.order_by("pk")
     for service in (express, van):
         factories.slot(service_=service, starts_in=timedelta(minutes=50), capacity=100)

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
+from catalog import hours
 from delivery import booking
 from delivery.models import TimeSlot
 from tests import factories
@@ -21,6 +22,10 @@ def at(hour, minute=0, *, minutes=30, service=None, capacity=10, booked=0):
     start = timezone.make_aware(datetime(2030, 5, 1, hour, minute))
     return TimeSlot.objects.create(service=service, starts_at=start, ends_at=start + timedelta(minutes=minutes),
                                    capacity=capacity, booked=booked)
+
+
+def kitchens(*sellers, now):
+    return hours.schedules([seller.pk for seller in sellers], around=now).values()
 
 
 def offered(world, **kwargs):
@@ -58,11 +63,12 @@ def test_hot_food_is_offered_only_while_the_restaurant_cooks(world):
     TimeSlot.objects.all().delete()
     slots = {hour: at(hour, service=world.service) for hour in (13, 14, 15)}
     now = timezone.make_aware(datetime(2030, 5, 1, 11, 0))
-    restaurant = factories.seller(kind="restaurant", opens_at=time(13, 30), closes_at=time(15))
+    restaurant = factories.seller(kind="restaurant", hours=(time(13, 30), time(15)))
     unbounded = factories.seller(kind="restaurant")
 
-    chosen = set(booking.open_slots(district=world.district, fresh_minutes=30, kitchens=[restaurant, unbounded],
-                                     now=now).values_list("pk", flat=True))
+    chosen = set(booking.open_slots(district=world.district, fresh_minutes=30,
+                                    kitchens=kitchens(restaurant, unbounded, now=now), now=now)
+                 .values_list("pk", flat=True))
 
     # 13:00 is before it opens; 14:00 leaves it 30 minutes to cook; 15:00 is closing time.
     assert chosen == {slots[14].pk, slots[15].pk}
@@ -73,9 +79,9 @@ def test_a_restaurant_open_past_midnight_cooks_in_the_evening_and_after_midnight
     start = timezone.make_aware(datetime(2030, 5, 1, 22, 0))
     slots = [TimeSlot.objects.create(service=world.service, starts_at=start + timedelta(hours=h),
                                      ends_at=start + timedelta(hours=h, minutes=30), capacity=5) for h in range(4)]
-    late_night = factories.seller(kind="restaurant", opens_at=time(23), closes_at=time(0, 30))
+    late_night = factories.seller(kind="restaurant", hours=(time(23), time(0, 30)))
 
-    chosen = set(booking.open_slots(district=world.district, fresh_minutes=30, kitchens=[late_night],
+    chosen = set(booking.open_slots(district=world.district, fresh_minutes=30, kitchens=kitchens(late_night, now=start),
                                      now=start - timedelta(hours=1)).values_list("pk", flat=True))
 
     # 22:00 closed, 23:00 still cooking, 00:00 open, 01:00 closed.
@@ -134,3 +140,20 @@ def test_a_week_of_slots_leaves_out_times_that_overlap_existing_slots(world):
 
     # 09-10 and 12-13 fit; 10-11 and 11-12 overlap 10:30-11:30.
     assert created == 2
+
+
+def test_a_kitchen_cooks_by_its_weekday_hours_and_not_on_a_closed_day(world):
+    TimeSlot.objects.all().delete()
+    # 2030-05-01 is a Wednesday; the kitchen opens 14:00–16:00 on Wednesdays only.
+    wednesday_slot = at(15, service=world.service)
+    kitchen = factories.seller(kind="restaurant")
+    factories.opening_hours(kitchen, time(14), time(16), weekdays=[2])
+    thursday = NOW + timedelta(days=1)
+    TimeSlot.objects.create(service=world.service, starts_at=thursday + timedelta(hours=3),
+                            ends_at=thursday + timedelta(hours=3, minutes=30), capacity=5)
+
+    assert offered(world, fresh_minutes=30, kitchens=kitchens(kitchen, now=NOW)) == {wednesday_slot.pk}
+    assert set(booking.open_slots(district=world.district, fresh_minutes=30, now=thursday,
+                                  kitchens=kitchens(kitchen, now=thursday)).values_list("pk", flat=True)) == set()
+    kitchen.closed_days.create(date=date(2030, 5, 1))
+    assert offered(world, fresh_minutes=30, kitchens=kitchens(kitchen, now=NOW)) == set()

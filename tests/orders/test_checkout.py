@@ -127,8 +127,7 @@ def test_a_restaurant_dish_only_gets_a_slot_the_kitchen_can_meet(customer_client
 def test_a_restaurant_dish_only_gets_a_slot_while_the_kitchen_is_open(customer_client, world):
     slot_start = timezone.localtime(world.slot.starts_at)
     closed_then = factories.seller(
-        kind="restaurant", opens_at=(slot_start + timedelta(hours=1)).time(),
-        closes_at=(slot_start + timedelta(hours=2)).time(),
+        kind="restaurant", hours=((slot_start + timedelta(hours=1)).time(), (slot_start + timedelta(hours=2)).time()),
     )
     noodles = factories.product(category_=world.category, fresh_minutes=45, offers=[(closed_then, 3000, 20)])
     fill_cart(world.customer, [(noodles.offers.get(), 1)])

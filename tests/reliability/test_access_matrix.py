@@ -26,9 +26,11 @@ from orders.models import Address, Cart, CartLine, Order
 from payments.models import Card
 from tests import factories
 
-# URLs with an argument that anyone may open: catalogue pages, captions and media.
+# URLs with an argument that anyone may open: catalogue pages, captions and
+# media (a wish-list change names a public product and changes only the
+# requester's own list).
 PUBLIC = {"catalog:category", "catalog:product", "catalog:seller", "catalog:captions", "media", "lodging:detail",
-          "lodging:reserve"}
+          "lodging:reserve", "catalog:change_wish"}
 # The admin checks its own model permissions on every page; it is not ours to list.
 SKIPPED_NAMESPACES = {"admin"}
 

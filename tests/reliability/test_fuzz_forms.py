@@ -34,7 +34,7 @@ EXAMPLES_PER_VIEW = 40
 READ_ONLY = {
     "healthz", "media", "okryu:password_changed",
     "catalog:home", "catalog:search", "catalog:suggest", "catalog:category", "catalog:product", "catalog:seller",
-    "catalog:captions",
+    "catalog:captions", "catalog:wish_list",
     "orders:cart", "orders:addresses", "orders:list", "orders:detail", "orders:receipt", "payments:card",
     "delivery:courier",
     "delivery:worker",
@@ -56,7 +56,8 @@ POST_VIEWS = {
     "okryu:register": PostView("anonymous", ("username", "first_name", "phone", "password1", "password2")),
     "okryu:password_change": PostView("customer", ("old_password", "new_password1", "new_password2")),
     "set_language": PostView("anonymous", ("language", "next")),
-    "orders:add": PostView("customer", ("offer", "quantity", "next", "price")),
+    "orders:add": PostView("customer", ("offer", "quantity", "next", "price", "prescription")),
+    "catalog:change_wish": PostView("customer", ("action", "next"), lambda shop: [shop.line.offer.product.slug]),
     "orders:update_line": PostView("customer", ("quantity", "remove"), lambda shop: [shop.line.pk]),
     "orders:checkout": PostView("customer", ("address", "recipient_name", "phone", "district", "line")),
     "orders:checkout_pay": PostView("customer", ("token", "cart", "slot", "card", "card_number", "pin", "total")),

@@ -5,6 +5,7 @@ changes nothing."""
 
 from datetime import datetime, time, timedelta
 
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
@@ -13,12 +14,13 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.models import Category, Offer, PriceChange, Product, ProductMedia, Seller
+from catalog.models import Category, Offer, OpeningHours, PriceChange, Product, ProductMedia, Seller
 from catalog.services import add_recording, refresh_product_summaries, set_offer_prices, store_product_image
 from delivery.models import Courier, District, ServiceArea, TimeSlot, TransportService
 from okryu.demo_clips import video_clip, voice_clip
 from okryu.demo_images import product_picture
 from okryu.luhn import with_check_digit
+from orders.roles import ensure_pharmacist_group
 from payments import services as payment_services
 from payments.models import Card
 from payments.numbers import number_hash
@@ -279,13 +281,15 @@ class Command(BaseCommand):
     def sellers(self):
         sellers = {}
         for slug, kind, ko, en, district, address in SELLERS:
-            restaurant = kind == "restaurant"
             sellers[slug], _ = Seller.objects.update_or_create(slug=slug, defaults={
                 "kind": kind, "name_ko": ko, "name_en": en, "district": district, "address": address,
                 "description_ko": f"{ko} — 평양의 {dict(Seller.Kind.choices)[kind]}.",
                 "description_en": f"{en}, Pyongyang.",
-                "opens_at": time(11) if restaurant else None, "closes_at": time(22) if restaurant else None,
             })
+            if kind == "restaurant":
+                for weekday in OpeningHours.Weekday.values:
+                    OpeningHours.objects.get_or_create(seller=sellers[slug], weekday=weekday, opens_at=time(11),
+                                                       defaults={"closes_at": time(22)})
         return sellers
 
     def catalogue(self, sellers):
@@ -310,6 +314,9 @@ class Command(BaseCommand):
                 Offer.objects.get_or_create(
                     product=product, seller=sellers[seller], defaults={"price": price, "stock": stock}
                 )
+        # The medicine rules: an injection needs a prescription; pain relief is capped.
+        Product.objects.filter(slug="kumdang-2").update(prescription_only=True)
+        Product.objects.filter(slug="painkiller").update(limit_units=2, limit_days=7)
         refresh_product_summaries(product_ids=Product.objects.values_list("pk", flat=True))
         self.recordings()
 
@@ -379,6 +386,8 @@ class Command(BaseCommand):
         if group:
             clerk.groups.add(group)
         sellers[seller].staff.add(clerk)
+        pharmacist = self.user("pharmacist", "정명옥", is_staff=True)
+        pharmacist.groups.add(ensure_pharmacist_group(django_apps))
         courier_user = self.user("courier", "박성진", phone="+8501912223333")
         Courier.objects.get_or_create(user=courier_user, defaults={"service": services[0], "phone": "+8501912223333"})
         for number, service in enumerate(services, start=2):
