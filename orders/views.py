@@ -222,8 +222,8 @@ def review_line(request: HttpRequest, number: str, line_id: int) -> HttpResponse
         OrderLine.objects.select_related("order", "product", "seller"),
         pk=line_id, order__number=number, order__user=request.user,
     )
-    if not line.order.deliveries.filter(seller_id=line.seller_id, status=Delivery.Status.DELIVERED).exists() or (
-            line.product is None or line.quantity_left == 0):
+    deliveries = {delivery.seller_id: delivery for delivery in line.order.deliveries.filter(seller_id=line.seller_id)}
+    if not _reviewable(line, line.order, deliveries):
         messages.error(request, _("An item can be reviewed once its order has been delivered."))
         return _order_page(request, number, status=409)
     form = ReviewForm(request.POST, prefix=f"review-{line.pk}")
@@ -348,8 +348,7 @@ def _order_page(request: HttpRequest, number: str, *, bound=None, status: int = 
             delivery.redelivery_form = RedeliveryForm(
                 slots=delivery_services.redelivery_slots(delivery=delivery)[:REDELIVERY_CHOICES])
     removable = (Delivery.Status.PENDING, Delivery.Status.ASSIGNED)
-    delivered = [line for line in order.lines.all() if line.product_id and line.quantity_left
-                 and getattr(deliveries.get(line.seller_id), "status", None) == Delivery.Status.DELIVERED]
+    delivered = [line for line in order.lines.all() if _reviewable(line, order, deliveries)]
     reviewed = catalog_services.reviewed_purchases(keys=[line.review_key for line in delivered]) if delivered else ()
     for line in order.lines.all():
         line.removable = (order.status in services.BEFORE_PICKUP and line.quantity_left
@@ -358,6 +357,15 @@ def _order_page(request: HttpRequest, number: str, *, bound=None, status: int = 
         if line.review_key not in reviewed:
             line.review_form = bound[1] if bound and bound[0] == line.pk else ReviewForm(prefix=f"review-{line.pk}")
     return render(request, "orders/order_detail.html", {"order": order}, status=status)
+
+
+def _reviewable(line: OrderLine, order: Order, deliveries: dict) -> bool:
+    """Whether a line may be reviewed: something of it was kept, and it
+    reached the customer (the whole order was delivered, or this seller's
+    delivery was, whatever became of the others)."""
+    delivered = order.status == Order.Status.DELIVERED or (
+        getattr(deliveries.get(line.seller_id), "status", None) == Delivery.Status.DELIVERED)
+    return bool(line.product_id and line.quantity_left and delivered)
 
 
 def _kitchen_closed_message(offer: Offer, opens_at) -> str:

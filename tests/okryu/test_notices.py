@@ -260,15 +260,17 @@ def test_cancel_refund_and_a_failed_delivery_tell_the_customer(world, jobs):
     staff.force_login(factories.user("clerk", is_staff=True, is_superuser=True))
     refund = reverse("admin:orders_order_refund", args=[second.pk])
     token = re.search(r'name="token" value="([0-9a-f-]+)"', staff.get(refund).content.decode()).group(1)
+    line = second.lines.get()
     for _ in range(2):  # a double submit refunds, and tells, once
-        staff.post(refund, {"token": token, "amount": 700, "reason": "late"})
+        staff.post(refund, {"token": token, f"line-{line.pk}": 1, "reason": "late"})
     jobs.run()
 
     assert Notice.objects.get(event=Event.ORDER_CANCELLED).obj_key == f"order:{first.number}"
     failed = SmsMessage.objects.get(event=Event.DELIVERY_FAILED).text
     assert "could not be delivered: Nobody home" in failed and "goes back to the seller" in failed
     [refunded] = sent(Event.REFUND_POSTED)
-    assert "₩700" in refunded.text and second.number in refunded.text
+    # The only line, refunded whole: nothing was delivered, so the fee goes back too.
+    assert f"₩{line.unit_price + second.delivery_fee:,}" in refunded.text and second.number in refunded.text
     assert set(SmsMessage.objects.values_list("status", flat=True)) == {"sent"}
 
 
