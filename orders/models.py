@@ -205,10 +205,11 @@ class Order(models.Model):
     def is_cancellable(self):
         return self.status in self.CANCELLABLE
 
-    def change_status(self, status: str, *, by=None, note: str = "") -> "Order":
-        """Move the order to ``status`` if TRANSITIONS allow it, with its event;
-        raises InvalidTransition otherwise."""
-        return transition(self, status, by=by, note=note)
+    def change_status(self, status: str, *, by=None, note: str = "", happened_at=None) -> "Order":
+        """Move the order to ``status`` if TRANSITIONS allow it, with its event
+        (``happened_at``: when, if earlier than now); raises InvalidTransition
+        otherwise."""
+        return transition(self, status, by=by, note=note, event={"happened_at": happened_at})
 
 
 class OrderLine(models.Model):
@@ -264,6 +265,13 @@ class OrderEvent(StatusEvent):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(_("from"), max_length=20, choices=Order.Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Order.Status.choices)
+    # When a courier's step pressed offline really happened (created_at is
+    # when the phone's outbox sent it); empty when the two are the same.
+    happened_at = models.DateTimeField(_("happened at"), null=True, blank=True)
+
+    @property
+    def at(self):
+        return self.happened_at or self.created_at
 
     class Meta(StatusEvent.Meta):
         verbose_name = _("order event")

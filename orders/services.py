@@ -294,6 +294,9 @@ def _release_payment(payment: Payment, *, key: str, by) -> None:
 BEFORE_PICKUP = (Order.Status.PAID, Order.Status.PREPARING, Order.Status.READY)
 
 
+DELIVERED_STATUSES = (Order.Status.DELIVERED, Order.Status.PARTLY_DELIVERED)
+
+
 @transaction.atomic
 def record_delivery_progress(*, order_id: int, by) -> Order:
     """Move the order along with its deliveries: out for delivery at the
@@ -312,15 +315,20 @@ def record_delivery_progress(*, order_id: int, by) -> Order:
     order = Order.objects.select_related("payment").get(pk=order_id)
     deliveries = list(order.deliveries.all())
     try:
-        if order.status in BEFORE_PICKUP and any(d.picked_up_at for d in deliveries):
-            order = order.change_status(Order.Status.OUT_FOR_DELIVERY, by=by)
+        picked_up = [d.picked_up_at for d in deliveries if d.picked_up_at]
+        if order.status in BEFORE_PICKUP and picked_up:
+            # Stamped when the first parcel left, which a courier offline pressed earlier than now.
+            order = order.change_status(Order.Status.OUT_FOR_DELIVERY, by=by, happened_at=min(picked_up))
             try:
                 get_gateway().capture(order.payment, order.total - refunds.released_before_capture(order))
             except (PaymentError, InvalidTransition) as error:
                 raise PaymentNotCapturable() from error
         final = _final_status(order, deliveries)
         if final is not None and final != order.status:
-            order = order.change_status(final, by=by)
+            # Delivered when the last parcel was, by the time its courier pressed.
+            delivered = [d.delivered_at for d in deliveries if d.delivered_at]
+            happened_at = max(delivered) if delivered and final in DELIVERED_STATUSES else None
+            order = order.change_status(final, by=by, happened_at=happened_at)
     except InvalidTransition:
         order.refresh_from_db()
     return order

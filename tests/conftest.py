@@ -7,6 +7,7 @@ from babel.messages.pofile import read_po
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.test import signals as test_signals  # noqa: F401  (its receivers reset translation caches)
+from django.utils import translation
 
 from tests import factories
 
@@ -72,6 +73,16 @@ def media_root(settings, tmp_path):
 def staff_client(client, db):
     client.force_login(factories.user("staffer", is_staff=True, is_superuser=True))
     return client
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request's LocaleMiddleware
+    leaves its language active in the thread, and an earlier test's English
+    page would make this test's service calls write English snapshots."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

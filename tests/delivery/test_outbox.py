@@ -203,6 +203,25 @@ def test_the_customer_s_order_shows_the_time_pressed(client, world, make_deliver
     assert f"{timezone.localtime(pressed):%H:%M}" in page
 
 
+def test_the_order_s_timeline_says_when_the_courier_pressed_not_when_it_was_sent(client, world, make_delivery):
+    delivery = make_delivery(status=S.ASSIGNED, courier=world.courier)
+    courier = Client()
+    courier.force_login(world.courier.user)
+    picked, handed = timezone.now() - timedelta(minutes=50), timezone.now() - timedelta(minutes=20)
+    press(courier, delivery, "picked_up", pressed_at=picked)
+    press(courier, delivery, "delivered", pressed_at=handed, recipient_name="리순희")
+    client.force_login(world.customer)
+
+    page = client.get(delivery.order.get_absolute_url()).content.decode()
+
+    timeline = page[page.index('<ol class="timeline">'):]
+    timeline = timeline[:timeline.index("</ol>")]
+    for pressed in (picked, handed):
+        assert f'<time datetime="{timezone.localtime(pressed).isoformat()}">' in timeline
+    received = delivery.order.events.get(to_status="delivered").created_at
+    assert f'<time datetime="{timezone.localtime(received).isoformat()}">' not in timeline
+
+
 def test_the_worker_is_served_under_the_courier_page_with_its_assets(client):
     response = client.get(reverse("delivery:worker"))
 

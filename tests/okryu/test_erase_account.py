@@ -123,7 +123,8 @@ def test_the_cards_are_unlinked_and_still_pay(client, world, person):
     assert card.owner is None and card.status == Card.Status.ACTIVE
     assert payment_services.card_balances(card) == balance
     newcomer = factories.user()
-    assert payment_services.link_card(user=newcomer, card_number=person.card.number, pin=factories.PIN).owner == newcomer
+    linked = payment_services.link_card(user=newcomer, card_number=person.card.number, pin=factories.PIN)
+    assert linked.owner == newcomer
 
 
 @pytest.mark.django_db(transaction=True)
