@@ -9,6 +9,7 @@ from tests import factories
 
 finance_migration = importlib.import_module("payments.migrations.0003_finance_group")
 card_issuing_migration = importlib.import_module("payments.migrations.0008_finance_issues_cards")
+order_refunds_migration = importlib.import_module("orders.migrations.0005_finance_refunds_orders")
 
 
 @pytest.fixture
@@ -23,6 +24,7 @@ def finance_group(db) -> Group:
     which is idempotent) when it is gone."""
     finance_migration.create_finance_group(apps, None)
     card_issuing_migration.grant_card_issuing(apps, None)
+    order_refunds_migration.let_finance_see_orders(apps, None)
     return Group.objects.get(name=finance_migration.FINANCE_GROUP)
 
 

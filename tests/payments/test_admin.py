@@ -29,6 +29,8 @@ def test_the_finance_role_has_exactly_its_permissions(finance_group):
         "view_card", "view_cardevent", "view_account", "view_payment", "view_paymentevent",
         "view_ledgertransaction", "view_ledgerentry", "top_up_card", "unlock_card", "refund_payment",
         "add_card", "reissue_card",
+        # to refund orders by line
+        "view_order", "view_orderline", "view_orderevent", "view_refund", "view_refundline",
     }
 
 
