@@ -11,6 +11,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
+from django.utils import timezone
 
 from catalog.models import Offer
 from delivery import services as delivery_services
@@ -89,7 +90,7 @@ def test_the_list_filters_by_status_seller_district_service_and_date(boss_client
     by_service = boss_client.get(url, {"deliveries__slot__service__id__exact": world.service.pk})
     assert listed(by_service) == {o.number for o in orders.values()}, "no duplicate rows for two deliveries"
     assert len(by_service.context["cl"].result_list) == 3
-    tomorrow = (Order.objects.first().created_at + timedelta(days=1)).date()
+    tomorrow = timezone.localdate(Order.objects.first().created_at) + timedelta(days=1)
     assert listed(boss_client.get(url, {"created_at__gte": tomorrow.isoformat()})) == set()
     assert boss_client.get(url, {"seller": "abc"}).status_code in (200, 302), "a bad filter is no 500"
 
