@@ -163,18 +163,6 @@ def delivered(world, order):
     return order
 
 
-@pytest.fixture
-def finance_client(client, db):
-    """A clerk of the finance group, as the data migrations make it."""
-    for name in ("payments.migrations.0003_finance_group", "orders.migrations.0005_finance_refunds_orders"):
-        migration = importlib.import_module(name)
-        (getattr(migration, "create_finance_group", None) or migration.let_finance_see_orders)(django_apps, None)
-    clerk = factories.user("clerk", is_staff=True)
-    clerk.groups.add(Group.objects.get(name="finance"))
-    client.force_login(clerk)
-    return client
-
-
 def refund_form(client, order):
     url = reverse("admin:orders_order_refund", args=[order.pk])
     page = client.get(url)
