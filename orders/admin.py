@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from catalog.models import PriceChange, Seller, Standing
 from catalog.staff import seller_scope
 from delivery.models import Delivery
+from okryu.admin import PhoneSearchMixin
 from okryu.db import reads_replica
 from okryu.money import format_won
 from okryu.transitions import InvalidTransition
@@ -127,7 +128,8 @@ class OrderEventInline(EventInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(PhoneSearchMixin, admin.ModelAdmin):
+    phone_fields = ("phone", "user__phone")
     list_display = ["number", "user", "phone", "status", "total", "district_name", "service_name", "created_at"]
     list_filter = ["status", StuckFilter, "created_at", SellerFilter, "district", "deliveries__slot__service"]
     search_fields = [

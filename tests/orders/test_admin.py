@@ -102,6 +102,14 @@ def test_the_list_searches_by_number_customer_and_phone(boss_client, orders):
     assert listed(boss_client.get(url, {"q": "010-9999"})) == {orders["factory"].number}
 
 
+def test_the_list_finds_a_stored_phone_typed_as_people_write_it(boss_client, orders):
+    Order.objects.filter(pk=orders["store"].pk).update(phone="+8501912345678")
+    url = reverse(CHANGELIST)
+    for typed in ("0191 234 5678", "0191-234-5678", "+850 191 234 5678"):
+        assert listed(boss_client.get(url, {"q": typed})) == {orders["store"].number}, typed
+    assert listed(boss_client.get(url, {"q": "0191 234 5679"})) == set()
+
+
 def test_the_change_page_shows_lines_deliveries_and_events(boss_client, orders):
     order = orders["mixed"]
     response = boss_client.get(reverse("admin:orders_order_change", args=[order.pk]))
