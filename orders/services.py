@@ -231,9 +231,10 @@ def _new_order_number() -> str:
 
 @retry_on_conflict
 @transaction.atomic
-def cancel_order(*, order: Order, by) -> Order:
+def cancel_order(*, order: Order, by, notice: Event = Event.ORDER_CANCELLED) -> Order:
     """Cancel while nothing has left the seller: the hold is voided (or what
-    was captured refunded), the stock returned, the slot freed.
+    was captured refunded), the stock returned, the slot freed; the
+    customer hears ``notice``.
 
     Locks follow the order the rest of the code takes them in, so that a
     cancel never waits in a cycle: deliveries before their order (as a
@@ -248,7 +249,7 @@ def cancel_order(*, order: Order, by) -> Order:
     ):
         raise NotCancellable()
     order = order.change_status(Order.Status.CANCELLED, by=by)
-    notify(recipient=order.user, event=Event.ORDER_CANCELLED, obj_key=f"order:{order.number}",
+    notify(recipient=order.user, event=notice, obj_key=f"order:{order.number}",
            context={"number": order.number}, link=order.get_absolute_url())
     for delivery in deliveries:
         delivery.cancel(by=by)
