@@ -284,13 +284,14 @@ def fail(*, delivery: Delivery, by, reason: str, note: str = "", pressed_at: dat
     to be redelivered) are back at once."""
     _queue_on_order(delivery)
     delivery = delivery.mark_failed(by=by, reason=reason, note=note, pressed_at=pressed_at)
+    refund = None
     if delivery.next_step == Delivery.NextStep.REFUND:
-        refunds.refund_delivery(delivery=delivery, reason=f"delivery failed: {reason}", by=by)
+        refund = refunds.refund_delivery(delivery=delivery, reason=f"delivery failed: {reason}", by=by)
     if delivery.picked_up_at is None and delivery.next_step != Delivery.NextStep.REDELIVER:
         delivery = confirm_return(delivery=delivery, by=by)
     order_services.record_delivery_progress(order_id=delivery.order_id, by=by)
     _tell_customer(delivery, Event.DELIVERY_FAILED, reason=Delivery.FailureReason(reason).label,
-                   next_step=delivery.next_step)
+                   next_step=delivery.next_step, refunded=refund.amount if refund else 0)
     return delivery
 
 
@@ -338,9 +339,11 @@ def refund_instead(*, delivery: Delivery, by) -> Delivery:
 
 def _tell_customer(delivery: Delivery, event: Event, **context) -> None:
     # The seller object, not its name: the name is picked in the customer's
-    # language when the message is written.
+    # language when the message is written. A redelivery is a new attempt,
+    # told again: its pickup, its delivery or its failure.
     order = delivery.order
-    notify(recipient=order.user, event=event, obj_key=f"delivery:{delivery.pk}",
+    attempt = f"/{delivery.redeliveries}" if delivery.redeliveries else ""
+    notify(recipient=order.user, event=event, obj_key=f"delivery:{delivery.pk}{attempt}",
            context={"number": order.number, "seller": delivery.seller, **context}, link=order.get_absolute_url())
 
 
