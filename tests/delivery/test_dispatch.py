@@ -260,3 +260,13 @@ def test_the_board_flags_orders_whose_card_hold_lapses_within_a_day(dispatcher_c
     assert f"hold lapses {timezone.localtime(lapses):%m-%d %H:%M}" in page
     assert page.count("hold lapsing") == 1, "its waiting delivery is flagged, the other order's is not"
     assert later.number in page
+
+
+def test_the_board_shows_which_sellers_have_the_goods_ready(dispatcher_client, world, make_delivery):
+    ready = make_delivery().mark_ready(by=None)
+    started = make_delivery(status=S.ASSIGNED, courier=world.courier).mark_preparing(by=None)
+    make_delivery()
+    page = dispatcher_client.get(BOARD, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert page.count('<span class="status s-ready">Ready</span>') == 1
+    assert page.count('<span class="status s-preparing">Preparing</span>') == 1
+    assert ready.order.number in page and started.order.number in page
