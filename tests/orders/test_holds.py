@@ -13,6 +13,7 @@ from catalog.models import Offer
 from delivery import services as delivery_services
 from delivery.models import TimeSlot
 from okryu.notices.models import Event, Notice
+from okryu.transitions import InvalidTransition
 from orders import holds, services, tasks
 from orders.models import Order
 from payments import services as payment_services
@@ -101,3 +102,22 @@ def test_two_runs_at_once_settle_each_order_once(world):
     assert Notice.objects.filter(event=Event.HOLD_LAPSED).count() == 3
     assert payment_services.card_balances(world.card) == {"available": 500_000, "held": 0, "balance": 500_000}
     assert Offer.objects.get(seller=world.store).stock == 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pickup_meeting_the_job_ends_one_way_with_money_moved_once(world):
+    order = buy(world)
+    delivery = order.deliveries.get().assign(world.courier, by=None)
+    now = hold_end(order) - timedelta(hours=1)
+    picked, settled = race(lambda: delivery_services.pick_up(delivery=delivery, by=world.courier.user),
+                           lambda: holds.settle_hold(order_id=order.pk, now=now), expect=(InvalidTransition,))
+    order.refresh_from_db()
+    payment = Payment.objects.get(pk=order.payment_id)
+    if settled == "cancelled":
+        assert isinstance(picked, InvalidTransition), "the goods stay with the seller"
+        assert (order.status, payment.status, payment.captured) == (Order.Status.CANCELLED, "voided", 0)
+    else:
+        assert settled is None
+        assert (order.status, payment.status, payment.captured) == (Order.Status.OUT_FOR_DELIVERY, "captured",
+                                                                    order.total)
+    assert LedgerTransaction.objects.filter(payment=payment).exclude(kind=LedgerTransaction.Kind.HOLD).count() == 1
