@@ -16,6 +16,7 @@ from delivery import booking
 from delivery.models import Courier, CourierAction, Delivery, DeliveryEvent
 from okryu.notices.models import Event
 from okryu.notices.services import notify
+from okryu.transitions import InvalidTransition
 from orders import refunds
 from orders import services as order_services
 
@@ -117,8 +118,13 @@ def return_deliveries(*, delivery_ids: Iterable[int], by) -> list[Delivery]:
 @transaction.atomic
 def fail_deliveries(*, delivery_ids: Iterable[int], reason: str, note: str, by) -> list[Delivery]:
     """The dispatcher fails deliveries nobody picked up (or a courier could
-    not); all or none."""
-    return [fail(delivery=delivery, reason=reason, note=note, by=by) for delivery in _each_locked(delivery_ids)]
+    not); all or none. A parcel a courier has in hand is the courier's to
+    fail (InvalidTransition)."""
+    deliveries = _each_locked(delivery_ids)
+    for delivery in deliveries:
+        if delivery.status == Delivery.Status.PICKED_UP:
+            raise InvalidTransition(delivery, Delivery.Status.FAILED)
+    return [fail(delivery=delivery, reason=reason, note=note, by=by) for delivery in deliveries]
 
 
 @transaction.atomic

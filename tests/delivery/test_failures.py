@@ -370,3 +370,12 @@ def test_an_unknown_delivery_answers_404_and_only_dispatchers_may_fail(world, bo
     assert client.post(reverse("delivery:dispatch_failed", args=[delivery.pk]),
                        {"reason": "seller_short"}).status_code == 403
     assert Delivery.objects.get(pk=delivery.pk).status == S.ASSIGNED
+
+
+def test_a_parcel_in_the_courier_s_hands_is_not_the_dispatcher_s_to_fail(world, bought, dispatcher_client):
+    delivery = bought[0].deliveries.get()
+    assert courier(world).post(reverse("delivery:picked_up", args=[delivery.pk])).status_code == 302
+    response = dispatcher_client.post(reverse("delivery:dispatch_failed", args=[delivery.pk]),
+                                      {"reason": "damaged"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 409 and "nothing was changed" in response.content.decode()
+    assert Delivery.objects.get(pk=delivery.pk).status == S.PICKED_UP
