@@ -1,8 +1,9 @@
 """Orders in the staff admin. Bureau staff see every order; a seller's staff
 (a staff user in ``Seller.staff``) see only orders with a line of their
-seller, only those lines and deliveries, and may only move them to
-preparing and ready. The same scope gives a seller's staff their standing
-against the other sellers of their products."""
+seller, only those lines and deliveries, and may only move their own
+deliveries to preparing and ready (the order follows its deliveries). The
+same scope gives a seller's staff their standing against the other sellers
+of their products."""
 
 import csv
 from datetime import timedelta
@@ -105,7 +106,7 @@ class OrderLineInline(SellerScopedInline):
 
 class DeliveryInline(SellerScopedInline):
     model = Delivery
-    fields = ["seller", "slot", "courier", "status", "picked_up_at", "delivered_at"]
+    fields = ["seller", "slot", "courier", "status", "preparing_at", "ready_at", "picked_up_at", "delivered_at"]
     readonly_fields = fields
 
 
@@ -195,7 +196,7 @@ class OrderAdmin(PhoneSearchMixin, admin.ModelAdmin):
         moved = 0
         for order in queryset.order_by("pk"):
             try:
-                services.move_in_kitchen(order=order, status=status, by=request.user)
+                services.move_in_kitchen(order=order, status=status, by=request.user, sellers=seller_scope(request))
             except InvalidTransition:
                 messages.error(request, _("%(number)s: cannot go from %(current)s to %(wanted)s.") % {
                     "number": order.number, "current": order.get_status_display(),
