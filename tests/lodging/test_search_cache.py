@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -202,3 +203,21 @@ def test_the_room_of_an_expiring_hold_comes_back_without_a_write(guest_client, c
     monkeypatch.setattr(timezone, "now", lambda: expiry + timedelta(seconds=1))
     Reservation.objects.filter(status="held").update(hold_expires_at=expiry - timedelta(hours=1))
     assert ("koryo", city.single.pk, 80_000) in shown(search(guest_client, **params))
+
+
+def test_a_stale_cached_page_never_sells_the_room_it_shows(guest_client, city):
+    """Another guest takes the last single room and the version has not
+    moved yet (in a test the bump after commit never runs): the cached page
+    still offers the room, and booking it from there is refused."""
+    params = stay_params(city.arrival, city.departure)
+    assert ("koryo", city.single.pk, 80_000) in shown(search(guest_client, **params))
+    rival, other = factories.user("rival"), Client()
+    other.force_login(rival)
+    book(other, city.single, city.arrival, city.departure, card=factories.card(owner=rival))
+    stale = search(guest_client, **params)
+    assert "results" not in stale.context and 'href="/stays/koryo/' in stale.content.decode()
+    answer = hold(guest_client, city.single, city.arrival, city.departure, language="en")
+    assert answer.status_code == 409
+    assert "Someone has just booked the last room" in answer.content.decode()
+    assert Reservation.objects.filter(room_type=city.single).count() == 1
+    assert RoomNight.objects.get(room_type=city.single, night=city.arrival).taken == 1
