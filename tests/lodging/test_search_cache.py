@@ -72,8 +72,9 @@ def expected(*, arrival, departure, guests, district=None, amenities=(), min_pri
 
 @pytest.fixture
 def busy_city(city):
-    """A dozen more lodgings with random rooms, rates, closures, full nights
-    and holds (one expired, one running), from a fixed seed."""
+    """A dozen more lodgings with random rooms, rates, closures and full
+    nights from a fixed seed, and the cheapest rooms each a case of holds
+    or closures."""
     rng = random.Random(18)
     for _ in range(12):
         seller = factories.seller(kind="lodging", rating=round(rng.uniform(2, 5), 2))
@@ -97,10 +98,23 @@ def busy_city(city):
                 night = city.arrival + timedelta(days=rng.randint(0, 4))
                 Closure.objects.create(lodging=place, room_type=rng.choice([None, room]), starts_on=night,
                                        ends_on=night)
-    full = RoomType.objects.filter(nights__taken__gte=1).first()
-    for n, expires in enumerate([timezone.now() - timedelta(minutes=1), timezone.now() + timedelta(minutes=10)]):
+    # The cheapest rooms in the city: one full but for expired holds, one
+    # full with a running hold, one closed on its own while the lodging's
+    # dearer room is open, and a lodging closed twice over on one night.
+    freed, held, closed, dearer = (room_type(lodging_=lodging(district_=city.centre), base_rate=rate, room_count=1)
+                                   for rate in (10_000, 11_000, 12_000, 13_000))
+    dearer.lodging = closed.lodging
+    dearer.save()
+    twice = room_type(lodging_=lodging(district_=city.centre), base_rate=14_000)
+    Closure.objects.create(lodging=closed.lodging, room_type=closed, starts_on=city.arrival, ends_on=city.arrival)
+    for room in [None, twice]:
+        Closure.objects.create(lodging=twice.lodging, room_type=room, starts_on=city.arrival, ends_on=city.arrival)
+    in_a_while = timezone.now() + timedelta(minutes=10)
+    for n, (room, expires) in enumerate([(freed, timezone.now() - timedelta(minutes=1)),
+                                         (freed, timezone.now() - timedelta(minutes=2)), (held, in_a_while)]):
+        RoomNight.objects.update_or_create(room_type=room, night=city.arrival, defaults={"rooms": 1, "taken": 1})
         Reservation.objects.create(
-            code=f"H{n}", user=city.guest, lodging=full.lodging, room_type=full, room_name="x",
+            code=f"H{n}", user=city.guest, lodging=room.lodging, room_type=room, room_name="x",
             arrival=city.arrival, departure=city.arrival + timedelta(days=3), guests=1, guest_names="x",
             hold_token=f"00000000-0000-0000-0000-00000000010{n}", hold_expires_at=expires, nightly=[], total=1,
             free_cancel_days=0, cancel_percent=0, no_show_percent=0,
