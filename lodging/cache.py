@@ -5,13 +5,18 @@ booking, cancellation, price, closure or room count in the city can change
 it. Its cached content is keyed by the stays version, a PostgreSQL sequence
 (like catalog/cache.py's, read by every process alike) that lodging's
 services bump after they commit a change to the rooms taken and the admin
-after any save or delete of a lodging, room type, rate or closure; by the
-catalogue version too (the sellers' ratings it shows and sorts by); and by
-today's date (what the form accepts, the default dates).
+after any save or delete of a lodging, room type, rate or closure; and by
+today's date (what the form accepts, the default dates). Not by the
+catalogue version, which every order moves: the sellers' ratings a search
+shows and sorts by may lag by the cache's 300 s.
 
 One change needs no write: a hold's 15 minutes running out gives its room
 back. A page is therefore true only until the earliest hold still running
 when it was built expires (``holds_run_until``).
+
+The pages go through catalog.cache's shared and per-process caches, keyed
+by the stays version in place of the catalogue's; "stays" leads their parts,
+so they never meet a catalogue page's key.
 
 A stale page can never sell a room: booking takes the nights under their
 row locks and the counters' CHECK (lodging.services).
@@ -25,11 +30,11 @@ from lodging.models import Reservation
 from okryu.db import read_connection
 
 
-def versions() -> tuple[int, int]:
-    """The catalogue version and the stays version, in one small query."""
+def version() -> int:
+    """The current stays version, as every process sees it: one small query."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT c.last_value, s.last_value FROM catalog_version c, lodging_version s")
-        return cursor.fetchone()
+        cursor.execute("SELECT last_value FROM lodging_version")
+        return cursor.fetchone()[0]
 
 
 def bump_version() -> None:

@@ -50,10 +50,9 @@ class SearchPage(NamedTuple):
 @reads_replica
 def search(request: HttpRequest) -> HttpResponse:
     """The search page, built once for each query and language until the
-    stays or the catalogue change (lodging.cache): cached, one SQL query."""
-    catalog_version, stays_version = cache.versions()
+    stays change (lodging.cache): cached, one SQL query."""
     page = catalog_cache.get_or_build(
-        catalog_version, ("stays", stays_version, timezone.localdate(), sorted(request.GET.lists()), get_language()),
+        cache.version(), ("stays", timezone.localdate(), sorted(request.GET.lists()), get_language()),
         lambda: _search_page(request),
         still_true=lambda page: page.true_until is None or timezone.now() < page.true_until,
     )

@@ -8,7 +8,6 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("lodging", "0004_room_night_by_night"),
-        ("catalog", "0003_catalog_version"),
     ]
 
     operations = [

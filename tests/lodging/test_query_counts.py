@@ -17,9 +17,9 @@ from tests.lodging.helpers import book, hold, stay_params
 pytestmark = pytest.mark.django_db
 
 MAX_QUERIES = 10
-# A search page built afresh also reads the versions and the running holds,
+# A search page built afresh also reads the stays version and the running holds,
 # checks that the replica has caught up and turns JIT off; cached, it is
-# the versions only.
+# the version only.
 MAX_BUILT_QUERIES = 14
 
 
