@@ -216,6 +216,8 @@ def pages(rounds: int) -> list[tuple[str, list[str], dict]]:
         ("category page 1, no gzip", [f"/c/{top.slug}/"], {"gzip": False}),
         ("stays: city-wide search", [f"/stays/?{stay}"], {}),
         ("stays: nearest to a district", [f"/stays/?{stay}&near=jung&sort=distance"], {}),
+        ("stays: city-wide search, never asked before", [f"/stays/?{query}" for query in stay_queries_never_asked()],
+         {"first_views": True}),
         ("stays: lodging page", [f"/stays/{lodging.slug}/?{stay}"], {}),
     ]
 
@@ -227,6 +229,20 @@ def stay_query() -> str:
 
     arrival = timezone.localdate() + timedelta(days=30)
     return f"arrival={arrival.isoformat()}&departure={(arrival + timedelta(days=2)).isoformat()}&guests=2"
+
+
+def stay_queries_never_asked() -> list[str]:
+    """Every city-wide search of one to three nights for one to four guests
+    arriving in the next 330 days, in a fixed random order: each a search
+    nobody asked before, built from the database."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    queries = [f"arrival={(today + timedelta(days=day)).isoformat()}"
+               f"&departure={(today + timedelta(days=day + nights)).isoformat()}&guests={guests}"
+               for day in range(1, 331) for nights in (1, 2, 3) for guests in (1, 2, 3, 4)]
+    random.Random(18).shuffle(queries)
+    return queries
 
 
 def measure_pages(scenarios) -> dict[str, tuple]:

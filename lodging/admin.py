@@ -20,6 +20,7 @@ from catalog.admin import StoredImageAdmin
 from catalog.models import Seller
 from catalog.staff import seller_scope
 from lodging import services
+from lodging.cache import bump_version
 from lodging.forms import RoomChangeForm
 from lodging.models import (
     Closure,
@@ -59,7 +60,22 @@ class ScopedAdmin(admin.ModelAdmin):
 
 
 class PictureAdmin(StoredImageAdmin, ScopedAdmin):
+    """A lodging or room type with its inlines (rates, closures, rooms):
+    what search shows, so a change makes the cached search pages stale."""
+
     image_folder = "lodging"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        bump_version()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        bump_version()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        bump_version()
 
 
 class RoomTypeInline(admin.TabularInline):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from lodging import availability
+from lodging.cache import bump_version
 from lodging.models import Reservation, ReservationEvent, RoomChange, RoomNight, RoomType
 from okryu.db import retry_on_conflict
 from okryu.notices.models import Event
@@ -126,6 +127,7 @@ def _take_nights(*, room_type: RoomType, arrival: date, departure: date) -> None
         )
         if cursor.rowcount != nights:
             raise SoldOut()
+    bump_version()
 
 
 def _free_nights(reservation: Reservation, *, since: date | None = None) -> None:
@@ -134,6 +136,7 @@ def _free_nights(reservation: Reservation, *, since: date | None = None) -> None
     RoomNight.objects.filter(
         room_type_id=reservation.room_type_id, night__gte=first, night__lt=reservation.departure
     ).update(taken=F("taken") - 1)
+    bump_version()
 
 
 def _release_expired_holds(*, room_type: RoomType, arrival: date, departure: date) -> None:

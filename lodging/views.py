@@ -1,18 +1,23 @@
 import calendar as month_calendar
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from lodging import availability, services
+from catalog import cache as catalog_cache
+from lodging import availability, cache, services
 from lodging.forms import CancelForm, LodgingPageForm, ReserveForm, SearchForm, StayForm, default_dates
 from lodging.models import Lodging, Reservation, RoomType
 from okryu.db import reads_replica
@@ -33,8 +38,30 @@ def _stay_query(request: HttpRequest, form_class, **kwargs):
     return form, (200 if form.is_valid() else 400)
 
 
+class SearchPage(NamedTuple):
+    """What a search caches: its status, its HTML, and when a hold running
+    as it was built expires and gives a room back (None: no hold ran)."""
+
+    status: int
+    html: str
+    true_until: datetime | None
+
+
 @reads_replica
 def search(request: HttpRequest) -> HttpResponse:
+    """The search page, built once for each query and language until the
+    stays change (lodging.cache): cached, one SQL query."""
+    page = catalog_cache.get_or_build(
+        cache.version(), ("stays", timezone.localdate(), sorted(request.GET.lists()), get_language()),
+        lambda: _search_page(request),
+        still_true=lambda page: page.true_until is None or timezone.now() < page.true_until,
+    )
+    return render(request, "catalog/page.html", {"title": _("Stays"), "content": mark_safe(page.html)},
+                  status=page.status)
+
+
+def _search_page(request: HttpRequest) -> SearchPage:
+    true_until = cache.holds_run_until()
     form, status = _stay_query(request, SearchForm)
     results, found, page = [], 0, 1
     if status == 200:
@@ -56,10 +83,10 @@ def search(request: HttpRequest) -> HttpResponse:
         ]
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "lodging/search.html", {
+    return SearchPage(status, render_to_string("lodging/_search.html", {
         "form": form, "results": results, "found": found, "page": page, "stay_query": query.urlencode(),
         "has_next": page * SearchForm.PER_PAGE < found,
-    }, status=status)
+    }), true_until)
 
 
 @reads_replica

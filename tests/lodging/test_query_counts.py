@@ -4,6 +4,7 @@ number of SQL queries with 10 lodgings in the city as with 1,000."""
 from datetime import time
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,6 +17,10 @@ from tests.lodging.helpers import book, hold, stay_params
 pytestmark = pytest.mark.django_db
 
 MAX_QUERIES = 10
+# A search page built afresh also reads the stays version and the running holds,
+# checks that the replica has caught up and turns JIT off; cached, it is
+# the version only.
+MAX_BUILT_QUERIES = 14
 
 
 def more_lodgings(count, *, district_):
@@ -60,13 +65,19 @@ def test_the_query_count_does_not_grow_with_the_city(guest_client, city, name, p
     codes = {"paid": paid.code, "held": city.guest.reservations.get(status="held").code}
     url, params = page(city, codes)
 
-    def count() -> int:
+    def count() -> tuple[int, int]:
+        """Queries of the page built afresh (the cache emptied), then from the cache."""
         guest_client.get(url, params)  # the session warmed up
-        with CaptureQueriesContext(connection) as queries:
-            assert guest_client.get(url, params).status_code == 200
-        return len(queries)
+        counts = []
+        cache.clear()
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as queries:
+                assert guest_client.get(url, params).status_code == 200
+            counts.append(len(queries))
+        return tuple(counts)
 
     small = count()
-    assert small <= MAX_QUERIES
+    built, served = small
+    assert built <= MAX_BUILT_QUERIES and served <= MAX_QUERIES
     more_lodgings(990, district_=city.centre)
     assert count() == small

@@ -1,15 +1,20 @@
 """Guests racing for rooms on real threads against PostgreSQL, and the
 database refusing an oversold night whatever code writes it."""
 
+import threading
 import uuid
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
+from django.test import Client
+from django.urls import reverse
 
 from lodging import services
 from lodging.models import Reservation, RoomNight
 from tests import factories
+from tests.lodging.helpers import stay_params
 from tests.races import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -59,3 +64,39 @@ def test_the_database_refuses_an_oversold_night(city):
         cursor.execute("INSERT INTO lodging_roomnight (room_type_id, night, rooms, taken) VALUES (%s, %s, 1, 2)",
                        [city.single.pk, city.departure + timedelta(days=5)])
     assert RoomNight.objects.get(room_type=city.single, night=city.arrival).taken == 1
+
+
+def test_a_search_built_while_a_booking_commits_is_not_served_after_it(city):
+    """The search page is built from the committed rows while a booking
+    that took the last single room is still open, and cached under the
+    stays version of that moment. The booking's bump comes after its
+    commit, so the next search is built afresh and no longer offers it."""
+    taken, built, committed = threading.Event(), threading.Event(), threading.Event()
+    params = stay_params(city.arrival, city.departure)
+
+    def koryo() -> tuple[int, int]:
+        page = Client().get(reverse("lodging:search"), params)
+        assert page.status_code == 200 and "results" in page.context, "a page cached before the booking committed"
+        return next((row["room"].pk, row["total"]) for row in page.context["results"]
+                    if row["lodging"].slug == "koryo")
+
+    def book_slowly():
+        with transaction.atomic():
+            reservation = holding(city.single, city.arrival, city.departure)()
+            taken.set()
+            assert built.wait(10)
+        committed.set()
+        return reservation
+
+    def search_around():
+        assert taken.wait(10)
+        cache.clear()
+        during = koryo()
+        built.set()
+        assert committed.wait(10)
+        return during, koryo()
+
+    reservation, (during, after) = race(book_slowly, search_around)
+    assert isinstance(reservation, Reservation)
+    assert during == (city.single.pk, 80_000)
+    assert after == (city.double.pk, 120_000)

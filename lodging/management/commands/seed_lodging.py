@@ -15,6 +15,7 @@ from django.utils import timezone
 from catalog.models import Seller
 from catalog.services import store_image
 from delivery.models import District
+from lodging.cache import bump_version
 from lodging.models import DistrictCentre, Lodging, RateRule, RoomType
 from lodging.roles import ensure_front_desk_group
 from okryu.demo_images import product_picture
@@ -69,6 +70,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
+        bump_version()
         districts = {district.slug: district for district in District.objects.all()}
         today = timezone.localdate()
         for slug, (latitude, longitude) in CENTRES.items():
