@@ -140,14 +140,25 @@ def _free_nights(reservation: Reservation, *, since: date | None = None) -> None
 
 
 def _release_expired_holds(*, room_type: RoomType, arrival: date, departure: date) -> None:
+    """Before taking nights: the holds on them that ran out give them back."""
+    release_expired_holds(room_type=room_type, arrival__lt=departure, departure__gt=arrival)
+
+
+@transaction.atomic
+def release_expired_holds(**where) -> int:
+    """Expire the holds (those matching ``where``, else all) whose minutes
+    ran out, and return how many. SKIP LOCKED: a hold that its guest is
+    paying just now is left to the payment, which decides it under its
+    lock, and two runs at once share the holds instead of waiting."""
     expired = (
-        Reservation.objects.filter(
-            room_type=room_type, status=Reservation.Status.HELD, hold_expires_at__lte=timezone.now(),
-            arrival__lt=departure, departure__gt=arrival,
-        ).select_for_update(skip_locked=True).order_by("pk")
+        Reservation.objects.filter(status=Reservation.Status.HELD, hold_expires_at__lte=timezone.now(), **where)
+        .select_for_update(skip_locked=True).order_by("pk")
     )
+    count = 0
     for hold in expired:
         expire_hold(hold)
+        count += 1
+    return count
 
 
 def expire_hold(reservation: Reservation) -> Reservation:

@@ -1,5 +1,6 @@
 """Background jobs of lodging (procrastinate tasks)."""
 
+from django.conf import settings
 from procrastinate.contrib.django import app
 
 from lodging import services
@@ -12,3 +13,12 @@ from lodging import services
 def remind_stay_arrivals(timestamp: int) -> int:
     """Remind the guests whose stays begin tomorrow."""
     return services.remind_arrivals()
+
+
+# Searches and bookings already treat a lapsed hold as free; this gives its
+# nights back in the counters too, so the front desk's occupancy is true.
+@app.periodic(cron=settings.JOBS_RELEASE_HOLDS_CRON, periodic_id="release_expired_stay_holds")
+@app.task(queueing_lock="release_expired_stay_holds")
+def release_expired_stay_holds(timestamp: int) -> int:
+    """Put the nights of holds nobody paid for in time back on sale."""
+    return services.release_expired_holds()

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from lodging import tasks
 from lodging.models import Reservation, RoomNight
 from payments.models import Payment
 from tests import factories
@@ -101,6 +102,19 @@ def test_a_hold_past_its_minutes_is_released_when_paid_late(guest_client, city):
     assert Reservation.objects.get().status == Reservation.Status.EXPIRED
     assert RoomNight.objects.get(room_type=city.single, night=city.arrival).taken == 0
     assert not Payment.objects.exists()
+
+
+def test_the_periodic_job_gives_back_the_nights_of_lapsed_holds_once(guest_client, city):
+    hold(guest_client, city.single, city.arrival, city.departure)
+    hold(guest_client, city.double, city.arrival, city.departure)
+    lapsed, running = Reservation.objects.order_by("pk")
+    Reservation.objects.filter(pk=lapsed.pk).update(hold_expires_at=timezone.now() - timedelta(seconds=1))
+    assert tasks.release_expired_stay_holds(timestamp=0) == 1
+    assert tasks.release_expired_stay_holds(timestamp=0) == 0
+    assert dict(Reservation.objects.values_list("pk", "status")) == {
+        lapsed.pk: Reservation.Status.EXPIRED, running.pk: Reservation.Status.HELD}
+    assert RoomNight.objects.get(room_type=city.single, night=city.arrival).taken == 0
+    assert RoomNight.objects.get(room_type=city.double, night=city.arrival).taken == 1
 
 
 def test_someone_elses_reservation_is_not_found(guest_client, city):

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from lodging import services
 from lodging.models import Reservation, RoomNight
@@ -100,3 +101,13 @@ def test_a_search_built_while_a_booking_commits_is_not_served_after_it(city):
     assert isinstance(reservation, Reservation)
     assert during == (city.single.pk, 80_000)
     assert after == (city.double.pk, 120_000)
+
+
+def test_two_runs_of_the_hold_job_at_once_expire_each_lapsed_hold_once(city):
+    for room in (city.single, city.double):
+        holding(room, city.arrival, city.departure)()
+    Reservation.objects.update(hold_expires_at=timezone.now() - timedelta(seconds=1))
+    released = race(services.release_expired_holds, services.release_expired_holds)
+    assert sum(released) == 2, released
+    assert set(Reservation.objects.values_list("status", flat=True)) == {Reservation.Status.EXPIRED}
+    assert set(RoomNight.objects.values_list("taken", flat=True)) == {0}
