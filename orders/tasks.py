@@ -5,7 +5,7 @@ import logging
 from django.conf import settings
 from procrastinate.contrib.django import app
 
-from orders import services
+from orders import scores, services
 
 logger = logging.getLogger(__name__)
 
@@ -39,3 +39,12 @@ def report_stuck_orders(timestamp: int) -> int:
         logger.warning("%d order(s) not delivered %s after their slot ended: %s", len(numbers),
                        services.STUCK_AFTER_SLOT, ", ".join(numbers[:NAMED_IN_LOG]))
     return len(numbers)
+
+
+@app.periodic(cron=settings.JOBS_SELLER_SCORES_CRON, periodic_id="refresh_seller_scores")
+@app.task(queueing_lock="refresh_seller_scores")
+def refresh_seller_scores(timestamp: int) -> int:
+    """Recount every seller's score from the last SELLER_SCORE_DAYS days
+    (orders.scores); safe to run twice. Returns how many sellers' figures
+    changed."""
+    return scores.refresh_seller_scores()
