@@ -131,10 +131,10 @@ def _figures(row: SellerScore | None) -> tuple | None:
     return None if row is None else tuple(getattr(row, name) for name in FIGURES)
 
 
-def best_seller_score(product_ref: str = "pk"):
-    """The best score among the live offers' sellers of the product named by
-    ``product_ref`` (an OuterRef path), 0 when every one is new."""
-    best = (Offer.objects.filter(LIVE_OFFER, product=OuterRef(product_ref)).order_by()
+def best_seller_score():
+    """The best score among the sellers of the product's live offers (for
+    an update of products), 0 when every one is new."""
+    best = (Offer.objects.filter(LIVE_OFFER, product=OuterRef("pk")).order_by()
             .values("product").annotate(best=Max("seller__score__score")).values("best"))
     return Coalesce(Subquery(best), Value(0))
 

@@ -134,6 +134,10 @@ def test_below_the_minimum_a_seller_is_new(world, sale, client):
     assert score.orders == 4 and score.is_new and score.score is None
     page = client.get(reverse("catalog:product", args=[world.soap.slug])).content.decode()
     assert "신규 판매자" in page and "판매자 점수" not in page
+    explained = client.get(reverse("catalog:seller_score", args=[world.store.slug]),
+                           HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "New seller" in explained and "once it has had 5 orders in the last 90 days" in explained
+    assert "Counted from 4 orders" in explained and "Seller score" not in explained.split("</h1>")[1]
 
 
 def test_the_job_is_idempotent_and_bumps_the_catalogue_only_on_a_change(
@@ -183,10 +187,14 @@ def test_the_explanation_page_shows_each_figure(world, store_history, client, la
         assert private not in page
 
 
-def test_the_explanation_page_of_a_seller_not_counted_yet_says_new(world, client):
+@pytest.mark.parametrize("counted", [False, True], ids=["before the job", "without orders"])
+def test_the_explanation_page_of_a_seller_without_orders_says_new(world, client, counted):
+    if counted:
+        tasks.refresh_seller_scores(timestamp=0)
     response = client.get(reverse("catalog:seller_score", args=[world.store.slug]), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
-    assert "New seller" in response.content.decode()
+    page = response.content.decode()
+    assert "New seller" in page and "None" not in page and "Ready on time" not in page
 
 
 def test_the_explanation_page_of_an_unknown_or_inactive_seller_is_404(world, client):
@@ -227,3 +235,9 @@ def test_the_paid_and_ready_times_are_read_from_the_orders_events(world, sale):
     score = SellerScore.objects.get(seller=world.store)
     assert (score.orders, score.prepared, score.on_time) == (6, 6, 1)  # the default promise is 60 minutes
     assert not DeliveryEvent.objects.exists()
+
+
+def test_the_job_runs_on_its_own_every_hour(settings):
+    registered = {periodic_id: periodic.cron
+                  for (_name, periodic_id), periodic in tasks.app.periodic_registry.periodic_tasks.items()}
+    assert registered["refresh_seller_scores"] == settings.JOBS_SELLER_SCORES_CRON == "7 * * * *"
