@@ -16,6 +16,7 @@ from delivery.models import Delivery, DeliveryEvent
 from orders import tasks
 from orders.models import Order, OrderEvent
 from tests import factories
+from tests.races import race
 
 pytestmark = pytest.mark.django_db
 
@@ -241,3 +242,15 @@ def test_the_job_runs_on_its_own_every_hour(settings):
     registered = {periodic_id: periodic.cron
                   for (_name, periodic_id), periodic in tasks.app.periodic_registry.periodic_tasks.items()}
     assert registered["refresh_seller_scores"] == settings.JOBS_SELLER_SCORES_CRON == "7 * * * *"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_write_one_row_per_seller_with_the_same_figures(world, store_history):
+    """Two workers counting at once (a retry beside the periodic run): the
+    rows are upserted and locked in seller order, so neither fails nor
+    deadlocks, and the figures are those of one run."""
+    results = race(lambda: tasks.refresh_seller_scores(timestamp=0), lambda: tasks.refresh_seller_scores(timestamp=0))
+    assert sorted(results)[0] in (0, 2) and sorted(results)[1] == 2
+    assert SellerScore.objects.count() == 2
+    assert SellerScore.objects.get(seller=world.store).score == 79
+    assert Product.objects.get(pk=world.soap.pk).best_seller_score == 79
