@@ -21,6 +21,7 @@ from delivery.models import (
     TimeSlot,
     TransportService,
 )
+from okryu.admin import PhoneSearchMixin
 from okryu.transitions import InvalidTransition
 
 
@@ -101,7 +102,7 @@ class TimeSlotAdmin(admin.ModelAdmin):
 
 
 @admin.register(Courier)
-class CourierAdmin(admin.ModelAdmin):
+class CourierAdmin(PhoneSearchMixin, admin.ModelAdmin):
     list_display = ["__str__", "service", "phone", "is_active"]
     list_filter = ["service", "is_active"]
     list_select_related = ["user", "service"]

@@ -5,7 +5,8 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -143,7 +144,7 @@ class CourierNotInService(Exception):
 
 class Transition(NamedTuple):
     sources: frozenset
-    target: str
+    target: str | None  # None: a mark along the way, taken once, that keeps the status
     stamp: str  # the timestamp field the step sets, "" for none
 
 
@@ -200,6 +201,10 @@ class Delivery(models.Model):
     redeliveries = models.PositiveSmallIntegerField(_("redeliveries"), default=0)
     recipient_name = models.CharField(_("received by"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The seller's kitchen or desk, while the goods wait for their courier:
+    # each seller of an order prepares its own delivery.
+    preparing_at = models.DateTimeField(_("preparing since"), null=True, blank=True)
+    ready_at = models.DateTimeField(_("ready at"), null=True, blank=True)
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
     picked_up_at = models.DateTimeField(_("picked up at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
@@ -222,6 +227,8 @@ class Delivery(models.Model):
         "reslot": Transition(frozenset({Status.FAILED}), Status.PENDING, ""),
         "return": Transition(frozenset({Status.FAILED}), Status.RETURNED, "returned_at"),
         "cancel": Transition(frozenset({Status.PENDING, Status.ASSIGNED}), Status.CANCELLED, "cancelled_at"),
+        "prepare": Transition(frozenset({Status.PENDING, Status.ASSIGNED}), None, "preparing_at"),
+        "make_ready": Transition(frozenset({Status.PENDING, Status.ASSIGNED}), None, "ready_at"),
     }
 
     class Meta:
@@ -330,6 +337,17 @@ class Delivery(models.Model):
         fault is its latest failure's."""
         return self._change("cancel", by=by, note=fault, event={"fault": fault})
 
+    def mark_preparing(self, *, by) -> "Delivery":
+        """The seller started on it; once, and not after it is ready."""
+        return self._change("prepare", by=by, note="preparing")
+
+    def mark_ready(self, *, by) -> "Delivery":
+        """The seller has it ready for the courier; once. A seller that
+        never marked it preparing was preparing it until now."""
+        now = timezone.now()
+        return self._change("make_ready", by=by, note="ready",
+                            preparing_at=Coalesce("preparing_at", Value(now, output_field=models.DateTimeField())))
+
     def _check_service(self, courier: Courier) -> None:
         # The slot never changes after checkout, so this needs no lock.
         if courier.service_id != self.slot.service_id:
@@ -341,10 +359,15 @@ class Delivery(models.Model):
         and saving ``fields``. Raises InvalidTransition and changes nothing
         when the step does not fit the current status, the courier changed
         since ``self`` was read, or (with ``sources``, next steps) the
-        locked row's next step is not one of them. A step pressed offline
+        locked row's next step is not one of them, or (a mark that keeps
+        the status) the locked row's status differs from ``self``'s or its
+        mark is already there. A step pressed offline
         (``pressed_at``) is stamped with the time it happened; its event keeps
         both times."""
         statuses, target, stamp = self.TRANSITIONS[step]
+        marks_once = target is None
+        if marks_once:
+            target = self.status
         if stamp:
             fields[stamp] = pressed_at or timezone.now()
         if "courier" in fields and not note:
@@ -357,7 +380,8 @@ class Delivery(models.Model):
             self, target, by=by, note=note, sources=statuses, fields=fields,
             event={**(event or {}), "pressed_at": pressed_at},
             check=lambda locked: locked.courier_id == self.courier_id and (
-                sources is None or locked.next_step in sources),
+                sources is None or locked.next_step in sources) and (
+                not marks_once or (locked.status == self.status and getattr(locked, stamp) is None)),
         )
         if any(hasattr(value, "resolve_expression") for value in fields.values()):
             row.refresh_from_db()

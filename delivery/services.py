@@ -16,6 +16,7 @@ from delivery import booking
 from delivery.models import Courier, CourierAction, Delivery, DeliveryEvent
 from okryu.notices.models import Event
 from okryu.notices.services import notify
+from okryu.transitions import InvalidTransition
 from orders import refunds
 from orders import services as order_services
 
@@ -117,8 +118,13 @@ def return_deliveries(*, delivery_ids: Iterable[int], by) -> list[Delivery]:
 @transaction.atomic
 def fail_deliveries(*, delivery_ids: Iterable[int], reason: str, note: str, by) -> list[Delivery]:
     """The dispatcher fails deliveries nobody picked up (or a courier could
-    not); all or none."""
-    return [fail(delivery=delivery, reason=reason, note=note, by=by) for delivery in _each_locked(delivery_ids)]
+    not); all or none. A parcel a courier has in hand is the courier's to
+    fail (InvalidTransition)."""
+    deliveries = _each_locked(delivery_ids)
+    for delivery in deliveries:
+        if delivery.status == Delivery.Status.PICKED_UP:
+            raise InvalidTransition(delivery, Delivery.Status.FAILED)
+    return [fail(delivery=delivery, reason=reason, note=note, by=by) for delivery in deliveries]
 
 
 @transaction.atomic
@@ -284,13 +290,14 @@ def fail(*, delivery: Delivery, by, reason: str, note: str = "", pressed_at: dat
     to be redelivered) are back at once."""
     _queue_on_order(delivery)
     delivery = delivery.mark_failed(by=by, reason=reason, note=note, pressed_at=pressed_at)
+    refund = None
     if delivery.next_step == Delivery.NextStep.REFUND:
-        refunds.refund_delivery(delivery=delivery, reason=f"delivery failed: {reason}", by=by)
+        refund = refunds.refund_delivery(delivery=delivery, reason=f"delivery failed: {reason}", by=by)
     if delivery.picked_up_at is None and delivery.next_step != Delivery.NextStep.REDELIVER:
         delivery = confirm_return(delivery=delivery, by=by)
     order_services.record_delivery_progress(order_id=delivery.order_id, by=by)
     _tell_customer(delivery, Event.DELIVERY_FAILED, reason=Delivery.FailureReason(reason).label,
-                   next_step=delivery.next_step)
+                   next_step=delivery.next_step, refunded=refund.amount if refund else 0)
     return delivery
 
 
@@ -338,9 +345,11 @@ def refund_instead(*, delivery: Delivery, by) -> Delivery:
 
 def _tell_customer(delivery: Delivery, event: Event, **context) -> None:
     # The seller object, not its name: the name is picked in the customer's
-    # language when the message is written.
+    # language when the message is written. A redelivery is a new attempt,
+    # told again: its pickup, its delivery or its failure.
     order = delivery.order
-    notify(recipient=order.user, event=event, obj_key=f"delivery:{delivery.pk}",
+    attempt = f"/{delivery.redeliveries}" if delivery.redeliveries else ""
+    notify(recipient=order.user, event=event, obj_key=f"delivery:{delivery.pk}{attempt}",
            context={"number": order.number, "seller": delivery.seller, **context}, link=order.get_absolute_url())
 
 

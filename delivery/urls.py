@@ -14,6 +14,7 @@ urlpatterns = [
     path("dispatch/assign/", views.dispatch_assign, name="dispatch_assign"),
     path("dispatch/reassign/", views.dispatch_reassign, name="dispatch_reassign"),
     path("dispatch/unassign/", views.dispatch_unassign, name="dispatch_unassign"),
+    path("dispatch/<int:delivery_id>/failed/", views.dispatch_failed, name="dispatch_failed"),
     path("dispatch/returned/", views.dispatch_returned, name="dispatch_returned"),
     path("dispatch/refund/", views.dispatch_refund, name="dispatch_refund"),
     path("dispatch/reslot/", views.dispatch_reslot, name="dispatch_reslot"),

@@ -22,6 +22,7 @@ from delivery.booking import SlotFull
 from delivery.forms import AssignForm, DeliveredForm, DeliveriesForm, FailedForm, PressForm, ReslotForm
 from delivery.models import Courier, CourierNotInService, Delivery, TimeSlot
 from okryu.transitions import InvalidTransition
+from orders import holds
 from orders.services import PaymentNotCapturable
 
 # Courier page
@@ -180,7 +181,12 @@ dispatcher_only = permission_required("delivery.dispatch", raise_exception=True)
 
 def _board(request: HttpRequest, *, status: int = 200) -> HttpResponse:
     couriers = list(services.couriers_with_load())
+    lapsing = list(holds.lapsing_orders(within=holds.FLAG_BEFORE_LAPSE).select_related("payment")
+                   .order_by("payment__hold_expires_at", "pk"))
     return render(request, "delivery/dispatch.html", {
+        "lapsing": lapsing,
+        "lapsing_ids": {order.pk for order in lapsing},
+        "failed_form": FailedForm(),
         "waiting": services.waiting_deliveries(),
         "assigned": services.assigned_deliveries(),
         "failed": services.failed_deliveries(),
@@ -204,13 +210,23 @@ def _dispatch(request: HttpRequest, form_class, action) -> HttpResponse:
     changed meanwhile or belongs to another service (nothing is changed)."""
     form = form_class(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return _board(request, status=400)
+        return _refuse_form(request, form)
     ids = [delivery.pk for delivery in form.cleaned_data["deliveries"]]
+    return _run_on_board(request, lambda: action(ids, form.cleaned_data))
+
+
+def _refuse_form(request: HttpRequest, form) -> HttpResponse:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return _board(request, status=400)
+
+
+def _run_on_board(request: HttpRequest, action: Callable[[], list[Delivery]]) -> HttpResponse:
+    """Run the dispatcher's ``action`` and answer with the board again: a
+    redirect when it is done, 409 when it was refused and changed nothing."""
     try:
-        done = action(ids, form.cleaned_data)
+        done = action()
     except InvalidTransition as refused:
         messages.error(request, _("Delivery %(order)s is now “%(status)s”; nothing was changed.") % {
             "order": refused.instance.order.number, "status": refused.instance.get_status_display()})
@@ -275,6 +291,20 @@ def dispatch_refund(request: HttpRequest) -> HttpResponse:
 def dispatch_reslot(request: HttpRequest) -> HttpResponse:
     return _dispatch(request, ReslotForm, lambda ids, data: services.reslot_deliveries(
         delivery_ids=ids, slot_id=data["slot"].pk, by=request.user))
+
+
+@require_POST
+@login_required
+@dispatcher_only
+def dispatch_failed(request: HttpRequest, delivery_id: int) -> HttpResponse:
+    """The dispatcher marks failed, with its reason, a delivery nobody picked up."""
+    delivery = get_object_or_404(Delivery, pk=delivery_id)
+    form = FailedForm(request.POST)
+    if not form.is_valid():
+        return _refuse_form(request, form)
+    return _run_on_board(request, lambda: services.fail_deliveries(
+        delivery_ids=[delivery.pk], reason=form.cleaned_data["reason"], note=form.cleaned_data["note"],
+        by=request.user))
 
 
 @require_POST

@@ -30,6 +30,7 @@ from lodging.models import (
     RoomNight,
     RoomType,
 )
+from okryu.admin import PhoneSearchMixin
 from okryu.money import format_won
 from okryu.transitions import InvalidTransition
 from payments.gateway import PaymentError
@@ -146,7 +147,8 @@ class ReservationEventInline(admin.TabularInline):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(ScopedAdmin):
+class ReservationAdmin(PhoneSearchMixin, ScopedAdmin):
+    phone_fields = ("user__phone",)
     list_display = ["code", "lodging", "room_name", "guest_names", "guests", "arrival", "departure", "status",
                     "total"]
     list_filter = [TodayFilter, "status", "arrival", "lodging"]

@@ -18,9 +18,13 @@ Okryu is serving on http://127.0.0.1:{port}/  (Ctrl-C stops it)
 A job worker runs beside it (manage.py procrastinate worker): periodic and deferred jobs.
 
 Demo accounts (password: okryu-demo)
-  customer  shopper, with a linked e-card (PIN 1234, balance ₩1,000,000)
-  courier   delivery page at /courier/
-  staff     superuser, admin at /admin/
+  customer        shopper, with a linked e-card (PIN 1234, balance ₩1,000,000)
+  courier         delivery page at /courier/
+  staff           superuser, admin at /admin/ (also the dispatcher board at /dispatch/)
+  finance         finance clerk in the admin: refunds, top-ups, issuing cards
+  kwangbok-clerk  a seller's staff (Kwangbok): its orders and its standing
+  frontdesk       the Koryo Hotel's front desk: reservations, arrivals, departures
+  pharmacist      approves or rejects prescription numbers
 """
 
 # Seconds each process may take to finish what it is doing before it is killed.

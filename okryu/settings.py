@@ -217,6 +217,7 @@ SMS_GATEWAY = env.str("SMS_GATEWAY", default="okryu.notices.sms.LocalOutbox")
 # of workers.
 JOBS_RELEASE_HOLDS_CRON = env.str("JOBS_RELEASE_HOLDS_CRON", default="*/5 * * * *")
 JOBS_EXPIRE_ABANDONED_CRON = env.str("JOBS_EXPIRE_ABANDONED_CRON", default="*/15 * * * *")
+JOBS_SETTLE_LAPSING_HOLDS_CRON = env.str("JOBS_SETTLE_LAPSING_HOLDS_CRON", default="7 * * * *")
 JOBS_REPORT_STUCK_ORDERS_CRON = env.str("JOBS_REPORT_STUCK_ORDERS_CRON", default="*/30 * * * *")
 JOBS_REMOVE_OLD_JOBS_CRON = env.str("JOBS_REMOVE_OLD_JOBS_CRON", default="0 4 * * *")
 JOBS_SELLER_SCORES_CRON = env.str("JOBS_SELLER_SCORES_CRON", default="7 * * * *")

@@ -1,8 +1,9 @@
 """Orders in the staff admin. Bureau staff see every order; a seller's staff
 (a staff user in ``Seller.staff``) see only orders with a line of their
-seller, only those lines and deliveries, and may only move them to
-preparing and ready. The same scope gives a seller's staff their standing
-against the other sellers of their products."""
+seller, only those lines and deliveries, and may only move their own
+deliveries to preparing and ready (the order follows its deliveries). The
+same scope gives a seller's staff their standing against the other sellers
+of their products."""
 
 import csv
 from datetime import timedelta
@@ -25,6 +26,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from catalog.models import PriceChange, Seller, SellerScore, Standing
 from catalog.staff import seller_scope
 from delivery.models import Delivery
+from okryu.admin import PhoneSearchMixin
 from okryu.db import reads_replica
 from okryu.money import format_won
 from okryu.transitions import InvalidTransition
@@ -134,7 +136,7 @@ class OrderLineInline(SellerScopedInline):
 
 class DeliveryInline(SellerScopedInline):
     model = Delivery
-    fields = ["seller", "slot", "courier", "status", "picked_up_at", "delivered_at"]
+    fields = ["seller", "slot", "courier", "status", "preparing_at", "ready_at", "picked_up_at", "delivered_at"]
     readonly_fields = fields
 
 
@@ -157,7 +159,8 @@ class OrderEventInline(EventInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(PhoneSearchMixin, admin.ModelAdmin):
+    phone_fields = ("phone", "user__phone")
     list_display = ["number", "user", "phone", "status", "total", "district_name", "service_name", "created_at"]
     list_filter = ["status", StuckFilter, "created_at", SellerFilter, ScoreFilter, "district",
                    "deliveries__slot__service"]
@@ -225,7 +228,7 @@ class OrderAdmin(admin.ModelAdmin):
         moved = 0
         for order in queryset.order_by("pk"):
             try:
-                services.move_in_kitchen(order=order, status=status, by=request.user)
+                services.move_in_kitchen(order=order, status=status, by=request.user, sellers=seller_scope(request))
             except InvalidTransition:
                 messages.error(request, _("%(number)s: cannot go from %(current)s to %(wanted)s.") % {
                     "number": order.number, "current": order.get_status_display(),

@@ -40,13 +40,13 @@ def _first_event(to_status: str):
                     .order_by("created_at", "id").annotate(at=Coalesce("happened_at", "created_at")).values("at")[:1])
 
 
-def ready_at():
-    """When the seller had the delivery's goods ready for the courier: the
-    order's first "ready" step (the kitchen's, for the whole order) or the
-    courier's pickup of this delivery, whichever came first (PostgreSQL's
-    LEAST skips a missing one). The one place to change once deliveries
-    record their own preparing and ready steps."""
-    return Least(_first_event(Order.Status.READY), "picked_up_at")
+def goods_ready_at():
+    """When the seller had the delivery's goods ready for the courier: its
+    own ready mark (Delivery.mark_ready), else the courier's pickup (the
+    goods were ready by then at the latest), else the order's first "ready"
+    step (orders from before the sellers marked their own deliveries),
+    whichever came first: PostgreSQL's LEAST skips a missing one."""
+    return Least("ready_at", "picked_up_at", _first_event(Order.Status.READY))
 
 
 def _failed(faults) -> Exists:
@@ -75,14 +75,14 @@ def scored_deliveries(*, now: datetime) -> QuerySet[Delivery]:
     others = [Delivery.Fault.COURIER, Delivery.Fault.CUSTOMER, Delivery.Fault.NOBODY]
     return (
         Delivery.objects.filter(order__created_at__gte=since)
-        .annotate(paid_at=_first_event(Order.Status.PAID), ready_at=ready_at())
+        .annotate(paid_at=_first_event(Order.Status.PAID), goods_ready_at=goods_ready_at())
         .filter(paid_at__isnull=False)
         .annotate(ready_by=ready_by)
         .annotate(
-            on_time=ExpressionWrapper(Q(ready_at__lte=F("ready_by")), output_field=BooleanField()),
+            on_time=ExpressionWrapper(Q(goods_ready_at__lte=F("ready_by")), output_field=BooleanField()),
             late=ExpressionWrapper(
-                Q(ready_at__gt=F("ready_by"))
-                | (Q(ready_at__isnull=True, ready_by__lt=now) & ~Q(status=Delivery.Status.CANCELLED)),
+                Q(goods_ready_at__gt=F("ready_by"))
+                | (Q(goods_ready_at__isnull=True, ready_by__lt=now) & ~Q(status=Delivery.Status.CANCELLED)),
                 output_field=BooleanField()),
             seller_failed=_failed(seller),
             other_failed=_failed(others),

@@ -231,11 +231,12 @@ def _new_order_number() -> str:
 
 @retry_on_conflict
 @transaction.atomic
-def cancel_order(*, order: Order, by, fault: str = "") -> Order:
+def cancel_order(*, order: Order, by, notice: Event = Event.ORDER_CANCELLED, fault: str = "") -> Order:
     """Cancel while nothing has left the seller: the hold is voided (or what
-    was captured refunded), the stock returned, the slot freed. ``fault``
-    (Delivery.Fault.SELLER) records on each delivery's cancellation that
-    its seller cancelled: the seller score counts it.
+    was captured refunded), the stock returned, the slot freed; the
+    customer hears ``notice``. ``fault`` (Delivery.Fault.SELLER) records on
+    each delivery's cancellation that its seller cancelled: the seller
+    score counts it.
 
     Locks follow the order the rest of the code takes them in, so that a
     cancel never waits in a cycle: deliveries before their order (as a
@@ -250,7 +251,7 @@ def cancel_order(*, order: Order, by, fault: str = "") -> Order:
     ):
         raise NotCancellable()
     order = order.change_status(Order.Status.CANCELLED, by=by)
-    notify(recipient=order.user, event=Event.ORDER_CANCELLED, obj_key=f"order:{order.number}",
+    notify(recipient=order.user, event=notice, obj_key=f"order:{order.number}",
            context={"number": order.number}, link=order.get_absolute_url())
     for delivery in deliveries:
         delivery.cancel(by=by, fault=fault)
@@ -274,12 +275,30 @@ KITCHEN_EVENTS = {Order.Status.PREPARING: Event.ORDER_PREPARING, Order.Status.RE
 
 
 @transaction.atomic
-def move_in_kitchen(*, order: Order, status: str, by) -> Order:
-    """Mark the order preparing or ready (InvalidTransition when it cannot
-    go there); a customer waiting for hot food is told, others are not."""
-    order = order.change_status(status, by=by)
-    if order.deliveries.filter(is_hot_food=True).exists():
-        notify(recipient=order.user, event=KITCHEN_EVENTS[status], obj_key=f"order:{order.number}",
+def move_in_kitchen(*, order: Order, status: str, by, sellers: list[int] | None = None) -> Order:
+    """Mark preparing or ready the order's deliveries of ``sellers`` (a
+    seller's staff: their own; None, bureau staff: every seller's) that are
+    not there yet, and move the order along with its deliveries
+    (record_delivery_progress). Raises InvalidTransition, changing nothing,
+    when none of them can go there. A customer waiting for hot food is told
+    when the order moves; others are not."""
+    deliveries, order = refunds.lock_order(order.pk)
+    mark = {Order.Status.PREPARING: Delivery.mark_preparing, Order.Status.READY: Delivery.mark_ready}[status]
+    moved = 0
+    for delivery in deliveries:
+        if sellers is not None and delivery.seller_id not in sellers:
+            continue
+        try:
+            mark(delivery, by=by)
+        except InvalidTransition:
+            continue  # already there, picked up or cancelled
+        moved += 1
+    if not moved:
+        raise InvalidTransition(order, status)
+    before = order.status
+    order = record_delivery_progress(order_id=order.pk, by=by)
+    if order.status != before and order.status in KITCHEN_EVENTS and any(d.is_hot_food for d in deliveries):
+        notify(recipient=order.user, event=KITCHEN_EVENTS[order.status], obj_key=f"order:{order.number}",
                context={"number": order.number}, link=order.get_absolute_url())
     return order
 
@@ -301,7 +320,8 @@ DELIVERED_STATUSES = (Order.Status.DELIVERED, Order.Status.PARTLY_DELIVERED)
 
 @transaction.atomic
 def record_delivery_progress(*, order_id: int, by) -> Order:
-    """Move the order along with its deliveries: out for delivery at the
+    """Move the order along with its deliveries: preparing and ready as
+    their sellers mark them (_kitchen_status), out for delivery at the
     first pickup, with the payment captured for what was not given back
     before (PaymentNotCapturable when the hold cannot be captured any more);
     then, once every delivery has ended, its final state: delivered, partly
@@ -325,6 +345,10 @@ def record_delivery_progress(*, order_id: int, by) -> Order:
                 get_gateway().capture(order.payment, order.total - refunds.released_before_capture(order))
             except (PaymentError, InvalidTransition) as error:
                 raise PaymentNotCapturable() from error
+        elif order.status in BEFORE_PICKUP:
+            kitchen = _kitchen_status(deliveries)
+            if kitchen is not None and kitchen in Order.TRANSITIONS[order.status]:
+                order = order.change_status(kitchen, by=by)
         final = _final_status(order, deliveries)
         if final is not None and final != order.status:
             # Delivered when the last parcel was, by the time its courier pressed.
@@ -334,6 +358,19 @@ def record_delivery_progress(*, order_id: int, by) -> Order:
     except InvalidTransition:
         order.refresh_from_db()
     return order
+
+
+def _kitchen_status(deliveries: list[Delivery]) -> str | None:
+    """Where the sellers are with an order nothing of which has left:
+    ready once every delivery waiting for its courier is ready, preparing
+    once one of them is started; None before that. The order only moves
+    forward, so a delivery added back by a redelivery does not undo it."""
+    waiting = [d for d in deliveries if d.status in (Delivery.Status.PENDING, Delivery.Status.ASSIGNED)]
+    if waiting and all(d.ready_at for d in waiting):
+        return Order.Status.READY
+    if any(d.preparing_at for d in waiting):
+        return Order.Status.PREPARING
+    return None
 
 
 def _final_status(order: Order, deliveries: list[Delivery]) -> str | None:

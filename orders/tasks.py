@@ -5,7 +5,7 @@ import logging
 from django.conf import settings
 from procrastinate.contrib.django import app
 
-from orders import scores, services
+from orders import holds, scores, services
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,21 @@ def report_stuck_orders(timestamp: int) -> int:
         logger.warning("%d order(s) not delivered %s after their slot ended: %s", len(numbers),
                        services.STUCK_AFTER_SLOT, ", ".join(numbers[:NAMED_IN_LOG]))
     return len(numbers)
+
+
+@app.periodic(cron=settings.JOBS_SETTLE_LAPSING_HOLDS_CRON, periodic_id="settle_lapsing_holds")
+@app.task(queueing_lock="settle_lapsing_holds")
+def settle_lapsing_holds(timestamp: int) -> int:
+    """Capture or cancel the orders whose card hold lapses soon (see
+    orders.holds); returns how many it settled."""
+    settled = holds.settle_lapsing_holds()
+    if settled.captured or settled.cancelled:
+        logger.info("Before their holds lapsed: captured %d order(s), cancelled %d.", len(settled.captured),
+                    len(settled.cancelled))
+    if settled.refused:
+        logger.warning("%d order(s) whose hold lapses soon could not be captured: %s", len(settled.refused),
+                       ", ".join(settled.refused[:NAMED_IN_LOG]))
+    return len(settled.captured) + len(settled.cancelled)
 
 
 @app.periodic(cron=settings.JOBS_SELLER_SCORES_CRON, periodic_id="refresh_seller_scores")

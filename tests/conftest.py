@@ -75,6 +75,17 @@ def staff_client(client, db):
     return client
 
 
+@pytest.fixture
+def finance_clerk(db):
+    return factories.finance_clerk("clerk")
+
+
+@pytest.fixture
+def finance_client(client, finance_clerk):
+    client.force_login(finance_clerk)
+    return client
+
+
 @pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in the default language: a request's LocaleMiddleware

@@ -1,11 +1,14 @@
 """Small builders for test data. Each returns saved objects with sensible
 defaults that a test overrides by keyword."""
 
+import importlib
 import itertools
 import uuid
 from datetime import timedelta
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.utils import timezone
 
@@ -33,6 +36,19 @@ def user(username=None, **fields):
     person.set_password(PASSWORD)
     person.save()
     return person
+
+
+def finance_clerk(username=None):
+    """A staff member of the finance group as the data migrations make it.
+    A transactional test's flush empties every table, so make the group again
+    with the migrations' own functions, which are idempotent."""
+    for name, grant in (("payments.migrations.0003_finance_group", "create_finance_group"),
+                        ("payments.migrations.0008_finance_issues_cards", "grant_card_issuing"),
+                        ("orders.migrations.0005_finance_refunds_orders", "let_finance_see_orders")):
+        getattr(importlib.import_module(name), grant)(apps, None)
+    clerk = user(username, is_staff=True)
+    clerk.groups.add(Group.objects.get(name="finance"))
+    return clerk
 
 
 def seller(*, hours=None, **fields):

@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from okryu.admin import PhoneSearchMixin
 from okryu.notices import services
 from okryu.notices.models import Notice, SmsMessage
 
@@ -18,7 +19,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(SmsMessage)
-class SmsMessageAdmin(ReadOnlyAdmin):
+class SmsMessageAdmin(PhoneSearchMixin, ReadOnlyAdmin):
     """The outbox. Reset codes are in it in clear, as on any SMS centre:
     only staff given the view permission on text messages read it."""
 

@@ -14,6 +14,7 @@ class Event(models.TextChoices):
     DELIVERED = "delivered", _("Delivered")
     DELIVERY_FAILED = "delivery_failed", _("Delivery failed")
     ORDER_CANCELLED = "order_cancelled", _("Order cancelled")
+    HOLD_LAPSED = "hold_lapsed", _("Order cancelled before its card hold lapsed")
     REFUND_POSTED = "refund_posted", _("Refund posted")
     CARD_LOCKED = "card_locked", _("Card locked")
     CARD_LOST = "card_lost", _("Card reported lost")

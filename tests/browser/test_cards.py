@@ -2,11 +2,8 @@
 and reads the slip, a new customer links it, changes the PIN and reports it
 lost on the card page, which goes through the axe and weight checks."""
 
-import importlib
 import re
 
-from django.apps import apps
-from django.contrib.auth.models import Group
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -15,21 +12,9 @@ from payments.numbers import number_hash
 from tests import factories
 from tests.browser.conftest import SCREENSHOTS
 
-finance_migration = importlib.import_module("payments.migrations.0003_finance_group")
-card_issuing_migration = importlib.import_module("payments.migrations.0008_finance_issues_cards")
-
-
-def finance_clerk():
-    # The flush of the last transactional test took the migrations' group.
-    finance_migration.create_finance_group(apps, None)
-    card_issuing_migration.grant_card_issuing(apps, None)
-    clerk = factories.user(is_staff=True)
-    clerk.groups.add(Group.objects.get(name="finance"))
-    return clerk
-
 
 def test_a_clerk_issues_a_card_and_its_holder_links_it_and_reports_it_lost(visitor, viewport, shop):
-    clerk = finance_clerk()
+    clerk = factories.finance_clerk()
     clerk_view = visitor(language="ko")
     page = clerk_view.page
     clerk_view.log_in(clerk.username, next_url=reverse("admin:payments_card_changelist"))

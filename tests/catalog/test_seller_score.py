@@ -12,7 +12,7 @@ from django.utils import timezone
 from catalog import cache as catalog_cache
 from catalog.models import Offer, Product, Review, SellerScore
 from catalog.services import refresh_product_summaries
-from delivery.models import Delivery, DeliveryEvent
+from delivery.models import Delivery
 from orders import tasks
 from orders.models import Order, OrderEvent
 from tests import factories
@@ -225,17 +225,17 @@ def test_a_sellers_own_page_offers_no_sort_by_seller_score(world, client):
     assert "seller_score" not in dict(response.context["form"].fields["sort"].choices)
 
 
-def test_the_paid_and_ready_times_are_read_from_the_orders_events(world, sale):
-    """A delivery with no ready step is ready when the courier picks it up,
-    and the earlier of the two counts when both are there."""
+def test_the_ready_time_is_the_sellers_mark_the_pickup_or_the_orders_ready_step_whichever_came_first(world, sale):
     minutes = timedelta(minutes=1)
     for _ in range(5):
         sale(world.store, ready_after=70 * minutes, picked_up_after=80 * minutes)  # late
     sale(world.store, ready_after=70 * minutes, picked_up_after=55 * minutes)  # on time by the pickup
+    marked = sale(world.store, ready_after=90 * minutes).mark_ready(by=None)  # on time by its own mark
+    paid_at = OrderEvent.objects.get(order=marked.order, to_status=Order.Status.PAID).created_at
+    Delivery.objects.filter(pk=marked.pk).update(ready_at=paid_at + 20 * minutes)
     tasks.refresh_seller_scores(timestamp=0)
     score = SellerScore.objects.get(seller=world.store)
-    assert (score.orders, score.prepared, score.on_time) == (6, 6, 1)  # the default promise is 60 minutes
-    assert not DeliveryEvent.objects.exists()
+    assert (score.orders, score.prepared, score.on_time) == (7, 7, 2)  # the default promise is 60 minutes
 
 
 def test_the_job_runs_on_its_own_every_hour(settings):

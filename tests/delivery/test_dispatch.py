@@ -8,9 +8,12 @@ import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from catalog.models import Offer
 from delivery.models import Delivery, DeliveryEvent
 from delivery.roles import DISPATCHER_GROUP
+from payments.models import Payment
 from tests import factories
 from tests.races import race
 
@@ -89,8 +92,9 @@ def test_the_board_runs_a_fixed_number_of_queries(dispatcher_client, world, make
                       if n % 5 == 0 else None,
                       hot=n % 3 == 0)
     # session, user with its courier row (menu), user and group
-    # permissions, couriers, waiting, assigned, failed deliveries, slots to redeliver in, today's courier steps
-    with django_assert_num_queries(10):
+    # permissions, couriers, orders whose hold lapses soon, waiting, assigned, failed deliveries, slots to
+    # redeliver in, today's courier steps
+    with django_assert_num_queries(11):
         response = dispatcher_client.get(BOARD)
     page = response.content.decode()
     assert page.count('name="deliveries"') == count
@@ -239,3 +243,30 @@ def test_a_dispatcher_finds_the_board_from_the_admin_s_delivery_list(dispatcher_
     response = dispatcher_client.get(reverse("admin:delivery_delivery_changelist"))
     assert response.status_code == 200
     assert f'href="{BOARD}"' in response.content.decode()
+
+
+def test_the_board_flags_orders_whose_card_hold_lapses_within_a_day(dispatcher_client, world):
+    def buy():
+        return factories.paid_order(customer=world.customer, card_=world.card, address_=world.address,
+                                    offer=Offer.objects.get(seller=world.store), slot_=world.slot)
+
+    soon, later = buy(), buy()
+    lapses = timezone.now() + timedelta(hours=20)
+    Payment.objects.filter(pk=soon.payment_id).update(hold_expires_at=lapses)
+    response = dispatcher_client.get(BOARD, HTTP_ACCEPT_LANGUAGE="en")
+    assert [order.number for order in response.context["lapsing"]] == [soon.number]
+    page = response.content.decode()
+    assert "Card holds lapsing soon" in page
+    assert f"hold lapses {timezone.localtime(lapses):%m-%d %H:%M}" in page
+    assert page.count("hold lapsing") == 1, "its waiting delivery is flagged, the other order's is not"
+    assert later.number in page
+
+
+def test_the_board_shows_which_sellers_have_the_goods_ready(dispatcher_client, world, make_delivery):
+    ready = make_delivery().mark_ready(by=None)
+    started = make_delivery(status=S.ASSIGNED, courier=world.courier).mark_preparing(by=None)
+    make_delivery()
+    page = dispatcher_client.get(BOARD, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert page.count('<span class="status s-ready">Ready</span>') == 1
+    assert page.count('<span class="status s-preparing">Preparing</span>') == 1
+    assert ready.order.number in page and started.order.number in page

@@ -2,6 +2,7 @@
 the order's status, each line's refund, the card, the ledger, the stock,
 the slots and the customer's order page."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -284,13 +285,6 @@ def test_the_dispatcher_refunds_a_redelivery_instead(world, bought, dispatcher_c
 
 @pytest.mark.django_db(transaction=True)
 def test_two_finance_clerks_refunding_the_same_line_at_once_refund_once(world):
-    import importlib
-
-    from django.apps import apps
-    from django.contrib.auth.models import Group
-    for name in ("payments.migrations.0003_finance_group", "orders.migrations.0005_finance_refunds_orders"):
-        migration = importlib.import_module(name)
-        (getattr(migration, "create_finance_group", None) or migration.let_finance_see_orders)(apps, None)
     offer = Offer.objects.get(seller=world.store)
     order = factories.paid_order(customer=world.customer, card_=world.card, address_=world.address, offer=offer,
                                  slot_=world.slot)
@@ -299,8 +293,7 @@ def test_two_finance_clerks_refunding_the_same_line_at_once_refund_once(world):
     line = order.lines.get()
     clerks = []
     for n in range(2):
-        clerk = factories.user(f"clerk{n}", is_staff=True)
-        clerk.groups.add(Group.objects.get(name="finance"))
+        clerk = factories.finance_clerk(f"clerk{n}")
         client = Client()
         client.force_login(clerk)
         clerks.append(client)
@@ -315,3 +308,66 @@ def test_two_finance_clerks_refunding_the_same_line_at_once_refund_once(world):
     assert order.refunds.count() == 1
     assert Payment.objects.get(pk=order.payment_id).refunded == PRICE + FEE, "the fee too: nothing was delivered"
     connection.close()
+
+
+def test_the_dispatcher_marks_failed_a_delivery_nobody_picked_up_with_csrf(world, bought, dispatcher):
+    order, offer, before = bought
+    delivery = order.deliveries.get()
+    board = Client(enforce_csrf_checks=True)
+    board.force_login(dispatcher)
+    page = board.get(reverse("delivery:dispatch")).content.decode()
+    url = reverse("delivery:dispatch_failed", args=[delivery.pk])
+    token = re.search(rf'<form id="fail-{delivery.pk}" action="{url}" method="post">'
+                      r'<input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)">', page).group(1)
+    assert f'name="reason" form="fail-{delivery.pk}"' in page
+
+    assert board.post(url, {"reason": "seller_short"}).status_code == 403, "no token, no change"
+    assert Delivery.objects.get(pk=delivery.pk).status == S.ASSIGNED
+    response = board.post(url, {"reason": "seller_short", "csrfmiddlewaretoken": token})
+
+    assert response.status_code == 302 and response["Location"] == reverse("delivery:dispatch")
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.fault, delivery.next_step) == (S.RETURNED, "seller", "refund")
+    assert delivery.events.get(to_status=S.FAILED).by == dispatcher
+    assert state(order, offer, world, before) == {
+        "order": Order.Status.CANCELLED, "refunded units": 2, "line refunded": 2 * PRICE, "card paid": 0,
+        "captured": 0, "refunded": 0, "stock taken": 2,
+    }
+    again = board.post(url, {"reason": "damaged", "csrfmiddlewaretoken": token})
+    assert again.status_code == 409, "a second press finds it failed already"
+    assert Delivery.objects.get(pk=delivery.pk).failure_reason == "seller_short"
+    assert reconcile.problems(stock_before={offer.pk: before["stock"]}) == {}
+
+
+@pytest.mark.parametrize("data, message", [
+    ({}, "배달하지 못한 리유를"), ({"reason": "lost_in_space"}, "배달하지 못한 리유를"),
+    ({"reason": "other"}, "메모에 쓰십시오"),
+])
+def test_a_bad_reason_from_the_dispatcher_answers_400_and_changes_nothing(world, bought, dispatcher_client, data,
+                                                                         message):
+    order, offer, before = bought
+    delivery = order.deliveries.get()
+    response = dispatcher_client.post(reverse("delivery:dispatch_failed", args=[delivery.pk]), data)
+    assert response.status_code == 400 and message in response.content.decode()
+    assert Delivery.objects.get(pk=delivery.pk).status == S.ASSIGNED
+    assert not delivery.events.filter(to_status=S.FAILED).exists()
+
+
+def test_an_unknown_delivery_answers_404_and_only_dispatchers_may_fail(world, bought, dispatcher_client, client):
+    delivery = bought[0].deliveries.get()
+    assert dispatcher_client.post(reverse("delivery:dispatch_failed", args=[delivery.pk + 1000]),
+                                  {"reason": "seller_short"}).status_code == 404
+    assert dispatcher_client.get(reverse("delivery:dispatch_failed", args=[delivery.pk])).status_code == 405
+    client.force_login(world.courier.user)
+    assert client.post(reverse("delivery:dispatch_failed", args=[delivery.pk]),
+                       {"reason": "seller_short"}).status_code == 403
+    assert Delivery.objects.get(pk=delivery.pk).status == S.ASSIGNED
+
+
+def test_a_parcel_in_the_courier_s_hands_is_not_the_dispatcher_s_to_fail(world, bought, dispatcher_client):
+    delivery = bought[0].deliveries.get()
+    assert courier(world).post(reverse("delivery:picked_up", args=[delivery.pk])).status_code == 302
+    response = dispatcher_client.post(reverse("delivery:dispatch_failed", args=[delivery.pk]),
+                                      {"reason": "damaged"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 409 and "nothing was changed" in response.content.decode()
+    assert Delivery.objects.get(pk=delivery.pk).status == S.PICKED_UP

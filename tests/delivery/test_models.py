@@ -33,6 +33,10 @@ def take(delivery, step, *, by, courier):
         return delivery.mark_returned(by=by)
     if step == "choose_refund":
         return delivery.choose_refund(by=by)
+    if step == "prepare":
+        return delivery.mark_preparing(by=by)
+    if step == "make_ready":
+        return delivery.mark_ready(by=by)
     if step == "reslot":
         return delivery.reslot(factories.slot(service_=delivery.slot.service, starts_in=timedelta(days=1)), by=by)
     return delivery.cancel(by=by)
@@ -44,7 +48,9 @@ REFUSED = [(step, status) for step, status in ALL if status not in Delivery.TRAN
 
 
 def test_the_table_has_the_issue_s_steps():
-    assert len(ALLOWED) == 13
+    assert len(ALLOWED) == 17
+    assert ("make_ready", S.ASSIGNED) in ALLOWED, "the kitchen works while a courier is on the way"
+    assert ("prepare", S.PICKED_UP) in REFUSED
     assert ("deliver", S.ASSIGNED) in REFUSED, "deliver before pickup"
     assert ("fail", S.ASSIGNED) in ALLOWED, "the seller could not hand it over"
     assert ("pick_up", S.DELIVERED) in REFUSED, "pickup of a delivered parcel"
@@ -61,11 +67,12 @@ def test_an_allowed_step_changes_the_status_and_records_who(world, make_delivery
 
     transition = Delivery.TRANSITIONS[step]
     changed.refresh_from_db()
-    assert changed.status == transition.target
+    target = transition.target or status  # a mark keeps the status
+    assert changed.status == target
     if transition.stamp:
         assert getattr(changed, transition.stamp) is not None
     event = DeliveryEvent.objects.get(delivery=delivery)
-    assert (event.from_status, event.to_status, event.by) == (status, transition.target, staff)
+    assert (event.from_status, event.to_status, event.by) == (status, target, staff)
 
 
 @pytest.mark.parametrize(("step", "status"), REFUSED)
@@ -92,6 +99,25 @@ def test_the_full_road_stamps_each_step_and_keeps_the_timeline(world, make_deliv
     assert delivery.failure_reason == "nobody_home"
     assert list(delivery.events.values_list("to_status", flat=True)) == [
         S.ASSIGNED, S.PICKED_UP, S.FAILED, S.RETURNED]
+
+
+def test_each_kitchen_mark_is_taken_once_and_ready_is_never_undone(world, make_delivery):
+    delivery = make_delivery(status=S.ASSIGNED, courier=world.courier)
+    delivery = delivery.mark_ready(by=None)
+    assert delivery.ready_at is not None and delivery.preparing_at is not None, "ready means it was prepared"
+    for again in (delivery.mark_ready, delivery.mark_preparing):
+        with pytest.raises(InvalidTransition):
+            again(by=None)
+    assert list(delivery.events.values_list("from_status", "to_status", "note")) == [
+        (S.ASSIGNED, S.ASSIGNED, "ready")]
+
+
+def test_a_kitchen_mark_on_a_row_that_moved_since_it_was_read_is_refused(world, make_delivery):
+    stale = make_delivery()
+    Delivery.objects.get(pk=stale.pk).assign(world.courier, by=None)
+    with pytest.raises(InvalidTransition):
+        stale.mark_preparing(by=None)
+    assert Delivery.objects.get(pk=stale.pk).status == S.ASSIGNED, "the mark never puts back an old status"
 
 
 def test_reassigning_and_unassigning_note_the_couriers(world, make_delivery, other_courier):

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, Permission
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -105,6 +106,14 @@ def test_the_list_searches_by_number_customer_and_phone(boss_client, orders):
     assert listed(boss_client.get(url, {"q": "010-9999"})) == {orders["factory"].number}
 
 
+def test_the_list_finds_a_stored_phone_typed_as_people_write_it(boss_client, orders):
+    Order.objects.filter(pk=orders["store"].pk).update(phone="+8501912345678")
+    url = reverse(CHANGELIST)
+    for typed in ("0191 234 5678", "0191-234-5678", "+850 191 234 5678"):
+        assert listed(boss_client.get(url, {"q": typed})) == {orders["store"].number}, typed
+    assert listed(boss_client.get(url, {"q": "0191 234 5679"})) == set()
+
+
 def test_the_change_page_shows_lines_deliveries_and_events(boss_client, orders):
     order = orders["mixed"]
     response = boss_client.get(reverse("admin:orders_order_change", args=[order.pk]))
@@ -164,18 +173,6 @@ def delivered(world, order):
         delivery_services.deliver(delivery=delivery, by=world.courier.user, recipient_name="김철민")
     order.refresh_from_db()
     return order
-
-
-@pytest.fixture
-def finance_client(client, db):
-    """A clerk of the finance group, as the data migrations make it."""
-    for name in ("payments.migrations.0003_finance_group", "orders.migrations.0005_finance_refunds_orders"):
-        migration = importlib.import_module(name)
-        (getattr(migration, "create_finance_group", None) or migration.let_finance_see_orders)(django_apps, None)
-    clerk = factories.user("clerk", is_staff=True)
-    clerk.groups.add(Group.objects.get(name="finance"))
-    client.force_login(clerk)
-    return client
 
 
 def refund_form(client, order):
@@ -323,6 +320,72 @@ def test_seller_staff_mark_their_orders_preparing_and_ready_only(kitchen_client,
     assert Order.objects.get(pk=mine.pk).status == Order.Status.READY, "cancelling is not theirs to do"
     assert kitchen_client.get(reverse("admin:orders_order_refund", args=[mine.pk])).status_code == 403
     assert kitchen_client.get(reverse("admin:orders_order_sales")).status_code == 403
+
+
+def test_a_seller_staff_account_linked_to_no_seller_sees_nothing(client, orders, seller_staff_group):
+    person = factories.user("newclerk", is_staff=True)
+    person.groups.add(seller_staff_group)
+    client.force_login(person)
+    response = client.get(reverse(CHANGELIST))
+    assert response.status_code == 200 and listed(response) == set()
+    opened = client.get(reverse("admin:orders_order_change", args=[orders["store"].pk]))
+    assert opened.status_code == 302 and opened["Location"] == reverse("admin:index")
+    assert client.get(reverse("admin:orders_order_export")).content.decode().count("\n") == 1, "the header only"
+    assert client.get(reverse("admin:delivery_delivery_changelist")).status_code == 403
+    client.post(reverse(CHANGELIST), {"action": "mark_ready", "_selected_action": [orders["store"].pk]})
+    assert Order.objects.get(pk=orders["store"].pk).status == Order.Status.PAID
+    assert not orders["store"].deliveries.filter(ready_at__isnull=False).exists()
+
+
+def kitchen_of(seller, group, username):
+    person = factories.user(username, is_staff=True)
+    person.groups.add(group)
+    seller.staff.add(person)
+    staff = Client()
+    staff.force_login(person)
+    return staff
+
+
+def test_each_seller_prepares_only_its_own_delivery_and_the_order_follows(world, orders, seller_staff_group):
+    store = kitchen_of(world.store, seller_staff_group, "storeclerk")
+    factory = kitchen_of(world.factory, seller_staff_group, "factoryclerk")
+    mixed = orders["mixed"]
+    ours, theirs = mixed.deliveries.get(seller=world.store), mixed.deliveries.get(seller=world.factory)
+
+    def press(staff, action):
+        return staff.post(reverse(CHANGELIST), {"action": action, "_selected_action": [mixed.pk]}, follow=True)
+
+    press(store, "mark_preparing")
+    ours.refresh_from_db(), theirs.refresh_from_db()
+    assert ours.preparing_at is not None and ours.ready_at is None
+    assert theirs.preparing_at is None, "the other seller's delivery did not move"
+    assert Order.objects.get(pk=mixed.pk).status == Order.Status.PREPARING
+    press(store, "mark_ready")
+    assert Order.objects.get(pk=mixed.pk).status == Order.Status.PREPARING, "the factory is not ready yet"
+    again = press(store, "mark_ready")
+    assert [m.level_tag for m in again.context["messages"]] == ["error"]
+    press(factory, "mark_ready")
+    ours.refresh_from_db(), theirs.refresh_from_db()
+    assert ours.ready_at is not None and theirs.ready_at is not None and theirs.preparing_at is not None
+    assert Order.objects.get(pk=mixed.pk).status == Order.Status.READY
+    assert list(mixed.events.values_list("to_status", "by__username")) == [
+        ("placed", "sunhui"), ("paid", "sunhui"), ("preparing", "storeclerk"), ("ready", "factoryclerk")]
+    assert list(ours.events.values_list("note", "by__username")) == [
+        ("preparing", "storeclerk"), ("ready", "storeclerk")]
+    page = store.get(reverse("admin:orders_order_change", args=[mixed.pk]))
+    [inline] = [f for f in page.context["inline_admin_formsets"] if f.opts.model is Delivery]
+    assert [d.pk for d in inline.formset.queryset] == [ours.pk]
+
+
+def test_a_delivery_picked_up_is_no_longer_the_kitchens(world, orders, seller_staff_group):
+    store = kitchen_of(world.store, seller_staff_group, "storeclerk")
+    delivery = orders["store"].deliveries.get().assign(world.courier, by=None)
+    delivery_services.pick_up(delivery=delivery, by=world.courier.user)
+    response = store.post(reverse(CHANGELIST), {"action": "mark_ready", "_selected_action": [orders["store"].pk]},
+                          follow=True)
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    assert Order.objects.get(pk=orders["store"].pk).status == Order.Status.OUT_FOR_DELIVERY
+    assert Delivery.objects.get(pk=delivery.pk).ready_at is None
 
 
 def test_a_captured_payment_is_refunded_through_the_gateway_only(boss_client, world, orders):

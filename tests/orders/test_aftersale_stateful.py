@@ -1,7 +1,8 @@
-"""One order's life after the sale, as a Hypothesis state machine: pick
-up, fail with any reason, redeliver, refund instead, confirm the return,
-deliver, remove a line, refund a line; after every step the money, the
-stock and the slots reconcile (orders/reconcile.py)."""
+"""One order's life after the sale, as a Hypothesis state machine: each
+seller preparing its own delivery, pick up, fail with any reason,
+redeliver, refund instead, confirm the return, deliver, remove a line,
+refund a line; after every step the money, the stock and the slots
+reconcile (orders/reconcile.py), and the order follows its deliveries."""
 
 from datetime import timedelta
 
@@ -58,6 +59,17 @@ def test_money_and_stock_reconcile_after_every_step(world):
             except REFUSED:
                 pass
 
+        @rule(n=st.integers(0, 1), status=st.sampled_from([Order.Status.PREPARING, Order.Status.READY]))
+        def prepare(self, n, status):
+            # As the staff of delivery n's seller press it: their delivery only.
+            seller = self.delivery(n).seller_id
+            before = list(self.order.deliveries.exclude(seller_id=seller).order_by("pk").values(
+                "preparing_at", "ready_at"))
+            self.attempt(lambda: order_services.move_in_kitchen(order=self.order, status=status, by=staff,
+                                                                sellers=[seller]))
+            assert list(self.order.deliveries.exclude(seller_id=seller).order_by("pk").values(
+                "preparing_at", "ready_at")) == before, "another seller's delivery moved"
+
         @rule(n=st.integers(0, 1))
         def pick_up(self, n):
             delivery = self.delivery(n)
@@ -111,6 +123,9 @@ def test_money_and_stock_reconcile_after_every_step(world):
             statuses = set(order.deliveries.values_list("status", flat=True))
             if statuses <= {Delivery.Status.DELIVERED, Delivery.Status.RETURNED, Delivery.Status.CANCELLED}:
                 assert order.status in Order.FINAL, (order.status, statuses)
+            waiting = order.deliveries.filter(status__in=[Delivery.Status.PENDING, Delivery.Status.ASSIGNED])
+            if waiting.filter(preparing_at__isnull=False).exists():
+                assert order.status != Order.Status.PAID, "a seller started: the order follows"
 
     run_state_machine_as_test(OrderLife, settings=settings(
         max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None,

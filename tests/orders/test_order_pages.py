@@ -44,6 +44,17 @@ def test_an_order_has_one_delivery_per_seller_and_snapshots(order, world):
     assert TimeSlot.objects.get(pk=world.slot.pk).booked == 2
 
 
+def test_the_order_page_shows_each_sellers_kitchen(customer_client, order, world):
+    store, factory = (order.deliveries.get(seller=seller) for seller in (world.store, world.factory))
+    store.mark_preparing(by=None)
+    factory.mark_preparing(by=None).mark_ready(by=None)
+    html = customer_client.get(order.get_absolute_url()).content.decode()
+    store_row, factory_row = (html.split(f"<strong>{seller.name}</strong>")[1].split("</li>")[0]
+                              for seller in (world.store, world.factory))
+    assert "부터 준비하고 있습니다" in store_row and "준비를 마쳤습니다" not in store_row
+    assert "에 준비를 마쳤습니다" in factory_row
+
+
 def test_the_list_detail_and_receipt(customer_client, order, world):
     listing = customer_client.get(reverse("orders:list"))
     assert list(listing.context["orders"]) == [order]

@@ -22,12 +22,6 @@ pytestmark = pytest.mark.django_db
 ADD_URL = reverse("admin:payments_card_add")
 
 
-@pytest.fixture
-def finance_client(client, finance_clerk):
-    client.force_login(finance_clerk)
-    return client
-
-
 def form_token(response) -> str:
     return re.search(r'name="token" value="([0-9a-f-]+)"', response.content.decode()).group(1)
 

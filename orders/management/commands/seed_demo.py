@@ -386,6 +386,10 @@ class Command(BaseCommand):
         if group:
             clerk.groups.add(group)
         sellers[seller].staff.add(clerk)
+        finance_clerk = self.user("finance", "오은정", is_staff=True)
+        finance = Group.objects.filter(name="finance").first()  # made by the payments migrations
+        if finance:
+            finance_clerk.groups.add(finance)
         pharmacist = self.user("pharmacist", "정명옥", is_staff=True)
         pharmacist.groups.add(ensure_pharmacist_group(django_apps))
         courier_user = self.user("courier", "박성진", phone="+8501912223333")
