@@ -94,8 +94,9 @@ def record_seller_scores(*, operations: dict[int, Operations], days: int, now: d
 
     Safe to run twice: the second run with the same counts changes nothing
     but the time counted, and only a change makes the cached pages stale.
-    The sellers' score rows are locked in id order, so two runs wait for
-    each other."""
+    Two runs at once wait for each other: the score rows there are locked
+    in id order, and those not yet there are inserted in one upsert, whose
+    conflicting insert waits for the first run's commit."""
     since = now - timedelta(days=days)
     reviewed = {
         row["seller"]: row for row in Review.objects.filter(is_hidden=False, created_at__gte=since)
@@ -111,7 +112,7 @@ def record_seller_scores(*, operations: dict[int, Operations], days: int, now: d
             seller_id=seller_id, days=days, **asdict(counted), reviews=review["count"], review_stars=review["stars"],
             rating=rating, score=score_of(counted, rating), computed_at=now,
         ))
-    changed = [row for row in rows if _figures(row) != _figures(current.get(row.pk))]
+    changed = [row for row in rows if _score_fields(row) != _score_fields(current.get(row.pk))]
     SellerScore.objects.bulk_create(
         rows, update_conflicts=True, unique_fields=["seller"],
         update_fields=[field.name for field in SellerScore._meta.concrete_fields if not field.primary_key],
@@ -124,11 +125,11 @@ def record_seller_scores(*, operations: dict[int, Operations], days: int, now: d
     return len(changed)
 
 
-FIGURES = ("days", *(field.name for field in fields(Operations)), "reviews", "review_stars", "rating", "score")
+SCORE_FIELDS = ("days", *(field.name for field in fields(Operations)), "reviews", "review_stars", "rating", "score")
 
 
-def _figures(row: SellerScore | None) -> tuple | None:
-    return None if row is None else tuple(getattr(row, name) for name in FIGURES)
+def _score_fields(row: SellerScore | None) -> tuple | None:
+    return None if row is None else tuple(getattr(row, name) for name in SCORE_FIELDS)
 
 
 def best_seller_score():
