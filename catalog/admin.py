@@ -239,7 +239,8 @@ class ProductAdmin(StoredImageAdmin, CatalogueAdmin):
     show_full_result_count = False
     prepopulated_fields = {"slug": ["name_en"]}
     autocomplete_fields = ["category"]
-    readonly_fields = ["best_price", "seller_count", "in_stock", "rating", "rating_count", "units_sold"]
+    readonly_fields = ["best_price", "seller_count", "in_stock", "rating", "rating_count", "units_sold",
+                       "best_seller_score"]
     inlines = [OfferInline, ProductMediaInline]
     actions = ["activate", "deactivate", "change_offer_prices"]
 

@@ -11,6 +11,9 @@ SORTS = {
     "rating": Sort("rating", descending=True),
     "bestselling": Sort("units_sold", descending=True),
     "newest": Sort("created_at", descending=True),
+    # The best score among the product's sellers: a product sold by one
+    # trusted seller comes before one sold only by new or poor ones.
+    "seller_score": Sort("best_seller_score", descending=True),
 }
 # Search results: the rank annotation of ProductQuerySet.matching.
 RELEVANCE = "relevance"
@@ -21,6 +24,7 @@ SORT_CHOICES = [
     ("rating", _("Best rated")),
     ("bestselling", _("Best selling")),
     ("newest", _("Newest")),
+    ("seller_score", _("Best seller score")),
 ]
 
 
@@ -51,7 +55,9 @@ class ListingForm(forms.Form):
         if search:
             self.fields["sort"].choices = [(RELEVANCE, _("Best match")), *SORT_CHOICES]
         if seller_page:
+            # One seller's products: the seller's score is the same for all.
             del self.fields["seller"]
+            self.fields["sort"].choices = [choice for choice in SORT_CHOICES if choice[0] != "seller_score"]
 
     def cleaned(self) -> dict:
         """The valid fields only: an invalid value is treated as absent."""

@@ -93,6 +93,13 @@ class Seller(Searchable):
     is_active = models.BooleanField(_("active"), default=True)
     rating = models.DecimalField(_("rating"), max_digits=3, decimal_places=2, default=0)
     rating_count = models.PositiveIntegerField(_("number of ratings"), default=0)
+    # What the seller promises: from payment to goods ready for the courier.
+    # The seller score counts the orders ready within it.
+    preparation_minutes = models.PositiveSmallIntegerField(
+        _("promised preparation time (minutes)"), default=60,
+        help_text=_("From payment until the goods are ready for the courier; the seller score counts the orders "
+                    "ready within it."),
+    )
     staff = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="sellers", verbose_name=_("staff")
     )
@@ -173,6 +180,53 @@ class ClosedDay(models.Model):
         return f"{self.date:%Y-%m-%d}"
 
 
+class SellerScore(models.Model):
+    """What a seller did over the last days (``days``), as the periodic job
+    (orders.tasks.refresh_seller_scores) last counted it: the seller's part of
+    each paid order is one order here. Only aggregates: the public page shows
+    all of it. ``score`` is None below the minimum number of orders ("new")."""
+
+    seller = models.OneToOneField(Seller, on_delete=models.CASCADE, primary_key=True, related_name="score",
+                                  verbose_name=_("seller"))
+    days = models.PositiveSmallIntegerField(_("days counted"))
+    orders = models.PositiveIntegerField(_("orders"), default=0)
+    # Orders whose preparation time is known: ready, or still not ready past the promise.
+    prepared = models.PositiveIntegerField(_("orders timed"), default=0)
+    on_time = models.PositiveIntegerField(_("ready on time"), default=0)
+    seller_failures = models.PositiveIntegerField(_("failed through the seller"), default=0)
+    other_failures = models.PositiveIntegerField(_("failed through the courier or customer"), default=0)
+    seller_cancellations = models.PositiveIntegerField(_("cancelled by the seller"), default=0)
+    reviews = models.PositiveIntegerField(_("reviews"), default=0)
+    review_stars = models.PositiveIntegerField(_("stars of the reviews"), default=0)
+    rating = models.DecimalField(_("adjusted rating"), max_digits=3, decimal_places=2)
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("counted at"))
+
+    class Meta:
+        ordering = ["seller__name_ko"]
+        verbose_name = _("seller score")
+        verbose_name_plural = _("seller scores")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(on_time__lte=models.F("prepared")),
+                                   name="sellerscore_on_time_at_most_timed"),
+            models.CheckConstraint(condition=models.Q(score__lte=100), name="sellerscore_at_most_100"),
+        ]
+
+    def __str__(self):
+        return f"{self.seller}: {self.score if self.score is not None else '—'}"
+
+    def get_absolute_url(self):
+        return reverse("catalog:seller_score", args=[self.seller.slug])
+
+    @property
+    def is_new(self) -> bool:
+        return self.score is None
+
+    @property
+    def late(self) -> int:
+        return self.prepared - self.on_time
+
+
 class Category(Searchable):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
@@ -206,7 +260,8 @@ class Category(Searchable):
 # category pages and (key, id) for search and seller pages, both limited to
 # the rows lists show.
 LISTED = models.Q(is_active=True, best_price__isnull=False)
-SORT_KEYS = {"best_price": "price", "rating": "rating", "units_sold": "sold", "created_at": "new"}
+SORT_KEYS = {"best_price": "price", "rating": "rating", "units_sold": "sold", "created_at": "new",
+             "best_seller_score": "score"}
 
 
 class ProductQuerySet(models.QuerySet):
@@ -272,6 +327,9 @@ class Product(Searchable):
     rating = models.DecimalField(_("rating"), max_digits=3, decimal_places=2, default=0)
     rating_count = models.PositiveIntegerField(_("number of ratings"), default=0)
     units_sold = models.PositiveIntegerField(_("units sold"), default=0)
+    # The best score among its live offers' sellers, 0 when all are new
+    # (catalog.scores): listings sort on it.
+    best_seller_score = models.PositiveSmallIntegerField(_("best seller score"), default=0)
     # Beside search_text (Searchable): the whole names, for exact matches,
     # and the descriptions, searched at a lower weight.
     search_names = ArrayField(models.TextField(), verbose_name=_("search names"), default=list, blank=True,

@@ -14,6 +14,7 @@ from catalog import recordings, tasks
 from catalog.cache import bump_version
 from catalog.media import check_image, delete_image, write_image
 from catalog.models import Offer, PriceChange, Product, ProductMedia, Review, Seller, WishItem
+from catalog.scores import best_seller_score
 from okryu.jobs import defer_on_commit
 
 
@@ -83,7 +84,8 @@ def _count_units_sold(offers, quantities: dict[int, int], *, sign: int) -> None:
 
 
 def refresh_product_summaries(*, product_ids) -> None:
-    """Recompute best price, number of sellers and stock flag from live offers."""
+    """Recompute best price, number of sellers, stock flag and best seller
+    score from live offers."""
     live = Q(offers__is_active=True, offers__seller__is_active=True)
     summaries = (
         Product.objects.filter(pk__in=product_ids)
@@ -101,6 +103,7 @@ def refresh_product_summaries(*, product_ids) -> None:
             best_price=row["in_stock_price"] or row["any_price"],
             seller_count=row["live_seller_count"],
             in_stock=row["in_stock_price"] is not None,
+            best_seller_score=best_seller_score(),
         )
         if not row["in_stock"] and row["in_stock_price"] is not None:
             restocked.append(row["pk"])

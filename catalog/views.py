@@ -15,7 +15,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition, require_POST
 
 from catalog import cache as catalog_cache
-from catalog import finder, hours, prices, wishes
+from catalog import finder, hours, prices, scores, wishes
 from catalog import search as search_text
 from catalog.forms import ListingForm, apply_filters
 from catalog.models import Category, Offer, Product, ProductMedia, Seller, WishItem
@@ -127,7 +127,7 @@ def seller(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _seller_content(request: HttpRequest, slug: str, catalog_version: int) -> Content | None:
-    seller = Seller.objects.filter(slug=slug, is_active=True).first()
+    seller = Seller.objects.select_related("score").filter(slug=slug, is_active=True).first()
     if seller is None:
         return None
     # The join on the seller's one offer (unique per product and seller)
@@ -140,6 +140,26 @@ def _seller_content(request: HttpRequest, slug: str, catalog_version: int) -> Co
         **_listing(request, catalog_version, ("seller", seller.pk), lambda: own_offers,
                    ListingForm(request.GET, seller_page=True)),
     }))
+
+
+@reads_replica
+def seller_score(request: HttpRequest, slug: str) -> HttpResponse:
+    """What the seller's score is made of: aggregates only, the same for everyone."""
+    return _page(request, ("seller score", slug), lambda catalog_version: _seller_score_content(slug))
+
+
+def _seller_score_content(slug: str) -> Content | None:
+    seller = Seller.objects.select_related("score").filter(slug=slug, is_active=True).first()
+    if seller is None:
+        return None
+    # No row before the job first counted this seller (the reverse one-to-one raises an AttributeError).
+    score = getattr(seller, "score", None)
+    return Content(_("Seller score of %(seller)s") % {"seller": seller.name}, catalog_cache.render_content(
+        "catalog/_seller_score.html", {
+            "seller": seller, "score": score, "shares": scores.percentages(score) if score else {},
+            "min_orders": settings.SELLER_SCORE_MIN_ORDERS, "days": score.days if score else settings.SELLER_SCORE_DAYS,
+            "prior_stars": scores.PRIOR_STARS, "prior_reviews": scores.PRIOR_REVIEWS,
+        }))
 
 
 def _product_etag(request: HttpRequest, slug: str) -> str:
@@ -227,7 +247,7 @@ def _product_content(slug: str) -> Content | None:
             Prefetch(
                 "offers",
                 queryset=Offer.objects.filter(is_active=True, seller__is_active=True)
-                .select_related("seller").order_by("price", "id"),
+                .select_related("seller", "seller__score").order_by("price", "id"),
                 to_attr="live_offers",
             ),
         )

@@ -331,8 +331,11 @@ class Delivery(models.Model):
         """The failed parcel is back at the seller."""
         return self._change("return", by=by, pressed_at=pressed_at)
 
-    def cancel(self, *, by) -> "Delivery":
-        return self._change("cancel", by=by)
+    def cancel(self, *, by, fault: str = "") -> "Delivery":
+        """``fault``: Fault.SELLER when the seller cancels (it lowers the
+        seller score); kept on the event row only, since the delivery's own
+        fault is its latest failure's."""
+        return self._change("cancel", by=by, note=fault, event={"fault": fault})
 
     def mark_preparing(self, *, by) -> "Delivery":
         """The seller started on it; once, and not after it is ready."""
@@ -412,7 +415,8 @@ class DeliveryEvent(StatusEvent):
     from_status = models.CharField(_("from"), max_length=20, choices=Delivery.Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Delivery.Status.choices)
     # Set on the events of failures: every failure counts for the seller
-    # score, also one that a redelivery later put right.
+    # score, also one that a redelivery later put right; on a cancellation's
+    # event, the seller's when the seller cancelled.
     failure_reason = models.CharField(_("failure reason"), max_length=20, choices=Delivery.FailureReason.choices,
                                       blank=True)
     fault = models.CharField(_("at fault"), max_length=20, choices=Delivery.Fault.choices, blank=True)

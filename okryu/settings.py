@@ -220,8 +220,14 @@ JOBS_EXPIRE_ABANDONED_CRON = env.str("JOBS_EXPIRE_ABANDONED_CRON", default="*/15
 JOBS_SETTLE_LAPSING_HOLDS_CRON = env.str("JOBS_SETTLE_LAPSING_HOLDS_CRON", default="7 * * * *")
 JOBS_REPORT_STUCK_ORDERS_CRON = env.str("JOBS_REPORT_STUCK_ORDERS_CRON", default="*/30 * * * *")
 JOBS_REMOVE_OLD_JOBS_CRON = env.str("JOBS_REMOVE_OLD_JOBS_CRON", default="0 4 * * *")
+JOBS_SELLER_SCORES_CRON = env.str("JOBS_SELLER_SCORES_CRON", default="7 * * * *")
 # Finished jobs stay this long for the admin's list; failed ones until a person deletes them.
 JOBS_KEEP_FINISHED_HOURS = env.int("JOBS_KEEP_FINISHED_HOURS", default=7 * 24)
+
+# The seller score (catalog.scores) counts this many days back; a seller
+# with fewer orders in them shows "new" instead of a score.
+SELLER_SCORE_DAYS = env.int("SELLER_SCORE_DAYS", default=90)
+SELLER_SCORE_MIN_ORDERS = env.int("SELLER_SCORE_MIN_ORDERS", default=20)
 
 # Lockout by username after repeated failures, whatever the address: a
 # guesser who changes address is stopped too. The same cool-off ends it.

@@ -18,18 +18,19 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from catalog.models import PriceChange, Seller, Standing
+from catalog.models import PriceChange, Seller, SellerScore, Standing
 from catalog.staff import seller_scope
 from delivery.models import Delivery
 from okryu.admin import PhoneSearchMixin
 from okryu.db import reads_replica
 from okryu.money import format_won
 from okryu.transitions import InvalidTransition
-from orders import refunds, reports, services
+from orders import refunds, reports, scores, services
 from orders.forms import RefundForm, SalesReportForm
 from orders.models import Order, OrderEvent, OrderLine, Prescription, PrescriptionEvent, Refund
 from payments.gateway import PaymentError
@@ -73,6 +74,35 @@ class StuckFilter(admin.SimpleListFilter):
         if self.value() != "yes":
             raise IncorrectLookupParameters(self.value())
         return queryset.filter(pk__in=services.stuck_orders().values("pk"))
+
+
+class ScoreFilter(admin.SimpleListFilter):
+    """The orders behind a figure of the seller score (orders.scores), in
+    the counted days up to now; with the seller filter, that seller's part
+    of each order only."""
+
+    title = gettext_lazy("seller score")
+    parameter_name = "score"
+
+    def lookups(self, request, model_admin):
+        return [("counted", gettext_lazy("Counted in the score")),
+                ("late", gettext_lazy("Ready late")),
+                ("seller_failed", gettext_lazy("Failed through the seller")),
+                ("seller_cancelled", gettext_lazy("Cancelled by the seller")),
+                ("other_failed", gettext_lazy("Failed through the courier or customer (not counted)"))]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        if self.value() not in dict(self.lookup_choices):
+            raise IncorrectLookupParameters(self.value())
+        deliveries = scores.scored_deliveries(now=timezone.now())
+        if self.value() != "counted":
+            deliveries = deliveries.filter(**{self.value(): True})
+        seller = request.GET.get(SellerFilter.parameter_name, "")
+        if seller.isdigit():
+            deliveries = deliveries.filter(seller_id=int(seller))
+        return queryset.filter(pk__in=deliveries.values("order_id"))
 
 
 class SellerScopedInline(admin.TabularInline):
@@ -132,7 +162,8 @@ class OrderEventInline(EventInline):
 class OrderAdmin(PhoneSearchMixin, admin.ModelAdmin):
     phone_fields = ("phone", "user__phone")
     list_display = ["number", "user", "phone", "status", "total", "district_name", "service_name", "created_at"]
-    list_filter = ["status", StuckFilter, "created_at", SellerFilter, "district", "deliveries__slot__service"]
+    list_filter = ["status", StuckFilter, "created_at", SellerFilter, ScoreFilter, "district",
+                   "deliveries__slot__service"]
     search_fields = [
         "number", "user__username", "user__first_name", "user__last_name", "user__phone", "phone", "recipient_name",
     ]
@@ -144,7 +175,7 @@ class OrderAdmin(PhoneSearchMixin, admin.ModelAdmin):
     ]
     fields = readonly_fields
     inlines = [OrderLineInline, DeliveryInline, OrderEventInline]
-    actions = ["mark_preparing", "mark_ready", "cancel_and_refund"]
+    actions = ["mark_preparing", "mark_ready", "cancel_and_refund", "cancel_for_seller"]
     change_list_template = "orders/admin/order_change_list.html"
     change_form_template = "orders/admin/order_change_form.html"
 
@@ -172,6 +203,7 @@ class OrderAdmin(PhoneSearchMixin, admin.ModelAdmin):
         actions = super().get_actions(request)
         if seller_scope(request) is not None:
             actions.pop("cancel_and_refund", None)
+            actions.pop("cancel_for_seller", None)
         return actions
 
     def get_urls(self):
@@ -210,10 +242,18 @@ class OrderAdmin(PhoneSearchMixin, admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Cancel and refund"), permissions=["change"])
     def cancel_and_refund(self, request, queryset):
+        self._cancel(request, queryset)
+
+    @admin.action(description=gettext_lazy("Cancel and refund: the seller cannot supply it (lowers the seller score)"),
+                  permissions=["change"])
+    def cancel_for_seller(self, request, queryset):
+        self._cancel(request, queryset, fault=Delivery.Fault.SELLER)
+
+    def _cancel(self, request, queryset, *, fault: str = "") -> None:
         done = 0
         for order in queryset.order_by("pk"):
             try:
-                services.cancel_order(order=order, by=request.user)
+                services.cancel_order(order=order, by=request.user, fault=fault)
             except services.NotCancellable:
                 messages.error(request, _("%(number)s cannot be cancelled: it has left the seller or is closed.") % {
                     "number": order.number})
@@ -453,6 +493,69 @@ class StandingAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("units the others sold in 30 days"), ordering="units_others")
     def units_others(self, offer):
         return offer.units_others
+
+
+@admin.register(SellerScore)
+class SellerScoreAdmin(admin.ModelAdmin):
+    """Read only, written by the periodic job. Each figure links to the
+    orders behind it (the orders list's seller and score filters); a
+    seller's staff see their own sellers' scores."""
+
+    list_display = ["seller", "score_shown", "orders_link", "late_link", "seller_failures_link",
+                    "seller_cancellations_link", "other_failures_link", "reviews", "rating", "computed_at"]
+    list_select_related = ["seller"]
+    search_fields = ["seller__name_ko", "seller__name_en"]
+    fields = ["seller", "days", "score", "orders", "prepared", "on_time", "seller_failures", "other_failures",
+              "seller_cancellations", "reviews", "review_stars", "rating", "computed_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        scope = seller_scope(request)
+        return rows if scope is None else rows.filter(seller__in=scope)
+
+    def has_module_permission(self, request):
+        return _sees_orders(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _sees_orders(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=gettext_lazy("score"), ordering="score")
+    def score_shown(self, row):
+        return _("new") if row.is_new else row.score
+
+    @admin.display(description=gettext_lazy("orders"), ordering="orders")
+    def orders_link(self, row):
+        return self._orders(row, row.orders)
+
+    @admin.display(description=gettext_lazy("ready late"))
+    def late_link(self, row):
+        return self._orders(row, row.late, "late")
+
+    @admin.display(description=gettext_lazy("failed through the seller"), ordering="seller_failures")
+    def seller_failures_link(self, row):
+        return self._orders(row, row.seller_failures, "seller_failed")
+
+    @admin.display(description=gettext_lazy("cancelled by the seller"), ordering="seller_cancellations")
+    def seller_cancellations_link(self, row):
+        return self._orders(row, row.seller_cancellations, "seller_cancelled")
+
+    @admin.display(description=gettext_lazy("failed through the courier or customer"), ordering="other_failures")
+    def other_failures_link(self, row):
+        return self._orders(row, row.other_failures, "other_failed")
+
+    def _orders(self, row, count: int, figure: str = "counted"):
+        query = urlencode({SellerFilter.parameter_name: row.seller_id, ScoreFilter.parameter_name: figure})
+        return format_html('<a href="{}?{}">{}</a>', reverse("admin:orders_order_changelist"), query, count)
 
 
 class PrescriptionEventInline(EventInline):

@@ -231,10 +231,12 @@ def _new_order_number() -> str:
 
 @retry_on_conflict
 @transaction.atomic
-def cancel_order(*, order: Order, by, notice: Event = Event.ORDER_CANCELLED) -> Order:
+def cancel_order(*, order: Order, by, notice: Event = Event.ORDER_CANCELLED, fault: str = "") -> Order:
     """Cancel while nothing has left the seller: the hold is voided (or what
     was captured refunded), the stock returned, the slot freed; the
-    customer hears ``notice``.
+    customer hears ``notice``. ``fault`` (Delivery.Fault.SELLER) records on
+    each delivery's cancellation that its seller cancelled: the seller
+    score counts it.
 
     Locks follow the order the rest of the code takes them in, so that a
     cancel never waits in a cycle: deliveries before their order (as a
@@ -252,7 +254,7 @@ def cancel_order(*, order: Order, by, notice: Event = Event.ORDER_CANCELLED) -> 
     notify(recipient=order.user, event=notice, obj_key=f"order:{order.number}",
            context={"number": order.number}, link=order.get_absolute_url())
     for delivery in deliveries:
-        delivery.cancel(by=by)
+        delivery.cancel(by=by, fault=fault)
     back = {}
     for line in order.lines.all():
         if line.offer_id is not None and line.quantity > line.restocked_quantity:

@@ -5,7 +5,7 @@ import logging
 from django.conf import settings
 from procrastinate.contrib.django import app
 
-from orders import holds, services
+from orders import holds, scores, services
 
 logger = logging.getLogger(__name__)
 
@@ -54,3 +54,12 @@ def settle_lapsing_holds(timestamp: int) -> int:
         logger.warning("%d order(s) whose hold lapses soon could not be captured: %s", len(settled.refused),
                        ", ".join(settled.refused[:NAMED_IN_LOG]))
     return len(settled.captured) + len(settled.cancelled)
+
+
+@app.periodic(cron=settings.JOBS_SELLER_SCORES_CRON, periodic_id="refresh_seller_scores")
+@app.task(queueing_lock="refresh_seller_scores")
+def refresh_seller_scores(timestamp: int) -> int:
+    """Recount every seller's score from the last SELLER_SCORE_DAYS days
+    (orders.scores); safe to run twice. Returns how many sellers' figures
+    changed."""
+    return scores.refresh_seller_scores()

@@ -176,6 +176,7 @@ def test_a_seller_switched_off_on_its_admin_page_leaves_the_listing_at_once(
         response = staff_client.post(reverse("admin:catalog_seller_change", args=[factory.pk]), {
             "kind": factory.kind, "name_ko": factory.name_ko, "name_en": factory.name_en, "slug": factory.slug,
             "district": factory.district, "address": factory.address,
+            "preparation_minutes": factory.preparation_minutes,
             **{f"{inline}-{field}": 0 for inline in ("opening_hours", "closed_days")
                for field in ("TOTAL_FORMS", "INITIAL_FORMS")},
         })  # "is_active" left out: the box unticked

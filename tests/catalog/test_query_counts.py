@@ -49,6 +49,7 @@ PAGES = [
     ("category filtered", lambda c: reverse("catalog:category", args=["food"])
      + "?kind=restaurant&seller=okryukwan&in_stock=on&price_min=1&rating=3&sort=priciest"),
     ("category page 2", lambda c: c["second_page"]),
+    ("category by seller score", lambda c: reverse("catalog:category", args=["food"]) + "?sort=seller_score"),
     ("search Korean", lambda c: reverse("catalog:search") + "?q=냉면"),
     ("search English typo", lambda c: reverse("catalog:search") + "?q=naengmyon&kind=store"),
     ("search nothing", lambda c: reverse("catalog:search") + "?q=qqxxzz"),
@@ -58,6 +59,7 @@ PAGES = [
     ("suggestions", lambda c: reverse("catalog:suggest") + "?q=옥류"),
     ("seller", lambda c: reverse("catalog:seller", args=[c["seller"]]) + "?sort=bestselling"),
     ("product", lambda c: reverse("catalog:product", args=[c["slug"]])),
+    ("seller score", lambda c: reverse("catalog:seller_score", args=[c["seller"]])),
 ]
 
 

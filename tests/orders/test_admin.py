@@ -13,12 +13,14 @@ from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.http import urlencode
 
-from catalog.models import Offer
+from catalog.models import Offer, SellerScore
 from delivery import services as delivery_services
-from delivery.models import Delivery
-from orders import services
-from orders.models import Order
+from delivery.models import Delivery, DeliveryEvent
+from orders import scores, services
+from orders.models import Order, OrderEvent
 from payments.gateway import get_gateway
 from payments.models import Payment
 from tests import factories
@@ -391,3 +393,74 @@ def test_a_captured_payment_is_refunded_through_the_gateway_only(boss_client, wo
     order = delivered(world, orders["store"])
     payment = get_gateway().refund(order.payment, 100, idempotency_key="manual", by=None)
     assert payment.refunded == 100
+
+
+# The seller score's figures, and the orders behind them.
+
+SCORES = "admin:catalog_sellerscore_changelist"
+
+
+def figure_url(seller, figure: str) -> str:
+    return f"{reverse(CHANGELIST)}?{urlencode({'seller': seller.pk, 'score': figure})}"
+
+
+@pytest.fixture
+def scored(world, orders):
+    """The store's order ready two hours after payment (an hour late), the
+    factory's failed through the factory, the mixed order's store part failed
+    through the courier; then the job counted."""
+    store_order = services.move_in_kitchen(order=orders["store"], status=Order.Status.READY, by=None)
+    OrderEvent.objects.filter(order=store_order, to_status=Order.Status.PAID).update(
+        created_at=timezone.now() - timedelta(hours=2))
+    orders["factory"].deliveries.get().mark_failed(by=None, reason=Delivery.FailureReason.SELLER_SHORT)
+    orders["mixed"].deliveries.get(seller=world.store).mark_failed(by=None, reason=Delivery.FailureReason.DAMAGED)
+    scores.refresh_seller_scores()
+    return orders
+
+
+def test_the_score_admin_links_each_figure_to_the_orders_behind_it(boss_client, world, scored):
+    page = boss_client.get(reverse(SCORES))
+    assert page.status_code == 200
+    html = page.content.decode()
+    for seller, figure in [(world.store, "late"), (world.store, "other_failed"), (world.factory, "seller_failed"),
+                           (world.store, "counted"), (world.factory, "seller_cancelled")]:
+        assert escape(figure_url(seller, figure)) in html
+    behind = {(seller, figure): listed(boss_client.get(figure_url(seller, figure)))
+              for seller in (world.store, world.factory)
+              for figure in ("counted", "late", "seller_failed", "other_failed", "seller_cancelled")}
+    assert behind[world.store, "counted"] == {scored["store"].number, scored["mixed"].number}
+    assert behind[world.store, "late"] == {scored["store"].number}
+    assert behind[world.store, "other_failed"] == {scored["mixed"].number}
+    assert behind[world.store, "seller_failed"] == set(), "the courier's fault is not the store's"
+    assert behind[world.factory, "seller_failed"] == {scored["factory"].number}
+    assert behind[world.factory, "late"] == set(), "paid a moment ago: its promise has not run out"
+    assert behind[world.factory, "seller_cancelled"] == set()
+    # The counts in the list are the sizes of those lists.
+    store = SellerScore.objects.get(seller=world.store)
+    assert (store.orders, store.late, store.other_failures, store.seller_failures) == (2, 1, 1, 0)
+
+
+def test_an_unknown_score_figure_is_refused_not_a_500(boss_client, world, scored):
+    response = boss_client.get(reverse(CHANGELIST), {"score": "bogus"})
+    assert response.status_code == 302 and "e=1" in response["Location"]
+
+
+def test_cancelling_for_the_seller_counts_against_the_seller_only(boss_client, world, orders):
+    boss_client.post(reverse(CHANGELIST), {"action": "cancel_for_seller", "_selected_action": [orders["store"].pk]})
+    services.cancel_order(order=orders["factory"], by=orders["factory"].user)  # the customer's own cancel
+    assert Order.objects.get(pk=orders["store"].pk).status == Order.Status.CANCELLED
+    assert DeliveryEvent.objects.get(delivery__order=orders["store"], to_status=Delivery.Status.CANCELLED).fault == (
+        Delivery.Fault.SELLER)
+    assert DeliveryEvent.objects.get(delivery__order=orders["factory"], to_status=Delivery.Status.CANCELLED).fault == ""
+    scores.refresh_seller_scores()
+    assert SellerScore.objects.get(seller=world.store).seller_cancellations == 1
+    assert SellerScore.objects.get(seller=world.factory).seller_cancellations == 0
+    assert listed(boss_client.get(figure_url(world.store, "seller_cancelled"))) == {orders["store"].number}
+
+
+def test_seller_staff_see_their_own_score_and_cannot_cancel_for_the_seller(kitchen_client, world, scored):
+    response = kitchen_client.get(reverse(SCORES))
+    assert response.status_code == 200
+    assert [row.seller for row in response.context["cl"].result_list] == [world.store]
+    kitchen_client.post(reverse(CHANGELIST), {"action": "cancel_for_seller", "_selected_action": [scored["store"].pk]})
+    assert Order.objects.get(pk=scored["store"].pk).status == Order.Status.READY
