@@ -70,6 +70,7 @@ class TestTheAdminForm:
             "category": world.category.pk, "slug": world.soap.slug, "name_ko": world.soap.name_ko,
             "name_en": world.soap.name_en, "is_active": "on",
             "offers-TOTAL_FORMS": 2, "offers-INITIAL_FORMS": 2, "media-TOTAL_FORMS": 0, "media-INITIAL_FORMS": 0,
+            "attribute_values-TOTAL_FORMS": 0, "attribute_values-INITIAL_FORMS": 0,
         }
         for index, offer in enumerate(offers):
             data.update({f"offers-{index}-{name}": value for name, value in offer_form(offer).items()})
