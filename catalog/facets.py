@@ -15,7 +15,7 @@ one query (``count_facets``).
 """
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import QueryDict
@@ -26,6 +26,7 @@ from okryu.localized import pick
 PREFIX = "a."
 # More alternatives of one attribute than any list of links offers.
 MAX_VALUES = 20
+MAX_KEY_LENGTH = 80
 COLUMNS = {Attribute.Kind.NUMBER: "number", Attribute.Kind.CHOICE: "choice_id", Attribute.Kind.TEXT: "text"}
 
 
@@ -102,10 +103,24 @@ def selected_values(query: QueryDict, known: dict[str, Known]) -> dict[str, tupl
     for name in query:
         code = name.removeprefix(PREFIX)
         if name.startswith(PREFIX) and code in known:
-            keys = sorted({key for key in query.getlist(name) if key in known[code].values})[:MAX_VALUES]
+            asked = {_normalised(known[code], key[:MAX_KEY_LENGTH]) for key in query.getlist(name)[:MAX_VALUES]}
+            keys = sorted(key for key in asked if key in known[code].values)
             if keys:
                 selected[code] = tuple(keys)
     return dict(sorted(selected.items()))
+
+
+def _normalised(attribute: Known, key: str) -> str:
+    """A number as value_key writes it (50.0 and 050 are 50); anything else as given."""
+    if attribute.kind != Attribute.Kind.NUMBER:
+        return key
+    try:
+        number = Decimal(key)
+    except InvalidOperation:
+        return key
+    # No stored value (12 digits, 3 after the point) has a larger exponent;
+    # 1e999999 would spell a million digits.
+    return format_number(number) if number.is_finite() and abs(number.adjusted()) < 12 else key
 
 
 def _having(attribute: Known, keys, *, product) -> Exists:

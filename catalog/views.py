@@ -1,4 +1,5 @@
 from datetime import datetime
+from functools import cache
 from typing import NamedTuple
 
 from django.conf import settings
@@ -347,6 +348,7 @@ def _listing(request: HttpRequest, catalog_version: int, scope: tuple, products,
     sort = form.sort_order(filters)
     after, before = query.get("after"), query.get("before")
 
+    @cache  # the page and the facets count the same rows; a search's threshold is set once
     def filtered():
         return apply_filters(products(), filters, price_key=form.price_key)
 
