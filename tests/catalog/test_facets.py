@@ -147,7 +147,7 @@ def test_the_links_keep_the_other_filters_and_the_sort_and_toggle_the_value(clie
         "sort": "priciest", "in_stock": "on", "a.volume": "50", "after": "9_9", "junk": "1",
     }, HTTP_ACCEPT_LANGUAGE="en")
     found = links(page.content.decode())
-    assert found["Chosen, click to take away: 50 ml"] == {"sort": ["priciest"], "in_stock": ["on"]}
+    assert found["Chosen, select to remove: 50 ml"] == {"sort": ["priciest"], "in_stock": ["on"]}
     assert found["100 ml"] == {"sort": ["priciest"], "in_stock": ["on"], "a.volume": ["100", "50"]}
     assert found["Rose"] == {"sort": ["priciest"], "in_stock": ["on"], "a.volume": ["50"], "a.scent": ["rose"]}
 
