@@ -12,18 +12,18 @@ pytestmark = pytest.mark.django_db
 HEADER = "product_slug,category_slug,name_ko,name_en,a.weight,seller_slug,price,stock,active\n"
 
 
-@pytest.fixture(autouse=True)
-def weight(db):
-    """The attribute the a.weight column names; the world's soap category has it."""
-    attribute = Attribute.objects.create(code="weight", kind=Attribute.Kind.NUMBER, unit="g", name_ko="무게",
-                                         name_en="Weight")
-    return attribute
-
-
 @pytest.fixture
-def world(world, weight):
-    weight.categories.add(world.category)
+def world(world):
+    """The world, whose soap category has the weight that the a.weight column names."""
+    add_weight(world)
     return world
+
+
+def add_weight(world) -> Attribute:
+    weight = Attribute.objects.create(code="weight", kind=Attribute.Kind.NUMBER, unit="g", name_ko="무게",
+                                      name_en="Weight")
+    weight.categories.add(world.category)
+    return weight
 
 
 def weight_of(product):

@@ -10,7 +10,7 @@ from catalog.models import Offer, PriceChange
 from catalog.services import set_offer_prices
 from tests import factories
 from tests.catalog.test_admin import act
-from tests.catalog.test_import_catalog import HEADER, run
+from tests.catalog.test_import_catalog import HEADER, add_weight, run
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +95,7 @@ def test_the_bulk_action_at_zero_percent_records_nothing(boss_client, world):
 
 
 def test_the_import_records_changed_prices_only(tmp_path, world):
+    add_weight(world)
     ok, out, _ = run(tmp_path, HEADER + (
         f"ginseng-soap,soap,인삼비누,Ginseng soap,120,{world.store.slug},1200,7,yes\n"
         f"ginseng-soap,soap,인삼비누,Ginseng soap,120,{world.factory.slug},1400,9,yes\n"
