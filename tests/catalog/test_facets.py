@@ -137,7 +137,7 @@ def test_a_number_may_be_written_any_way(client, shelf):
 def links(html: str) -> dict[str, dict]:
     """Each facet link's text (without the count) and its query."""
     found = {}
-    for href, text in re.findall(r'<li><a href="\?([^"]*)"[^>]*>(.*?) <span class="count"', html):
+    for href, text in re.findall(r'<li><a href="\?([^"]*)"[^>]*>(.*?) <span class="tally"', html):
         found[re.sub(r"<[^>]+>", "", text).replace("✓ ", "").strip()] = parse_qs(href.replace("&amp;", "&"))
     return found
 
@@ -158,7 +158,7 @@ def test_the_facets_are_labelled_lists(client, shelf):
     assert '<nav class="facets" aria-labelledby="facets-title">' in html
     assert '<h3 id="facet-volume">Volume</h3>' in html and '<ul class="chips" aria-labelledby="facet-volume">' in html
     pine = sum(1 for product in shelf if product.scent == "pine")
-    assert re.search(rf'class="on" aria-current="true">.*?Pine <span class="count" aria-hidden="true">\({pine}\)</span>'
+    assert re.search(rf'class="on" aria-current="true">.*?Pine <span class="tally" aria-hidden="true">\({pine}\)</span>'
                      rf'<span class="visually-hidden">{pine} products?</span>', html)
     # The filter form keeps the chosen value when it is applied.
     assert '<input type="hidden" name="a.scent" value="pine">' in html
