@@ -240,10 +240,9 @@ class Category(Searchable):
         return reverse("catalog:category", args=[self.slug])
 
     def clean(self):
-        if self.pk and self.parent_id and (
-            self.parent_id == self.pk
-            or Category.objects.filter(pk=self.parent_id, path__startswith=self.path or "-").exists()
-        ):
+        # A parent in this category's own subtree (itself included) would make a loop.
+        if self.pk and self.parent_id and Category.objects.filter(pk=self.parent_id,
+                                                                  path__startswith=self.path).exists():
             raise ValidationError(
                 {"parent": _("A category cannot be placed inside itself or one of its own subcategories.")},
                 code="category_cycle",
