@@ -1,6 +1,7 @@
 """Load a generated catalogue for benchmarks into the database named by
 DATABASE_URL: 20 sellers, a three-level category tree, 100,000 products
-(or ``--products``) with two to five offers each and one image each.
+(or ``--products``) with two to five offers each, one image each and, for
+four in five, a weight (the attribute ``bench-weight``).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/okryu_bench python bench/load_catalog.py [--products 1000000]
 
@@ -94,7 +95,7 @@ def load(count: int, started: float) -> None:
     from django.utils import timezone
 
     from catalog.media import check_image, write_image
-    from catalog.models import Category, Offer, Product, Seller
+    from catalog.models import Attribute, Category, Offer, Product, ProductAttributeValue, Seller
     from okryu.demo_images import product_picture
 
     rng = random.Random(20260101)
@@ -113,6 +114,8 @@ def load(count: int, started: float) -> None:
             seller.fill_search_columns()
         sellers = Seller.objects.bulk_create(sellers)
         leaves = []
+        weight = Attribute.objects.create(code=f"{SLUG_PREFIX}weight", kind=Attribute.Kind.NUMBER, unit="g",
+                                          name_ko="무게", name_en="Weight")
         for position, (top_slug, top_ko, top_en, motif) in enumerate(TOP):
             top = Category.objects.create(slug=f"{SLUG_PREFIX}{top_slug}", name_ko=f"{top_ko}",
                                           name_en=top_en, position=100 + position)
@@ -124,24 +127,27 @@ def load(count: int, started: float) -> None:
                                                    name_ko=f"{leaf_ko} {middle_ko} {top_ko}",
                                                    name_en=f"{leaf_en} {middle_en} {top_en}")
                     leaves.append((leaf, motif))
+            weight.categories.add(top)
         first_product, first_offer = _reserve_ids(Product, count), _reserve_ids(Offer, count * 5)
         created = timezone.now() - timedelta(seconds=count)
         offer_id = first_offer
         for chunk_start in range(0, count, CHUNK):
-            products, offers = io.StringIO(), io.StringIO()
+            products, offers, values = io.StringIO(), io.StringIO(), io.StringIO()
             for n in range(chunk_start, min(chunk_start + CHUNK, count)):
-                offer_id = _generate(n, rng, leaves, sellers, pictures, created, products, offers,
-                                     product_id=first_product + n, offer_id=offer_id)
+                offer_id = _generate(n, rng, leaves, sellers, pictures, created, products, offers, values,
+                                     product_id=first_product + n, offer_id=offer_id, weight_id=weight.pk)
             _copy(connection, Product, PRODUCT_COLUMNS, products)
             _copy(connection, Offer, OFFER_COLUMNS, offers)
+            _copy(connection, ProductAttributeValue, VALUE_COLUMNS, values)
             print(f"  {min(chunk_start + CHUNK, count):,} of {count:,} products, {offer_id - first_offer:,} offers "
                   f"({time.monotonic() - started:.0f} s)", flush=True)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 
 
-def _generate(n, rng, leaves, sellers, pictures, created, products, offers, *, product_id, offer_id) -> int:
-    """Product ``n`` and its offers as COPY rows; returns the next offer id."""
+def _generate(n, rng, leaves, sellers, pictures, created, products, offers, values, *, product_id, offer_id,
+              weight_id) -> int:
+    """Product ``n``, its offers and its weight as COPY rows; returns the next offer id."""
     from catalog import search
 
     # Half the catalogue in the first top category (food: 50,000 of 100,000
@@ -156,9 +162,12 @@ def _generate(n, rng, leaves, sellers, pictures, created, products, offers, *, p
     in_stock_prices = [price for price, stock in zip(prices, stocks, strict=True) if stock]
     name_ko, name_en = f"{adjective[0]} {noun[0]} {n}", f"{adjective[1].title()} {noun[1]} {n}"
     description_ko, description_en = f"{noun[0]}. 시험용 상품입니다.", f"{noun[1]}. A benchmark product."
+    weight = rng.choice([None, 100, 250, 500, 1000])
+    if weight is not None:
+        _row(values, [product_id, weight_id, weight, ""])
     _row(products, [
         product_id, leaf.pk, f"{SLUG_PREFIX}{n}", name_ko, name_en, description_ko, description_en,
-        rng.choice([None, 100, 250, 500, 1000]), None, "", image_name, json.dumps(thumbnails),
+        image_name, json.dumps(thumbnails),
         40 if motif == "noodles" and n % 7 == 0 else None, True, n % 997 == 0,
         (created + timedelta(seconds=n)).isoformat(), min(in_stock_prices or prices), len(chosen),
         bool(in_stock_prices), round(rng.uniform(2.5, 5), 2), rng.randint(0, 300),
@@ -174,12 +183,13 @@ def _generate(n, rng, leaves, sellers, pictures, created, products, offers, *, p
 
 
 PRODUCT_COLUMNS = (
-    "id", "category_id", "slug", "name_ko", "name_en", "description_ko", "description_en", "weight_g",
-    "volume_ml", "size", "image", "thumbnails", "fresh_minutes", "is_active", "is_featured", "created_at",
+    "id", "category_id", "slug", "name_ko", "name_en", "description_ko", "description_en", "image", "thumbnails",
+    "fresh_minutes", "is_active", "is_featured", "created_at",
     "best_price", "seller_count", "in_stock", "rating", "rating_count", "units_sold", "search_text",
     "search_names", "search_description", "prescription_only",
 )
 OFFER_COLUMNS = ("id", "product_id", "seller_id", "price", "stock", "is_active", "updated_at")
+VALUE_COLUMNS = ("product_id", "attribute_id", "number", "text")
 
 
 def _reserve_ids(model, count: int) -> int:

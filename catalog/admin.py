@@ -21,7 +21,20 @@ from django.utils.translation import ngettext
 from catalog import recordings, reports, services
 from catalog.cache import bump_version
 from catalog.media import check_image
-from catalog.models import Category, ClosedDay, Offer, OpeningHours, PriceChange, Product, ProductMedia, Review, Seller
+from catalog.models import (
+    Attribute,
+    AttributeChoice,
+    Category,
+    ClosedDay,
+    Offer,
+    OpeningHours,
+    PriceChange,
+    Product,
+    ProductAttributeValue,
+    ProductMedia,
+    Review,
+    Seller,
+)
 from catalog.templatetags.catalog_media import clock
 
 
@@ -124,6 +137,34 @@ class CategoryAdmin(CatalogueAdmin):
     search_fields = ["name_ko", "name_en", "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
     autocomplete_fields = ["parent"]
+
+
+class AttributeChoiceInline(admin.TabularInline):
+    model = AttributeChoice
+    extra = 0
+
+
+@admin.register(Attribute)
+class AttributeAdmin(CatalogueAdmin):
+    inlines = [AttributeChoiceInline]
+    list_display = ["code", "name_ko", "name_en", "kind", "unit", "position"]
+    list_filter = ["kind", ("categories", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["code", "name_ko", "name_en"]
+    filter_horizontal = ["categories"]
+
+
+class AttributeValueInline(admin.TabularInline):
+    """A product's attribute values; the model's clean() checks each value's
+    kind and that its attribute applies to the product's category."""
+
+    model = ProductAttributeValue
+    extra = 0
+    fields = ["attribute", "number", "choice", "text"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "choice":
+            kwargs["queryset"] = AttributeChoice.objects.select_related("attribute")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class OfferInline(admin.TabularInline):
@@ -241,7 +282,7 @@ class ProductAdmin(StoredImageAdmin, CatalogueAdmin):
     autocomplete_fields = ["category"]
     readonly_fields = ["best_price", "seller_count", "in_stock", "rating", "rating_count", "units_sold",
                        "best_seller_score"]
-    inlines = [OfferInline, ProductMediaInline]
+    inlines = [AttributeValueInline, OfferInline, ProductMediaInline]
     actions = ["activate", "deactivate", "change_offer_prices"]
 
     def save_formset(self, request, form, formset, change):

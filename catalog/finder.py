@@ -131,8 +131,7 @@ def products(query: str, found: Named):
     tiers.append((Q(name_rank__gte=SEARCH_THRESHOLD), Match.NAME, F("name_rank")))
     if found.categories:
         category = found.categories[0]
-        in_category = InArray("category", Category.objects.filter(
-            Q(pk=category.pk) | Q(parent=category) | Q(parent__parent=category)).values("pk"))
+        in_category = InArray("category", Category.objects.within(category).values("pk"))
         matches |= Q(in_category)
         tiers.append((Q(in_category), Match.CATEGORY, no_similarity))
     sales = Cast("units_sold", models.FloatField())

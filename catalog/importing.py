@@ -4,7 +4,8 @@ file with one bad row changes nothing.
 
 One row is one offer: the product's columns, then the seller and its price.
 A product sold by several sellers takes several rows, whose product columns
-must agree.
+must agree. A column ``a.<code>`` gives the product's value of that
+attribute (an empty cell takes the value away).
 """
 
 import csv
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from django import forms
 from django.db import transaction
 
-from catalog.models import Category, Offer, PriceChange, Product, Seller
+from catalog.models import Attribute, Category, Offer, PriceChange, Product, ProductAttributeValue, Seller
 from catalog.services import refresh_product_summaries, set_offer_prices
 
 COLUMNS = {
@@ -23,17 +24,15 @@ COLUMNS = {
     "name_en": "English name (optional)",
     "description_ko": "Korean description (optional)",
     "description_en": "English description (optional)",
-    "weight_g": "weight in grams (optional, whole number)",
-    "volume_ml": "volume in millilitres (optional, whole number)",
-    "size": "size, free text (optional)",
     "seller_slug": "slug of an existing seller",
     "price": "the seller's price in whole won, above 0",
     "stock": "units in stock, 0 or more",
     "active": "whether the offer is on sale: 1/0, yes/no, true/false (optional, default 1)",
+    "a.<code>": "the product's value of the attribute <code>: a number, a choice's code or a text (optional)",
 }
 REQUIRED_COLUMNS = {"product_slug", "category_slug", "name_ko", "seller_slug", "price", "stock"}
-PRODUCT_COLUMNS = ("category_slug", "name_ko", "name_en", "description_ko", "description_en",
-                   "weight_g", "volume_ml", "size")
+PRODUCT_COLUMNS = ("category_slug", "name_ko", "name_en", "description_ko", "description_en", "attributes")
+ATTRIBUTE_PREFIX = "a."
 TRUE, FALSE = {"", "1", "yes", "true", "y"}, {"0", "no", "false", "n"}
 
 
@@ -44,9 +43,6 @@ class RowForm(forms.Form):
     name_en = forms.CharField(max_length=160, required=False)
     description_ko = forms.CharField(required=False)
     description_en = forms.CharField(required=False)
-    weight_g = forms.IntegerField(min_value=0, max_value=2_000_000_000, required=False)
-    volume_ml = forms.IntegerField(min_value=0, max_value=2_000_000_000, required=False)
-    size = forms.CharField(max_length=40, required=False)
     seller_slug = forms.SlugField()
     price = forms.IntegerField(min_value=1, max_value=2_000_000_000)
     stock = forms.IntegerField(min_value=0, max_value=2_000_000_000)
@@ -73,12 +69,16 @@ def read_catalog_csv(file) -> tuple[list[dict], list[BadRow]]:
     with its line number (the header is line 1)."""
     reader = csv.DictReader(file)
     header = set(reader.fieldnames or [])
-    missing, unknown = REQUIRED_COLUMNS - header, header - set(COLUMNS)
+    named = {name.removeprefix(ATTRIBUTE_PREFIX) for name in header if name.startswith(ATTRIBUTE_PREFIX)}
+    attributes = {attribute.code: attribute for attribute in Attribute.objects.filter(code__in=named)
+                  .prefetch_related("choices", "categories")}
+    missing = REQUIRED_COLUMNS - header
+    unknown = header - set(COLUMNS) - {ATTRIBUTE_PREFIX + code for code in attributes}
     if missing or unknown:
         reasons = [f"missing column {name}" for name in sorted(missing)]
         reasons += [f"unknown column {name}" for name in sorted(unknown)]
         return [], [BadRow(1, "; ".join(reasons))]
-    categories = dict(Category.objects.values_list("slug", "pk"))
+    categories = {slug: (pk, path) for slug, pk, path in Category.objects.values_list("slug", "pk", "path")}
     sellers = dict(Seller.objects.values_list("slug", "pk"))
     rows, bad, first_seen, offers_seen = [], [], {}, {}
     for record in reader:
@@ -92,8 +92,9 @@ def read_catalog_csv(file) -> tuple[list[dict], list[BadRow]]:
                 f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())))
             continue
         row = form.cleaned_data
-        reasons = []
-        if row["category_slug"] not in categories:
+        category = categories.get(row["category_slug"])
+        row["attributes"], reasons = _attribute_values(record, attributes, category_path=category and category[1])
+        if category is None:
             reasons.append(f"no category {row['category_slug']}")
         if row["seller_slug"] not in sellers:
             reasons.append(f"no seller {row['seller_slug']}")
@@ -108,8 +109,27 @@ def read_catalog_csv(file) -> tuple[list[dict], list[BadRow]]:
             continue
         offers_seen[offer_key] = line
         first_seen.setdefault(row["product_slug"], (line, row))
-        rows.append({**row, "category_id": categories[row["category_slug"]], "seller_id": sellers[row["seller_slug"]]})
+        rows.append({**row, "category_id": category[0], "seller_id": sellers[row["seller_slug"]]})
     return rows, bad
+
+
+def _attribute_values(record: dict, attributes: dict[str, Attribute], *, category_path: str | None):
+    """The row's attribute values (attribute id to the value's columns, None
+    for an empty cell) and the reasons any is wrong."""
+    values, reasons = {}, []
+    for code, attribute in attributes.items():
+        raw = (record[ATTRIBUTE_PREFIX + code] or "").strip()
+        if not raw:
+            values[attribute.pk] = None
+            continue
+        try:
+            values[attribute.pk] = attribute.value_from_text(raw)
+        except forms.ValidationError as error:
+            reasons.append(f"{ATTRIBUTE_PREFIX}{code}: {' '.join(error.messages)}")
+            continue
+        if category_path and not any(category_path.startswith(owner.path) for owner in attribute.categories.all()):
+            reasons.append(f"{ATTRIBUTE_PREFIX}{code}: not an attribute of this category")
+    return values, reasons
 
 
 @transaction.atomic
@@ -126,8 +146,13 @@ def import_catalog(*, rows: list[dict], by=None) -> dict[str, int]:
             product, created = Product.objects.update_or_create(slug=row["product_slug"], defaults={
                 "category_id": row["category_id"], "name_ko": row["name_ko"], "name_en": row["name_en"],
                 "description_ko": row["description_ko"], "description_en": row["description_en"],
-                "weight_g": row["weight_g"], "volume_ml": row["volume_ml"], "size": row["size"],
             })
+            for attribute_id, value in row["attributes"].items():
+                if value is None:
+                    ProductAttributeValue.objects.filter(product=product, attribute_id=attribute_id).delete()
+                else:
+                    ProductAttributeValue.objects.update_or_create(product=product, attribute_id=attribute_id,
+                                                                   defaults=value)
             products[row["product_slug"]] = product
             counts["products_created" if created else "products_updated"] += 1
         # The price of an existing offer changes through set_offer_prices, which records it.

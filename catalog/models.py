@@ -1,11 +1,14 @@
 from functools import reduce
 from operator import add
 
+from django import forms
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
-from django.db import connections, models
+from django.core.exceptions import ValidationError
+from django.db import connections, models, transaction
+from django.db.models.functions import Concat, Substr
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -227,7 +230,26 @@ class SellerScore(models.Model):
         return self.prepared - self.on_time
 
 
+class CategoryQuerySet(NamedQuerySet):
+    def within(self, category: "Category"):
+        """``category`` and everything under it, however deep."""
+        return self.filter(path__startswith=category.path)
+
+    def ancestry(self, slug: str):
+        """The category of ``slug`` and its ancestors (one query; sort by
+        depth): the rows whose path begins that category's path."""
+        return self.filter(models.Exists(Category.objects.filter(slug=slug, path__startswith=models.OuterRef("path"))))
+
+
 class Category(Searchable):
+    """A node of the category tree, of any depth. ``path`` is the ids from
+    the root down to this one (``"1/5/9/"``), kept by save(): a tree's
+    descendants are one prefix match (``within``) and its ancestors one
+    query (``ancestry``), where following ``parent`` would take a join per
+    level and a fixed depth. A materialized path rather than a recursive
+    CTE: plain Django lookups, and the category tree changes rarely (a
+    move rewrites the paths under it, in save())."""
+
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
         verbose_name=_("parent"),
@@ -236,20 +258,49 @@ class Category(Searchable):
     name_en = models.CharField(_("name (English)"), max_length=80, blank=True)
     slug = models.SlugField(_("slug"), unique=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    path = models.CharField(_("tree path"), max_length=255, blank=True, default="", editable=False)
 
-    objects = NamedQuerySet.as_manager()
+    objects = CategoryQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "name_ko"]
         verbose_name = _("category")
         verbose_name_plural = _("categories")
-        indexes = [GinIndex(name="category_search_trgm", fields=["search_text"], opclasses=["gin_trgm_ops"])]
+        indexes = [GinIndex(name="category_search_trgm", fields=["search_text"], opclasses=["gin_trgm_ops"]),
+                   models.Index(fields=["path"], opclasses=["varchar_pattern_ops"], name="category_path_prefix")]
 
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        with transaction.atomic(using=kwargs.get("using")):
+            # The stored path, not this instance's copy: moving an ancestor
+            # rewrote it meanwhile.
+            self.path = (Category.objects.select_for_update().filter(pk=self.pk).values_list("path", flat=True)
+                         .first() or "") if self.pk else ""
+            old_path = self.path
+            super().save(*args, **kwargs)
+            parent_path = (Category.objects.filter(pk=self.parent_id).values_list("path", flat=True).get()
+                           if self.parent_id else "")
+            self.path = f"{parent_path}{self.pk}/"
+            if self.path != old_path:
+                # This row and, when it moved, every row under it.
+                moved = Category.objects.filter(pk=self.pk)
+                if old_path:
+                    moved = Category.objects.filter(path__startswith=old_path)
+                moved.update(path=Concat(models.Value(self.path), Substr("path", len(old_path) + 1)))
+
     def get_absolute_url(self):
         return reverse("catalog:category", args=[self.slug])
+
+    def clean(self):
+        # A parent in this category's own subtree (itself included) would make a loop.
+        if self.pk and self.parent_id and Category.objects.filter(pk=self.parent_id,
+                                                                  path__startswith=self.path).exists():
+            raise ValidationError(
+                {"parent": _("A category cannot be placed inside itself or one of its own subcategories.")},
+                code="category_cycle",
+            )
 
     @property
     def name(self):
@@ -293,9 +344,6 @@ class Product(Searchable):
     name_en = models.CharField(_("name (English)"), max_length=160, blank=True)
     description_ko = models.TextField(_("description (Korean)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
-    weight_g = models.PositiveIntegerField(_("weight (g)"), null=True, blank=True)
-    volume_ml = models.PositiveIntegerField(_("volume (ml)"), null=True, blank=True)
-    size = models.CharField(_("size"), max_length=40, blank=True)
     image = models.ImageField(_("main image"), upload_to="products/", blank=True)
     # Written once by catalog.services when the image is stored; see catalog.media.
     thumbnails = models.JSONField(_("thumbnails"), default=dict, blank=True, editable=False)
@@ -391,6 +439,158 @@ class Product(Searchable):
     @property
     def is_limited(self):
         return self.limit_units is not None
+
+
+class Attribute(models.Model):
+    """A typed property products of some categories carry: volume (ml) for
+    cosmetics and drinks, size for shoes, spiciness for dishes, dosage form
+    for medicine. It applies to the products of its ``categories`` and of
+    every category under them; ``code`` names it in the URL (``?a.volume=50``).
+
+    The values are rows (ProductAttributeValue), one typed column per kind,
+    rather than a JSON document on the product: counting every facet of a
+    listing is then one GROUP BY over indexed rows in plain Django (values()
+    and Count(filter=...)), the database checks each value's type and its
+    choice, and the admin edits them as an inline."""
+
+    class Kind(models.TextChoices):
+        NUMBER = "number", _("Number")
+        CHOICE = "choice", _("Choice from a list")
+        TEXT = "text", _("Text")
+
+    categories = models.ManyToManyField(Category, related_name="attributes", verbose_name=_("categories"))
+    code = models.SlugField(_("code"), max_length=40, unique=True,
+                            help_text=_("Names the filter in addresses: ?a.<code>=<value>."))
+    name_ko = models.CharField(_("name (Korean)"), max_length=80)
+    name_en = models.CharField(_("name (English)"), max_length=80, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    unit = models.CharField(_("unit"), max_length=20, blank=True, help_text=_("For numbers: ml, g, mm…"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("attribute")
+        verbose_name_plural = _("attributes")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self):
+        return pick(self, "name")
+
+    def value_from_text(self, raw: str) -> dict:
+        """The value columns of ProductAttributeValue for ``raw``: a number,
+        one of this attribute's choice codes (from ``choices.all()``, which
+        the caller may prefetch) or a text. ValidationError if it is not."""
+        columns = {"number": None, "choice": None, "text": ""}
+        if self.kind == self.Kind.NUMBER:
+            columns["number"] = forms.DecimalField(max_digits=12, decimal_places=3).clean(raw)
+        elif self.kind == self.Kind.CHOICE:
+            columns["choice"] = next((choice for choice in self.choices.all() if choice.code == raw), None)
+            if columns["choice"] is None:
+                raise ValidationError(_("%(value)s is not one of the choices of %(attribute)s.") % {
+                    "value": raw, "attribute": self.name}, code="unknown_choice")
+        else:
+            columns["text"] = forms.CharField(max_length=80).clean(raw)
+        return columns
+
+
+class AttributeChoice(models.Model):
+    """One value a choice attribute may take (mild, medium, hot)."""
+
+    attribute = models.ForeignKey(Attribute, on_delete=models.CASCADE, related_name="choices",
+                                  verbose_name=_("attribute"))
+    code = models.SlugField(_("code"), max_length=40)
+    label_ko = models.CharField(_("label (Korean)"), max_length=80)
+    label_en = models.CharField(_("label (English)"), max_length=80, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["attribute", "position", "code"]
+        verbose_name = _("attribute choice")
+        verbose_name_plural = _("attribute choices")
+        constraints = [models.UniqueConstraint(fields=["attribute", "code"], name="attributechoice_code_once")]
+
+    def __str__(self):
+        return f"{self.attribute.name}: {self.label}"
+
+    @property
+    def label(self):
+        return pick(self, "label")
+
+
+class ProductAttributeValue(models.Model):
+    """A product's value of one attribute, in the column of the attribute's
+    kind; exactly one column is set (a constraint), and clean() checks it is
+    the right one and that the attribute applies to the product's category."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="attribute_values",
+                                verbose_name=_("product"))
+    attribute = models.ForeignKey(Attribute, on_delete=models.PROTECT, related_name="values",
+                                  verbose_name=_("attribute"))
+    number = models.DecimalField(_("number"), max_digits=12, decimal_places=3, null=True, blank=True)
+    choice = models.ForeignKey(AttributeChoice, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("choice"))
+    text = models.CharField(_("text"), max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["attribute__position", "attribute__code"]
+        verbose_name = _("attribute value")
+        verbose_name_plural = _("attribute values")
+        constraints = [
+            models.UniqueConstraint(fields=["product", "attribute"], name="productattributevalue_once"),
+            models.CheckConstraint(
+                condition=models.Q(number__isnull=False, choice__isnull=True, text="")
+                | models.Q(number__isnull=True, choice__isnull=False, text="")
+                | (models.Q(number__isnull=True, choice__isnull=True) & ~models.Q(text="")),
+                name="productattributevalue_one_column",
+            ),
+        ]
+        # Facet filters look values up by attribute and value.
+        indexes = [models.Index(fields=["attribute", "number"], name="attributevalue_number"),
+                   models.Index(fields=["attribute", "choice"], name="attributevalue_choice"),
+                   models.Index(fields=["attribute", "text"], name="attributevalue_text")]
+
+    def __str__(self):
+        return f"{self.attribute}: {self.display}"
+
+    def clean(self):
+        attribute = self.attribute if self.attribute_id else None
+        if attribute is None:
+            return
+        column = {Attribute.Kind.NUMBER: "number", Attribute.Kind.CHOICE: "choice", Attribute.Kind.TEXT: "text"}
+        wanted = column[attribute.kind]
+        given = {"number": self.number is not None, "choice": self.choice_id is not None, "text": bool(self.text)}
+        if not given[wanted] or any(set_ for name, set_ in given.items() if name != wanted):
+            raise ValidationError({wanted: _("%(attribute)s takes a value of this kind only: %(kind)s.") % {
+                "attribute": attribute.name, "kind": attribute.get_kind_display()}}, code="attribute_kind")
+        if self.choice_id and self.choice.attribute_id != attribute.pk:
+            raise ValidationError({"choice": _("This choice belongs to another attribute.")}, code="choice_attribute")
+        try:
+            category = self.product.category  # an admin inline's product may be unsaved yet
+        except (Product.DoesNotExist, Category.DoesNotExist):
+            return
+        if not attribute.categories.filter(
+            models.Exists(Category.objects.filter(pk=category.pk, path__startswith=models.OuterRef("path")))
+        ).exists():
+            raise ValidationError({"attribute": _("%(attribute)s does not apply to products in %(category)s.") % {
+                "attribute": attribute.name, "category": category.name}}, code="attribute_category")
+
+    @property
+    def display(self) -> str:
+        """The value as a page shows it: 50 ml, 매운맛, 230–280."""
+        if self.choice_id:
+            return self.choice.label
+        if self.number is not None:
+            return " ".join(filter(None, (format_number(self.number), self.attribute.unit)))
+        return self.text
+
+
+def format_number(number) -> str:
+    """A Decimal without trailing zeros or an exponent: 50, 0.5."""
+    text = format(number, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 class Offer(models.Model):

@@ -1,6 +1,6 @@
 """The catalogue manager role: staff who keep the catalogue, that is the
-sellers' offers and prices, products, categories and their pictures, voice
-and video. Imports (``manage.py import_catalog``) are run by whoever has
+sellers' offers and prices, products, categories, attributes and their
+pictures, voice and video. Imports (``manage.py import_catalog``) are run by whoever has
 the server's shell, not through this group.
 
 Written against a given app registry so that the data migration (with its
@@ -10,7 +10,8 @@ the same group."""
 CATALOGUE_MANAGER_GROUP = "catalogue manager"
 CATALOGUE_MANAGER_PERMISSIONS = [
     f"{action}_{model}"
-    for model in ("product", "productmedia", "offer", "category")
+    for model in ("product", "productmedia", "offer", "category", "attribute", "attributechoice",
+                  "productattributevalue")
     for action in ("view", "add", "change", "delete")
 # Sellers are the bureau's contracts: seen (to pick one for an offer), not changed.
 ] + ["view_seller", "view_pricechange", "view_review"]

@@ -1,10 +1,11 @@
 from datetime import datetime
+from functools import cache
 from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.db.models import Exists, F, OuterRef, Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -15,10 +16,10 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition, require_POST
 
 from catalog import cache as catalog_cache
-from catalog import finder, hours, prices, scores, wishes
+from catalog import facets, finder, hours, prices, scores, wishes
 from catalog import search as search_text
 from catalog.forms import ListingForm, apply_filters
-from catalog.models import Category, Offer, Product, ProductMedia, Seller, WishItem
+from catalog.models import Category, Offer, Product, ProductAttributeValue, ProductMedia, Seller, WishItem
 from catalog.offers import offer_marks
 from catalog.pagination import paginate
 from okryu.db import reads_replica
@@ -30,6 +31,9 @@ SUGGEST_FROM = 2
 # The session key of the cart count the header shows (orders.cart keeps it;
 # catalog imports nothing from orders).
 CART_COUNT = "cart_count"
+# What a listing reads from the query string besides the attribute filters
+# (each a single value, at most search.MAX_QUERY_LENGTH long).
+LISTING_PARAMS = ("q", *ListingForm.base_fields, "after", "before")
 
 
 class Content(NamedTuple):
@@ -64,30 +68,34 @@ def _home_content() -> Content:
 
 @reads_replica
 def category(request: HttpRequest, slug: str) -> HttpResponse:
-    return _page(request, ("category", slug), lambda catalog_version: _category_content(request, slug, catalog_version))
+    query = _listing_query(request, attributes=True)
+    return _page(request, ("category", slug, _params(query)),
+                 lambda catalog_version: _category_content(request, slug, query, catalog_version))
 
 
-def _category_content(request: HttpRequest, slug: str, catalog_version: int) -> Content | None:
-    category = Category.objects.select_related("parent").filter(slug=slug).first()
-    if category is None:
+def _category_content(request: HttpRequest, slug: str, query: QueryDict, catalog_version: int) -> Content | None:
+    # The category and its ancestors, root first: a path extends its parent's.
+    ancestry = sorted(Category.objects.ancestry(slug), key=lambda row: len(row.path))
+    if not ancestry:
         return None
-    # The tree is at most three levels deep: the category, children, grandchildren.
-    descendants = Category.objects.filter(Q(pk=category.pk) | Q(parent=category) | Q(parent__parent=category))
+    category = ancestry[-1]
     return Content(category.name, catalog_cache.render_content("catalog/_category.html", {
-        "category": category, "children": list(category.children.all()),
+        "category": category, "ancestors": ancestry[:-1], "children": list(category.children.all()),
         **_listing(request, catalog_version, ("category", category.pk), lambda: Product.objects.listed().filter(
-            category__in=descendants), ListingForm(request.GET)),
+            category__in=Category.objects.within(category)), ListingForm(query), query, faceted=True),
     }))
 
 
 @reads_replica
 def search(request: HttpRequest) -> HttpResponse:
-    raw_query = request.GET.get("q", "")[: search_text.MAX_QUERY_LENGTH].strip()
-    return _page(request, ("search",), lambda catalog_version: Content(_("Search"), catalog_cache.render_content(
-        "catalog/_search.html", _search_context(request, raw_query, catalog_version))), query=raw_query)
+    query = _listing_query(request, attributes=True)
+    raw_query = query.get("q", "").strip()
+    return _page(request, ("search", _params(query)), lambda catalog_version: Content(
+        _("Search"), catalog_cache.render_content("catalog/_search.html", _search_context(
+            request, raw_query, query, catalog_version))), query=raw_query)
 
 
-def _search_context(request: HttpRequest, raw_query: str, catalog_version: int) -> dict:
+def _search_context(request: HttpRequest, raw_query: str, listing_query: QueryDict, catalog_version: int) -> dict:
     query = search_text.normalise(raw_query)
     context = {"query": raw_query, "match": finder.Match}
     if query:
@@ -96,7 +104,7 @@ def _search_context(request: HttpRequest, raw_query: str, catalog_version: int) 
                        named_seller=found.sellers[0] if found.sellers else None)
         # Keyed by the normalised query: 랭면 and 냉면 share their results.
         context.update(_listing(request, catalog_version, ("search", query), lambda: finder.products(query, found),
-                                ListingForm(request.GET, search=True)))
+                                ListingForm(listing_query, search=True), listing_query, faceted=True))
         if not context["products"]:
             # Nothing at the usual threshold: offer what is close.
             context["close_matches"] = catalog_cache.get_or_build(
@@ -123,10 +131,12 @@ def suggest(request: HttpRequest) -> JsonResponse:
 
 @reads_replica
 def seller(request: HttpRequest, slug: str) -> HttpResponse:
-    return _page(request, ("seller", slug), lambda catalog_version: _seller_content(request, slug, catalog_version))
+    query = _listing_query(request, attributes=False)
+    return _page(request, ("seller", slug, _params(query)),
+                 lambda catalog_version: _seller_content(request, slug, query, catalog_version))
 
 
-def _seller_content(request: HttpRequest, slug: str, catalog_version: int) -> Content | None:
+def _seller_content(request: HttpRequest, slug: str, query: QueryDict, catalog_version: int) -> Content | None:
     seller = Seller.objects.select_related("score").filter(slug=slug, is_active=True).first()
     if seller is None:
         return None
@@ -138,7 +148,7 @@ def _seller_content(request: HttpRequest, slug: str, catalog_version: int) -> Co
     return Content(seller.name, catalog_cache.render_content("catalog/_seller.html", {
         "seller": seller, "opening_hours": seller.opening_hours.all(),
         **_listing(request, catalog_version, ("seller", seller.pk), lambda: own_offers,
-                   ListingForm(request.GET, seller_page=True)),
+                   ListingForm(query, seller_page=True), query),
     }))
 
 
@@ -243,7 +253,8 @@ def change_wish(request: HttpRequest, slug: str) -> HttpResponse:
 def _product_content(slug: str) -> Content | None:
     product = (
         Product.objects.select_related("category").prefetch_related(
-            "media",
+            "media", Prefetch("attribute_values", queryset=ProductAttributeValue.objects.select_related(
+                "attribute", "choice")),
             Prefetch(
                 "offers",
                 queryset=Offer.objects.filter(is_active=True, seller__is_active=True)
@@ -284,14 +295,15 @@ def _catalog_version(request: HttpRequest) -> int:
 
 def _cached_page(request: HttpRequest, parts: tuple, build) -> Content | None:
     """The Content of ``build(catalog_version)`` (None for a 404), cached for
-    the catalogue version, the query string and the language, and until it
-    stops being true; read once per request."""
+    the catalogue version, ``parts`` (with whatever of the query string the
+    page reads: see _listing_query) and the language, and until it stops
+    being true; read once per request."""
     if not hasattr(request, "catalog_pages"):
         request.catalog_pages = {}
     if parts not in request.catalog_pages:
         catalog_version = _catalog_version(request)
         request.catalog_pages[parts] = catalog_cache.get_or_build(
-            catalog_version, (*parts, sorted(request.GET.lists()), get_language()), lambda: build(catalog_version),
+            catalog_version, (*parts, get_language()), lambda: build(catalog_version),
             still_true=lambda page: page is None or page.true_until is None or timezone.now() < page.true_until)
     return request.catalog_pages[parts]
 
@@ -314,21 +326,64 @@ def _page(request: HttpRequest, parts: tuple, build, *, visitor_part=None, **con
     })
 
 
-def _listing(request: HttpRequest, catalog_version: int, scope: tuple, products, form: ListingForm) -> dict:
+def _listing_query(request: HttpRequest, *, attributes: bool) -> QueryDict:
+    """The part of the query string a listing reads, which alone keys its
+    cached page and builds it: the last value of each listing parameter,
+    cut to length, and with ``attributes`` the valid attribute filters
+    (catalog.facets). Nothing else counts, so no made-up parameter or value
+    makes the cache keep another copy of the page."""
+    query = QueryDict(mutable=True)
+    for name in LISTING_PARAMS:
+        if name in request.GET:
+            query[name] = request.GET[name][: search_text.MAX_QUERY_LENGTH]
+    if attributes and facets.wanted_codes(request.GET):
+        for code, keys in facets.selected_values(request.GET, _known_values(request)).items():
+            query.setlist(facets.PREFIX + code, list(keys))
+    return query
+
+
+def _params(query: QueryDict) -> tuple:
+    """A listing query as part of a cache key."""
+    return tuple((name, tuple(values)) for name, values in sorted(query.lists()))
+
+
+def _known_values(request: HttpRequest) -> dict[str, facets.Known]:
+    return catalog_cache.get_or_build(_catalog_version(request), ("attribute values",), facets.known_values)
+
+
+def _listing(request: HttpRequest, catalog_version: int, scope: tuple, products, form: ListingForm,
+             query: QueryDict, *, faceted: bool = False) -> dict:
     """The context of a filtered, sorted, keyset-paginated product list of
-    ``products()``; the page is cached for the catalogue version, the scope
-    (category, seller, normalised search), the valid filters and the
-    cursor, whatever else the query string holds."""
+    ``products()`` for the listing ``query`` (_listing_query), with the
+    attribute facets when ``faceted``; the page and the facet counts are
+    cached for the catalogue version, the scope (category, seller,
+    normalised search) and the valid filters, the page also for its sort and
+    cursor. The facets are counted only when there is something to list or
+    an attribute filter to take away."""
     filters = form.cleaned()
+    filters_key = sorted((name, getattr(value, "pk", value)) for name, value in filters.items())
+    selected = {name.removeprefix(facets.PREFIX): tuple(query.getlist(name))
+                for name in query if name.startswith(facets.PREFIX)}
+    known = _known_values(request) if selected else {}
     sort = form.sort_order(filters)
-    after, before = request.GET.get("after"), request.GET.get("before")
-    page = catalog_cache.get_or_build(catalog_version, (
-        scope, sorted((name, getattr(value, "pk", value)) for name, value in filters.items()), sort, after, before,
-    ), lambda: paginate(apply_filters(products(), filters, price_key=form.price_key), sort, after=after,
-                        before=before, size=PAGE_SIZE))
-    query = request.GET.copy()
-    for cursor in ("page", "after", "before"):
-        query.pop(cursor, None)
-    if "q" in query:
-        query["q"] = query["q"][: search_text.MAX_QUERY_LENGTH]
-    return {"form": form, "page": page, "products": page.items, "query_string": query.urlencode()}
+    after, before = query.get("after"), query.get("before")
+
+    @cache  # the page and the facets count the same rows; a search's threshold is set once
+    def filtered():
+        return apply_filters(products(), filters, price_key=form.price_key)
+
+    page = catalog_cache.get_or_build(catalog_version, (scope, filters_key, selected, sort, after, before), lambda: (
+        paginate(facets.filter_products(filtered(), selected, known), sort, after=after, before=before,
+                 size=PAGE_SIZE)))
+    links = query.copy()
+    for cursor in ("after", "before"):
+        links.pop(cursor, None)
+    context = {"form": form, "page": page, "products": page.items, "query_string": links.urlencode(),
+               "attribute_filters": [(name, key) for name, keys in links.lists() if name.startswith(facets.PREFIX)
+                                     for key in keys]}
+    if faceted and (page.items or selected):
+        counted = catalog_cache.get_or_build(catalog_version, ("facets", scope, filters_key, selected), lambda: (
+            facets.count_facets(filtered(), selected, known)))
+        context.update(facets=facets.link_facets(counted, links),
+                       facets_cleared=facets.without_attributes(links) if selected else None)
+    return context

@@ -14,6 +14,7 @@ def test_listing_seller_and_card_pages_pass_the_checks(visitor, viewport):
     v.log_in(customer.username)
     for name, url in [
         ("category", reverse("catalog:category", args=["dishes"])),
+        ("category by attribute", reverse("catalog:category", args=["medicine"]) + "?a.dosage-form=tablet"),
         ("seller", reverse("catalog:seller", args=["okryukwan"])),
         ("cards", reverse("payments:cards")),
         ("card", card.get_absolute_url()),

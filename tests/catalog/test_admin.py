@@ -87,6 +87,7 @@ def test_editing_offers_inline_refreshes_the_summary(staff_client, world):
         "category": world.category.pk, "slug": world.soap.slug, "name_ko": world.soap.name_ko,
         "name_en": world.soap.name_en, "is_active": "on",
         "offers-TOTAL_FORMS": 2, "offers-INITIAL_FORMS": 2, "media-TOTAL_FORMS": 0, "media-INITIAL_FORMS": 0,
+        "attribute_values-TOTAL_FORMS": 0, "attribute_values-INITIAL_FORMS": 0,
     }
     for index, offer in enumerate(offers):
         data.update({

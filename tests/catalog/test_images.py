@@ -21,9 +21,10 @@ def product_form(product, **fields):
     """What the admin's change form posts for ``product``, with no inline rows."""
     data = {
         "category": product.category_id, "slug": product.slug, "name_ko": product.name_ko,
-        "name_en": product.name_en, "description_ko": "", "description_en": "", "size": "",
+        "name_en": product.name_en, "description_ko": "", "description_en": "",
         "is_active": "on",
         "offers-TOTAL_FORMS": 0, "offers-INITIAL_FORMS": 0, "media-TOTAL_FORMS": 0, "media-INITIAL_FORMS": 0,
+        "attribute_values-TOTAL_FORMS": 0, "attribute_values-INITIAL_FORMS": 0,
     }
     return {**data, **fields}
 

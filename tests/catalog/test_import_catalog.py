@@ -5,11 +5,29 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from catalog.models import Offer, Product
+from catalog.models import Attribute, Offer, Product
 
 pytestmark = pytest.mark.django_db
 
-HEADER = "product_slug,category_slug,name_ko,name_en,weight_g,seller_slug,price,stock,active\n"
+HEADER = "product_slug,category_slug,name_ko,name_en,a.weight,seller_slug,price,stock,active\n"
+
+
+@pytest.fixture
+def world(world):
+    """The world, whose soap category has the weight that the a.weight column names."""
+    add_weight(world)
+    return world
+
+
+def add_weight(world) -> Attribute:
+    weight = Attribute.objects.create(code="weight", kind=Attribute.Kind.NUMBER, unit="g", name_ko="무게",
+                                      name_en="Weight")
+    weight.categories.add(world.category)
+    return weight
+
+
+def weight_of(product):
+    return product.attribute_values.get(attribute__code="weight").number
 
 
 def run(tmp_path, text):
@@ -30,7 +48,7 @@ def test_it_creates_products_and_offers(tmp_path, world):
     ))
     assert ok, out
     kimchi = Product.objects.get(slug="kimchi")
-    assert (kimchi.name_ko, kimchi.weight_g, kimchi.category) == ("배추김치", 1000, world.category)
+    assert (kimchi.name_ko, weight_of(kimchi), kimchi.category) == ("배추김치", 1000, world.category)
     assert kimchi.offers.count() == 2
     assert (kimchi.best_price, kimchi.seller_count, kimchi.in_stock) == (3000, 2, True)
 
@@ -41,7 +59,7 @@ def test_it_updates_what_exists(tmp_path, world):
     offer = Offer.objects.get(product=world.soap, seller=world.store)
     assert (offer.price, offer.stock) == (1200, 7)
     world.soap.refresh_from_db()
-    assert (world.soap.weight_g, world.soap.best_price) == (120, 1200)
+    assert (weight_of(world.soap), world.soap.best_price) == (120, 1200)
     assert Product.objects.count() == 1
 
 
@@ -78,3 +96,21 @@ def test_a_missing_column_is_reported_on_line_1(tmp_path, world):
 def test_a_missing_file_is_a_clear_error(tmp_path, db):
     with pytest.raises(CommandError, match="cannot read"):
         call_command("import_catalog", str(tmp_path / "none.csv"))
+
+
+def test_an_empty_attribute_cell_takes_the_value_away(tmp_path, world):
+    assert run(tmp_path, HEADER + f"ginseng-soap,soap,인삼비누,Ginseng soap,120,{world.store.slug},1200,7,1\n")[0]
+    assert run(tmp_path, HEADER + f"ginseng-soap,soap,인삼비누,Ginseng soap,,{world.store.slug},1200,7,1\n")[0]
+    assert not world.soap.attribute_values.exists()
+
+
+def test_a_bad_attribute_value_or_column_is_reported(tmp_path, world):
+    ok, _, err = run(tmp_path, HEADER + f"ginseng-soap,soap,인삼비누,Ginseng soap,heavy,{world.store.slug},1200,7,1\n")
+    assert not ok and "line 2: a.weight: " in err
+    shoes = Attribute.objects.create(code="shoe-size", kind=Attribute.Kind.NUMBER, name_ko="치수")
+    ok, _, err = run(tmp_path, HEADER.replace("a.weight", "a.shoe-size")
+                     + f"ginseng-soap,soap,인삼비누,Ginseng soap,250,{world.store.slug},1200,7,1\n")
+    assert not ok and "line 2: a.shoe-size: not an attribute of this category" in err
+    ok, _, err = run(tmp_path, HEADER.replace("a.weight", "a.colour") + "x,soap,엑스,X,red,nobody,1,1,1\n")
+    assert not ok and "line 1: unknown column a.colour" in err
+    assert shoes.values.count() == 0 and not world.soap.attribute_values.exists()

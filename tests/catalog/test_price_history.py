@@ -10,7 +10,7 @@ from catalog.models import Offer, PriceChange
 from catalog.services import set_offer_prices
 from tests import factories
 from tests.catalog.test_admin import act
-from tests.catalog.test_import_catalog import HEADER, run
+from tests.catalog.test_import_catalog import HEADER, add_weight, run
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +70,7 @@ class TestTheAdminForm:
             "category": world.category.pk, "slug": world.soap.slug, "name_ko": world.soap.name_ko,
             "name_en": world.soap.name_en, "is_active": "on",
             "offers-TOTAL_FORMS": 2, "offers-INITIAL_FORMS": 2, "media-TOTAL_FORMS": 0, "media-INITIAL_FORMS": 0,
+            "attribute_values-TOTAL_FORMS": 0, "attribute_values-INITIAL_FORMS": 0,
         }
         for index, offer in enumerate(offers):
             data.update({f"offers-{index}-{name}": value for name, value in offer_form(offer).items()})
@@ -94,6 +95,7 @@ def test_the_bulk_action_at_zero_percent_records_nothing(boss_client, world):
 
 
 def test_the_import_records_changed_prices_only(tmp_path, world):
+    add_weight(world)
     ok, out, _ = run(tmp_path, HEADER + (
         f"ginseng-soap,soap,인삼비누,Ginseng soap,120,{world.store.slug},1200,7,yes\n"
         f"ginseng-soap,soap,인삼비누,Ginseng soap,120,{world.factory.slug},1400,9,yes\n"

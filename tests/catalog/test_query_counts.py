@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.db import reset_queries
 from django.urls import reverse, reverse_lazy
 
-from catalog.models import Offer, Product
+from catalog.models import Attribute, AttributeChoice, Offer, Product, ProductAttributeValue
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -22,12 +22,25 @@ def catalogue(world):
     noodles = factories.category(name_ko="국수", name_en="Noodles", slug="noodles", parent=food)
     restaurant = factories.seller(kind="restaurant", name_ko="옥류관", slug="okryukwan")
     sellers = [world.store, world.factory, restaurant]
+    # Every product has a weight and a spiciness, so every listing has facets to count.
+    weight = Attribute.objects.create(code="weight", kind=Attribute.Kind.NUMBER, unit="g", name_ko="무게")
+    spiciness = Attribute.objects.create(code="spiciness", kind=Attribute.Kind.CHOICE, name_ko="매운 정도")
+    weight.categories.add(food)
+    spiciness.categories.add(food)
+    levels = [AttributeChoice.objects.create(attribute=spiciness, code=code, label_ko=code)
+              for code in ("mild", "medium", "hot")]
 
     def grow(count):
         items = factories.bulk_products(
             count, category_=noodles, sellers=sellers, name_ko="평양랭면", name_en="Pyongyang naengmyeon"
         )
         Product.objects.filter(pk__in=[item.pk for item in items[::3]]).update(is_featured=True, fresh_minutes=40)
+        ProductAttributeValue.objects.bulk_create([
+            *(ProductAttributeValue(product=item, attribute=weight, number=(250, 500, 1000)[i % 3])
+              for i, item in enumerate(items)),
+            *(ProductAttributeValue(product=item, attribute=spiciness, choice=levels[i % 3])
+              for i, item in enumerate(items)),
+        ])
         return items
 
     first = grow(10)
@@ -50,8 +63,11 @@ PAGES = [
      + "?kind=restaurant&seller=okryukwan&in_stock=on&price_min=1&rating=3&sort=priciest"),
     ("category page 2", lambda c: c["second_page"]),
     ("category by seller score", lambda c: reverse("catalog:category", args=["food"]) + "?sort=seller_score"),
+    ("category by attributes", lambda c: reverse("catalog:category", args=["food"])
+     + "?a.weight=500&a.weight=1000&a.spiciness=hot&in_stock=on&sort=newest"),
     ("search Korean", lambda c: reverse("catalog:search") + "?q=냉면"),
     ("search English typo", lambda c: reverse("catalog:search") + "?q=naengmyon&kind=store"),
+    ("search by attributes", lambda c: reverse("catalog:search") + "?q=냉면&a.spiciness=mild&a.weight=250"),
     ("search nothing", lambda c: reverse("catalog:search") + "?q=qqxxzz"),
     ("search seller", lambda c: reverse("catalog:search") + "?q=옥류관"),
     ("search seller and product", lambda c: reverse("catalog:search") + "?q=옥류관+랭면"),

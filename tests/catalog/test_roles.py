@@ -27,7 +27,7 @@ def manager(client):
     return person
 
 
-@pytest.mark.parametrize("model", ["product", "offer", "category"])
+@pytest.mark.parametrize("model", ["product", "offer", "category", "attribute"])
 def test_it_keeps_products_offers_prices_and_categories(client, manager, model):
     assert client.get(reverse(f"admin:catalog_{model}_changelist")).status_code == 200
     assert client.get(reverse(f"admin:catalog_{model}_add")).status_code == 200
@@ -36,6 +36,11 @@ def test_it_keeps_products_offers_prices_and_categories(client, manager, model):
 def test_it_edits_a_products_media_on_the_product_page(manager):
     # Pictures, voice and video are an inline of the product's admin page.
     assert all(manager.has_perm(f"catalog.{action}_productmedia") for action in ("add", "change", "delete"))
+
+
+def test_it_edits_a_products_attribute_values_and_an_attributes_choices_inline(manager):
+    assert all(manager.has_perm(f"catalog.{action}_{model}") for action in ("add", "change", "delete")
+               for model in ("productattributevalue", "attributechoice"))
 
 
 def test_it_sees_sellers_and_price_history_without_changing_them(client, manager, world):

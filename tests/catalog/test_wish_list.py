@@ -108,6 +108,7 @@ def restock(staff, product, stock: int):
         "category": product.category_id, "slug": product.slug, "name_ko": product.name_ko,
         "name_en": product.name_en, "is_active": "on",
         "offers-TOTAL_FORMS": 1, "offers-INITIAL_FORMS": 1, "media-TOTAL_FORMS": 0, "media-INITIAL_FORMS": 0,
+        "attribute_values-TOTAL_FORMS": 0, "attribute_values-INITIAL_FORMS": 0,
         "offers-0-id": offer.pk, "offers-0-product": product.pk, "offers-0-seller": offer.seller_id,
         "offers-0-price": offer.price, "offers-0-stock": stock, "offers-0-is_active": "on",
     }

@@ -14,7 +14,18 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.models import Category, Offer, OpeningHours, PriceChange, Product, ProductMedia, Seller
+from catalog.models import (
+    Attribute,
+    AttributeChoice,
+    Category,
+    Offer,
+    OpeningHours,
+    PriceChange,
+    Product,
+    ProductAttributeValue,
+    ProductMedia,
+    Seller,
+)
 from catalog.services import add_recording, refresh_product_summaries, set_offer_prices, store_product_image
 from delivery.models import Courier, District, ServiceArea, TimeSlot, TransportService
 from okryu.demo_clips import video_clip, voice_clip
@@ -70,7 +81,21 @@ CATEGORIES = [
     ("meat-dishes", "dishes", "고기료리", "Meat dishes"),
 ]
 
-# slug, category, ko, en, motif, (weight g, volume ml, size), fresh minutes, [(seller, price, stock)]
+# What products are, filterable on the category and search pages:
+# code, kind, unit, ko, en, the top categories it applies to, [(choice code, ko, en)]
+ATTRIBUTES = [
+    ("weight", "number", "g", "무게", "Weight", ["food", "cosmetics", "medicine"], []),
+    ("volume", "number", "ml", "용량", "Volume", ["food", "cosmetics", "medicine"], []),
+    ("size", "text", "", "크기", "Size", ["shoes-bags"], []),
+    ("pack", "text", "", "포장단위", "Pack", ["medicine"], []),
+    ("spiciness", "choice", "", "매운 정도", "Spiciness", ["dishes"],
+     [("mild", "순한맛", "Mild"), ("medium", "보통맛", "Medium"), ("hot", "매운맛", "Hot")]),
+    ("dosage-form", "choice", "", "약의 형태", "Dosage form", ["medicine"],
+     [("tablet", "알약", "Tablet"), ("capsule", "교갑", "Capsule"), ("liquid", "물약", "Liquid"),
+      ("injection", "주사약", "Injection")]),
+]
+
+# slug, category, ko, en, motif, {attribute code: value}, fresh minutes, [(seller, price, stock)]
 # Short clips made on the spot (okryu.demo_clips): product slug, kind, file
 # name, caption, transcript and captions in Korean and English.
 RECORDINGS = [
@@ -93,125 +118,125 @@ RECORDINGS = [
 ]
 
 PRODUCTS = [
-    ("pyongyang-raengmyon", "noodle-dishes", "평양랭면", "Pyongyang cold noodles (naengmyeon)", "noodles", (None, None, ""), 45,
+    ("pyongyang-raengmyon", "noodle-dishes", "평양랭면", "Pyongyang cold noodles (naengmyeon)", "noodles", {"spiciness": "mild"}, 45,
      [("okryukwan", 3000, 200), ("chongryugwan", 2800, 150)]),
-    ("bibim-raengmyon", "noodle-dishes", "비빔랭면", "Spicy mixed cold noodles", "noodles", (None, None, ""), 45,
+    ("bibim-raengmyon", "noodle-dishes", "비빔랭면", "Spicy mixed cold noodles", "noodles", {"spiciness": "hot"}, 45,
      [("okryukwan", 3200, 120), ("chongryugwan", 3100, 80)]),
-    ("jaengban-guksu", "noodle-dishes", "쟁반국수", "Platter noodles", "noodles", (None, None, ""), 45,
+    ("jaengban-guksu", "noodle-dishes", "쟁반국수", "Platter noodles", "noodles", {"spiciness": "medium"}, 45,
      [("okryukwan", 5500, 60)]),
-    ("onban", "noodle-dishes", "온반", "Hot rice in chicken broth (onban)", "noodles", (None, None, ""), 40,
+    ("onban", "noodle-dishes", "온반", "Hot rice in chicken broth (onban)", "noodles", {"spiciness": "mild"}, 40,
      [("chongryugwan", 2500, 90)]),
-    ("mandu-guk", "noodle-dishes", "만두국", "Dumpling soup", "noodles", (None, None, ""), 40,
+    ("mandu-guk", "noodle-dishes", "만두국", "Dumpling soup", "noodles", {"spiciness": "mild"}, 40,
      [("okryukwan", 2600, 100), ("chongryugwan", 2400, 100)]),
-    ("sogogi-gukbap", "meat-dishes", "소고기국밥", "Beef soup with rice", "noodles", (None, None, ""), 40,
+    ("sogogi-gukbap", "meat-dishes", "소고기국밥", "Beef soup with rice", "noodles", {"spiciness": "medium"}, 40,
      [("okryukwan", 4200, 70)]),
-    ("tubu-bap", "meat-dishes", "두부밥", "Stuffed tofu rice (tubu-bap)", "food", (None, None, ""), 60,
+    ("tubu-bap", "meat-dishes", "두부밥", "Stuffed tofu rice (tubu-bap)", "food", {"spiciness": "medium"}, 60,
      [("chongryugwan", 1500, 120)]),
-    ("daedonggang-sungeo", "meat-dishes", "대동강숭어국", "Taedong River mullet soup", "noodles", (None, None, ""), 40,
+    ("daedonggang-sungeo", "meat-dishes", "대동강숭어국", "Taedong River mullet soup", "noodles", {"spiciness": "mild"}, 40,
      [("okryukwan", 6800, 40)]),
-    ("raengmyon-dry", "grains-noodles", "마른 랭면국수", "Dried naengmyeon noodles", "food", (500, None, ""), None,
+    ("raengmyon-dry", "grains-noodles", "마른 랭면국수", "Dried naengmyeon noodles", "food", {"weight": 500}, None,
      [("kwangbok", 1200, 300), ("taesong-store", 1150, 200), ("pothonggang-store", 1250, 150)]),
-    ("white-rice", "grains-noodles", "흰쌀", "White rice", "food", (5000, None, ""), None,
+    ("white-rice", "grains-noodles", "흰쌀", "White rice", "food", {"weight": 5000}, None,
      [("kwangbok", 9500, 120), ("pothonggang-store", 9200, 80)]),
-    ("corn-noodles", "grains-noodles", "강냉이국수", "Corn noodles", "food", (1000, None, ""), None,
+    ("corn-noodles", "grains-noodles", "강냉이국수", "Corn noodles", "food", {"weight": 1000}, None,
      [("kwangbok", 1800, 140), ("taesong-store", 1900, 60)]),
-    ("potato-starch-noodles", "grains-noodles", "감자농마국수", "Potato starch noodles", "food", (500, None, ""), None,
+    ("potato-starch-noodles", "grains-noodles", "감자농마국수", "Potato starch noodles", "food", {"weight": 500}, None,
      [("pothonggang-store", 1600, 90)]),
-    ("buckwheat-flour", "grains-noodles", "메밀가루", "Buckwheat flour", "food", (1000, None, ""), None,
+    ("buckwheat-flour", "grains-noodles", "메밀가루", "Buckwheat flour", "food", {"weight": 1000}, None,
      [("kwangbok", 2200, 70), ("taesong-store", 2100, 40)]),
-    ("soybean-paste", "sauces", "된장", "Soybean paste (doenjang)", "food", (1000, None, ""), None,
+    ("soybean-paste", "sauces", "된장", "Soybean paste (doenjang)", "food", {"weight": 1000}, None,
      [("kwangbok", 2400, 100), ("pothonggang-store", 2300, 50)]),
-    ("red-pepper-paste", "sauces", "고추장", "Red pepper paste", "food", (500, None, ""), None,
+    ("red-pepper-paste", "sauces", "고추장", "Red pepper paste", "food", {"weight": 500}, None,
      [("kwangbok", 2100, 100), ("taesong-store", 2250, 90)]),
-    ("soy-sauce", "sauces", "간장", "Soy sauce", "food", (None, 900, ""), None,
+    ("soy-sauce", "sauces", "간장", "Soy sauce", "food", {"volume": 900}, None,
      [("kwangbok", 1500, 200), ("taesong-store", 1450, 120), ("pothonggang-store", 1550, 90)]),
-    ("sesame-oil", "sauces", "참기름", "Sesame oil", "food", (None, 300, ""), None,
+    ("sesame-oil", "sauces", "참기름", "Sesame oil", "food", {"volume": 300}, None,
      [("taesong-store", 4800, 60)]),
-    ("kimchi", "sauces", "배추김치", "Cabbage kimchi", "food", (2000, None, ""), None,
+    ("kimchi", "sauces", "배추김치", "Cabbage kimchi", "food", {"weight": 2000}, None,
      [("kwangbok", 5200, 80), ("pothonggang-store", 4900, 40)]),
-    ("taedonggang-beer", "snacks-drinks", "대동강맥주", "Taedonggang beer", "food", (None, 640, ""), None,
+    ("taedonggang-beer", "snacks-drinks", "대동강맥주", "Taedonggang beer", "food", {"volume": 640}, None,
      [("kwangbok", 1100, 400), ("taesong-store", 1050, 300), ("pothonggang-store", 1150, 200)]),
-    ("sindok-water", "snacks-drinks", "신덕샘물", "Sindok spring water", "food", (None, 1500, ""), None,
+    ("sindok-water", "snacks-drinks", "신덕샘물", "Sindok spring water", "food", {"volume": 1500}, None,
      [("kwangbok", 600, 500), ("pothonggang-store", 550, 300)]),
-    ("ryongaksan-water", "snacks-drinks", "룡악산샘물", "Ryongaksan spring water", "food", (None, 500, ""), None,
+    ("ryongaksan-water", "snacks-drinks", "룡악산샘물", "Ryongaksan spring water", "food", {"volume": 500}, None,
      [("taesong-store", 400, 300)]),
-    ("insam-tea", "snacks-drinks", "인삼차", "Ginseng tea", "food", (100, None, ""), None,
+    ("insam-tea", "snacks-drinks", "인삼차", "Ginseng tea", "food", {"weight": 100}, None,
      [("taesong-store", 3500, 80), ("kwangbok", 3700, 50)]),
-    ("rice-crackers", "snacks-drinks", "쌀과자", "Rice crackers", "food", (200, None, ""), None,
+    ("rice-crackers", "snacks-drinks", "쌀과자", "Rice crackers", "food", {"weight": 200}, None,
      [("kwangbok", 900, 200), ("pothonggang-store", 850, 150)]),
-    ("pine-nut-candy", "snacks-drinks", "잣엿", "Pine nut candy", "food", (150, None, ""), None,
+    ("pine-nut-candy", "snacks-drinks", "잣엿", "Pine nut candy", "food", {"weight": 150}, None,
      [("taesong-store", 1600, 90)]),
-    ("omija-juice", "snacks-drinks", "오미자단물", "Omija berry juice", "food", (None, 500, ""), None,
+    ("omija-juice", "snacks-drinks", "오미자단물", "Omija berry juice", "food", {"volume": 500}, None,
      [("kwangbok", 1300, 120), ("taesong-store", 1250, 70)]),
-    ("apple-juice", "snacks-drinks", "사과단물", "Apple juice", "food", (None, 1000, ""), None,
+    ("apple-juice", "snacks-drinks", "사과단물", "Apple juice", "food", {"volume": 1000}, None,
      [("pothonggang-store", 1700, 60)]),
-    ("pomhyanggi-skin", "skincare", "봄향기 살결물", "Pomhyanggi skin toner", "cosmetics", (None, 150, ""), None,
+    ("pomhyanggi-skin", "skincare", "봄향기 살결물", "Pomhyanggi skin toner", "cosmetics", {"volume": 150}, None,
      [("pomhyanggi", 6500, 120), ("taesong-store", 6900, 40)]),
-    ("pomhyanggi-cream", "skincare", "봄향기 영양크림", "Pomhyanggi nourishing cream", "cosmetics", (None, 50, ""), None,
+    ("pomhyanggi-cream", "skincare", "봄향기 영양크림", "Pomhyanggi nourishing cream", "cosmetics", {"volume": 50}, None,
      [("pomhyanggi", 8800, 100), ("taesong-store", 9200, 30)]),
-    ("insam-cream", "skincare", "인삼크림", "Ginseng cream", "cosmetics", (None, 50, ""), None,
+    ("insam-cream", "skincare", "인삼크림", "Ginseng cream", "cosmetics", {"volume": 50}, None,
      [("pomhyanggi", 12000, 60)]),
-    ("sun-cream", "skincare", "해빛차단크림", "Sun cream", "cosmetics", (None, 60, ""), None,
+    ("sun-cream", "skincare", "해빛차단크림", "Sun cream", "cosmetics", {"volume": 60}, None,
      [("pomhyanggi", 5400, 80), ("kwangbok", 5600, 30)]),
-    ("lip-balm", "skincare", "입술연고", "Lip balm", "cosmetics", (10, None, ""), None,
+    ("lip-balm", "skincare", "입술연고", "Lip balm", "cosmetics", {"weight": 10}, None,
      [("pomhyanggi", 1800, 150)]),
-    ("hand-cream", "skincare", "손크림", "Hand cream", "cosmetics", (None, 80, ""), None,
+    ("hand-cream", "skincare", "손크림", "Hand cream", "cosmetics", {"volume": 80}, None,
      [("pomhyanggi", 2600, 120), ("kwangbok", 2500, 60)]),
-    ("insam-soap", "soap", "인삼비누", "Ginseng soap", "cosmetics", (120, None, ""), None,
+    ("insam-soap", "soap", "인삼비누", "Ginseng soap", "cosmetics", {"weight": 120}, None,
      [("pomhyanggi", 1400, 300), ("kwangbok", 1350, 200), ("taesong-store", 1450, 100)]),
-    ("laundry-soap", "soap", "빨래비누", "Laundry soap", "cosmetics", (300, None, ""), None,
+    ("laundry-soap", "soap", "빨래비누", "Laundry soap", "cosmetics", {"weight": 300}, None,
      [("kwangbok", 800, 400), ("pothonggang-store", 780, 200)]),
-    ("shampoo", "soap", "머리비누", "Shampoo", "cosmetics", (None, 400, ""), None,
+    ("shampoo", "soap", "머리비누", "Shampoo", "cosmetics", {"volume": 400}, None,
      [("pomhyanggi", 3200, 100), ("taesong-store", 3300, 60)]),
-    ("toothpaste", "soap", "치약", "Toothpaste", "cosmetics", (150, None, ""), None,
+    ("toothpaste", "soap", "치약", "Toothpaste", "cosmetics", {"weight": 150}, None,
      [("kwangbok", 900, 300), ("taesong-store", 950, 200)]),
-    ("cold-tablets", "medicines", "감기약", "Cold tablets", "medicine", (None, None, "20정"), None,
+    ("cold-tablets", "medicines", "감기약", "Cold tablets", "medicine", {"pack": "20정", "dosage-form": "tablet"}, None,
      [("pyongyang-pharma", 1800, 200), ("taesong-store", 1900, 50)]),
-    ("digestive", "medicines", "소화제", "Digestive tablets", "medicine", (None, None, "30정"), None,
+    ("digestive", "medicines", "소화제", "Digestive tablets", "medicine", {"pack": "30정", "dosage-form": "tablet"}, None,
      [("pyongyang-pharma", 1500, 200)]),
-    ("kumdang-2", "medicines", "금당-2 주사약", "Kumdang-2 tonic", "medicine", (None, 10, ""), None,
+    ("kumdang-2", "medicines", "금당-2 주사약", "Kumdang-2 tonic", "medicine", {"volume": 10, "dosage-form": "injection"}, None,
      [("pyongyang-pharma", 9500, 40)]),
-    ("painkiller", "medicines", "진통제", "Pain relief tablets", "medicine", (None, None, "10정"), None,
+    ("painkiller", "medicines", "진통제", "Pain relief tablets", "medicine", {"pack": "10정", "dosage-form": "tablet"}, None,
      [("pyongyang-pharma", 1200, 250), ("kwangbok", 1300, 60)]),
-    ("vitamin-c", "medicines", "비타민C", "Vitamin C", "medicine", (None, None, "60알"), None,
+    ("vitamin-c", "medicines", "비타민C", "Vitamin C", "medicine", {"pack": "60알", "dosage-form": "capsule"}, None,
      [("pyongyang-pharma", 2800, 150), ("taesong-store", 2950, 40)]),
-    ("insam-extract", "medicines", "고려인삼정", "Koryo ginseng extract", "medicine", (100, None, ""), None,
+    ("insam-extract", "medicines", "고려인삼정", "Koryo ginseng extract", "medicine", {"weight": 100, "dosage-form": "liquid"}, None,
      [("pyongyang-pharma", 15000, 30)]),
-    ("bandages", "supplies", "붕대", "Bandages", "medicine", (None, None, "5m"), None,
+    ("bandages", "supplies", "붕대", "Bandages", "medicine", {"pack": "5m"}, None,
      [("pyongyang-pharma", 700, 300), ("kwangbok", 750, 100)]),
-    ("plasters", "supplies", "반창고", "Sticking plasters", "medicine", (None, None, "30매"), None,
+    ("plasters", "supplies", "반창고", "Sticking plasters", "medicine", {"pack": "30매"}, None,
      [("pyongyang-pharma", 600, 400), ("taesong-store", 650, 100)]),
-    ("thermometer", "supplies", "체온계", "Thermometer", "medicine", (None, None, ""), None,
+    ("thermometer", "supplies", "체온계", "Thermometer", "medicine", {}, None,
      [("pyongyang-pharma", 4200, 50)]),
-    ("face-masks", "supplies", "마스크", "Face masks", "medicine", (None, None, "10매"), None,
+    ("face-masks", "supplies", "마스크", "Face masks", "medicine", {"pack": "10매"}, None,
      [("pyongyang-pharma", 1100, 500), ("kwangbok", 1000, 300), ("taesong-store", 1150, 150)]),
-    ("disinfectant", "supplies", "소독약", "Disinfectant", "medicine", (None, 250, ""), None,
+    ("disinfectant", "supplies", "소독약", "Disinfectant", "medicine", {"volume": 250}, None,
      [("pyongyang-pharma", 1400, 120)]),
-    ("ryuwon-sneakers", "shoes", "류원운동신발", "Ryuwon sports shoes", "shoes", (None, None, "230–280"), None,
+    ("ryuwon-sneakers", "shoes", "류원운동신발", "Ryuwon sports shoes", "shoes", {"size": "230–280"}, None,
      [("ryuwon-shoes", 18000, 80), ("taesong-store", 19500, 20)]),
-    ("leather-shoes", "shoes", "가죽구두", "Leather shoes", "shoes", (None, None, "240–280"), None,
+    ("leather-shoes", "shoes", "가죽구두", "Leather shoes", "shoes", {"size": "240–280"}, None,
      [("ryuwon-shoes", 32000, 40)]),
-    ("women-shoes", "shoes", "녀자구두", "Women's shoes", "shoes", (None, None, "220–250"), None,
+    ("women-shoes", "shoes", "녀자구두", "Women's shoes", "shoes", {"size": "220–250"}, None,
      [("ryuwon-shoes", 26000, 50), ("taesong-store", 27500, 15)]),
-    ("children-shoes", "shoes", "어린이신발", "Children's shoes", "shoes", (None, None, "150–210"), None,
+    ("children-shoes", "shoes", "어린이신발", "Children's shoes", "shoes", {"size": "150–210"}, None,
      [("ryuwon-shoes", 9000, 90), ("kwangbok", 9500, 30)]),
-    ("winter-boots", "shoes", "겨울장화", "Winter boots", "shoes", (None, None, "230–280"), None,
+    ("winter-boots", "shoes", "겨울장화", "Winter boots", "shoes", {"size": "230–280"}, None,
      [("ryuwon-shoes", 28000, 35)]),
-    ("slippers", "shoes", "실내신", "Slippers", "shoes", (None, None, "230–270"), None,
+    ("slippers", "shoes", "실내신", "Slippers", "shoes", {"size": "230–270"}, None,
      [("ryuwon-shoes", 3500, 150), ("kwangbok", 3300, 80)]),
-    ("school-bag", "bags", "학생가방", "School bag", "bags", (None, None, "30×40cm"), None,
+    ("school-bag", "bags", "학생가방", "School bag", "bags", {"size": "30×40cm"}, None,
      [("pyongyang-bags", 14000, 100), ("taesong-store", 15000, 30)]),
-    ("handbag", "bags", "손가방", "Handbag", "bags", (None, None, "25×30cm"), None,
+    ("handbag", "bags", "손가방", "Handbag", "bags", {"size": "25×30cm"}, None,
      [("pyongyang-bags", 21000, 40)]),
-    ("travel-bag", "bags", "려행가방", "Travel bag", "bags", (None, None, "50×35cm"), None,
+    ("travel-bag", "bags", "려행가방", "Travel bag", "bags", {"size": "50×35cm"}, None,
      [("pyongyang-bags", 35000, 25)]),
-    ("shopping-bag", "bags", "장바구니", "Shopping bag", "bags", (None, None, ""), None,
+    ("shopping-bag", "bags", "장바구니", "Shopping bag", "bags", {}, None,
      [("pyongyang-bags", 2500, 200), ("kwangbok", 2400, 100)]),
-    ("briefcase", "bags", "서류가방", "Briefcase", "bags", (None, None, "30×42cm"), None,
+    ("briefcase", "bags", "서류가방", "Briefcase", "bags", {"size": "30×42cm"}, None,
      [("pyongyang-bags", 29000, 30)]),
-    ("backpack", "bags", "배낭", "Backpack", "bags", (None, None, "35L"), None,
+    ("backpack", "bags", "배낭", "Backpack", "bags", {"size": "35L"}, None,
      [("pyongyang-bags", 17000, 60), ("taesong-store", 18000, 20)]),
-    ("wallet", "bags", "지갑", "Wallet", "bags", (None, None, ""), None,
+    ("wallet", "bags", "지갑", "Wallet", "bags", {}, None,
      [("pyongyang-bags", 6000, 80)]),
 ]
 
@@ -298,14 +323,19 @@ class Command(BaseCommand):
             categories[slug], _ = Category.objects.update_or_create(slug=slug, defaults={
                 "parent": categories.get(parent), "name_ko": ko, "name_en": en, "position": position,
             })
-        for slug, category, ko, en, motif, (weight, volume, size), fresh, offers in PRODUCTS:
+        attributes = self.attributes(categories)
+        for slug, category, ko, en, motif, values, fresh, offers in PRODUCTS:
             product, created = Product.objects.update_or_create(slug=slug, defaults={
                 "category": categories[category], "name_ko": ko, "name_en": en,
                 "description_ko": f"{ko}. 국내에서 만든 질좋은 제품입니다.",
                 "description_en": f"{en}. Made here, of good quality.",
-                "weight_g": weight, "volume_ml": volume, "size": size, "fresh_minutes": fresh,
-                "is_featured": slug in FEATURED,
+                "fresh_minutes": fresh, "is_featured": slug in FEATURED,
             })
+            # Exactly the values of the table: a value from an older seed goes.
+            product.attribute_values.exclude(attribute__code__in=values).delete()
+            for code, raw in values.items():
+                ProductAttributeValue.objects.update_or_create(
+                    product=product, attribute=attributes[code], defaults=attributes[code].value_from_text(str(raw)))
             if not product.thumbnails:
                 # Stored through the service like an upload: re-encoded, thumbnails written once.
                 picture = ContentFile(product_picture(motif, slug, size=640), name=f"{slug}.jpg")
@@ -319,6 +349,17 @@ class Command(BaseCommand):
         Product.objects.filter(slug="painkiller").update(limit_units=2, limit_days=7)
         refresh_product_summaries(product_ids=Product.objects.values_list("pk", flat=True))
         self.recordings()
+
+    def attributes(self, categories):
+        attributes = {}
+        for position, (code, kind, unit, ko, en, tops, choices) in enumerate(ATTRIBUTES):
+            attributes[code], _ = Attribute.objects.update_or_create(code=code, defaults={
+                "kind": kind, "unit": unit, "name_ko": ko, "name_en": en, "position": position})
+            attributes[code].categories.set([categories[top] for top in tops])
+            for choice_position, (choice, choice_ko, choice_en) in enumerate(choices):
+                AttributeChoice.objects.update_or_create(attribute=attributes[code], code=choice, defaults={
+                    "label_ko": choice_ko, "label_en": choice_en, "position": choice_position})
+        return attributes
 
     def recordings(self):
         """A few seconds each, transcoded here so that the first page shows the player."""

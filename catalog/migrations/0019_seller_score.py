@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0013_wish_list'),
+        ('catalog', '0018_catalogue_managers_edit_attributes'),
     ]
 
     operations = [
