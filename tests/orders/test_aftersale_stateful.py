@@ -1,17 +1,19 @@
 """One order's life after the sale, as a Hypothesis state machine: each
 seller preparing its own delivery, pick up, fail with any reason,
 redeliver, refund instead, confirm the return, deliver, remove a line,
-refund a line; after every step the money, the stock and the slots
+refund a line, review a line through the order page; after every step the money, the stock and the slots
 reconcile (orders/reconcile.py), and the order follows its deliveries."""
 
 from datetime import timedelta
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from catalog.models import Offer
+from catalog.models import Offer, Review
 from delivery import booking
 from delivery import services as delivery_services
 from delivery.models import Delivery, TimeSlot
@@ -46,12 +48,17 @@ def test_money_and_stock_reconcile_after_every_step(world):
             order_services.add_to_cart(cart=cart, offer=store, quantity=2)
             self.order = factories.paid_order(customer=world.customer, card_=world.card, address_=world.address,
                                               offer=factory, slot_=world.slot)
+            self.customer = Client()
+            self.customer.force_login(world.customer)
 
         def delivery(self, n: int) -> Delivery:
             return list(self.order.deliveries.order_by("pk"))[n % 2]
 
         def line(self, n: int):
             return list(self.order.lines.order_by("pk"))[n % 2]
+
+        def delivery_of(self, line) -> Delivery:
+            return self.order.deliveries.get(seller_id=line.seller_id)
 
         def attempt(self, step):
             try:
@@ -112,6 +119,18 @@ def test_money_and_stock_reconcile_after_every_step(world):
                 order=self.order, quantities={self.line(n).pk: quantity}, key=f"machine:{next(counter)}",
                 reason="machine", by=staff, restock=restock))
 
+        @rule(n=st.integers(0, 1), stars=st.integers(1, 5))
+        def review(self, n, stars):
+            line = self.line(n)
+            delivered = self.delivery_of(line).status == Delivery.Status.DELIVERED
+            answer = self.customer.post(reverse("orders:review", args=[self.order.number, line.pk]),
+                                        {f"review-{line.pk}-stars": stars})
+            reviewed = Review.objects.filter(purchase_key=line.review_key).exists()
+            if delivered and line.quantity_left and answer.status_code == 302:
+                assert reviewed
+            else:
+                assert answer.status_code == 409, (answer.status_code, delivered)
+
         @rule()
         def cancel_order(self):
             self.attempt(lambda: order_services.cancel_order(order=self.order, by=world.customer))
@@ -126,6 +145,9 @@ def test_money_and_stock_reconcile_after_every_step(world):
             waiting = order.deliveries.filter(status__in=[Delivery.Status.PENDING, Delivery.Status.ASSIGNED])
             if waiting.filter(preparing_at__isnull=False).exists():
                 assert order.status != Order.Status.PAID, "a seller started: the order follows"
+            for line in order.lines.all():
+                if Review.objects.filter(purchase_key=line.review_key).exists():
+                    assert self.delivery_of(line).status == Delivery.Status.DELIVERED, "reviewed, never delivered"
 
     run_state_machine_as_test(OrderLife, settings=settings(
         max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None,
