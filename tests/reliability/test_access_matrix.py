@@ -29,8 +29,11 @@ from tests import factories
 # URLs with an argument that anyone may open: catalogue pages, captions and
 # media (a wish-list change names a public product and changes only the
 # requester's own list).
-PUBLIC = {"catalog:category", "catalog:product", "catalog:seller", "catalog:captions", "media", "lodging:detail",
-          "lodging:reserve", "catalog:change_wish"}
+PUBLIC = {"catalog:category", "catalog:product", "catalog:seller", "catalog:seller_score", "catalog:captions",
+          "media", "lodging:detail", "lodging:reserve", "catalog:change_wish"}
+# URLs with an argument for the dispatcher's board, on any delivery: their
+# users own no object, and everyone but a dispatcher is refused.
+DISPATCHER_ONLY = {"delivery:dispatch_failed"}
 # The admin checks its own model permissions on every page; it is not ours to list.
 SKIPPED_NAMESPACES = {"admin"}
 
@@ -164,8 +167,8 @@ def _urls_with_arguments(resolver: URLResolver, namespace: str = ""):
 
 def test_every_url_with_an_argument_is_in_the_matrix():
     found = set(_urls_with_arguments(get_resolver()))
-    assert found - PUBLIC == set(MATRIX), "list a new private URL in MATRIX (or a public one in PUBLIC)"
-    assert PUBLIC <= found, "PUBLIC names a URL that no longer exists"
+    assert found - PUBLIC - DISPATCHER_ONLY == set(MATRIX), "list a new private URL in MATRIX (or in PUBLIC)"
+    assert PUBLIC | DISPATCHER_ONLY <= found, "PUBLIC or DISPATCHER_ONLY names a URL that no longer exists"
 
 
 @dataclass
@@ -271,6 +274,22 @@ def test_access(name, persona, method, scenario):
         assert response.status_code == 302 and response["Location"].startswith(reverse("okryu:login"))
     else:
         assert response.status_code in entry.denied
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(DISPATCHER_ONLY))
+@pytest.mark.parametrize("persona", [persona for persona in PERSONAS if persona != "owner"])
+def test_only_a_dispatcher_may_use_the_board_on_a_delivery(name, persona, scenario):
+    client = Client()
+    if persona != "anonymous":
+        client.force_login(scenario.people[persona])
+    before = _delivery_state(scenario)
+    response = client.post(reverse(name, args=[scenario.delivery.pk]), {"reason": "nobody_home"})
+    assert _delivery_state(scenario) == before
+    if persona == "anonymous":
+        assert response.status_code == 302 and response["Location"].startswith(reverse("okryu:login"))
+    else:
+        assert response.status_code == 403
 
 
 # The account's own pages, without an argument: each answers for whoever is

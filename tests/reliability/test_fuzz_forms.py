@@ -34,7 +34,7 @@ EXAMPLES_PER_VIEW = 40
 READ_ONLY = {
     "healthz", "media", "okryu:password_changed",
     "catalog:home", "catalog:search", "catalog:suggest", "catalog:category", "catalog:product", "catalog:seller",
-    "catalog:captions", "catalog:wish_list",
+    "catalog:captions", "catalog:wish_list", "catalog:seller_score",
     "orders:cart", "orders:addresses", "orders:list", "orders:detail", "orders:receipt", "payments:card",
     "delivery:courier",
     "delivery:worker",
@@ -81,6 +81,7 @@ POST_VIEWS = {
     "delivery:dispatch_automatically": PostView("dispatcher", ("deliveries",)),
     "delivery:dispatch_refund": PostView("dispatcher", ("deliveries",)),
     "delivery:dispatch_reslot": PostView("dispatcher", ("deliveries", "slot")),
+    "delivery:dispatch_failed": PostView("dispatcher", ("reason", "note"), lambda shop: [shop.delivery.pk]),
     "orders:cancel_line": PostView("customer", ("status",),
                                    lambda shop: [shop.order.number, shop.order.lines.get().pk]),
     "orders:redeliver": PostView("customer", ("slot",), lambda shop: [shop.order.number, shop.delivery.pk]),
