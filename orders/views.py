@@ -21,7 +21,15 @@ from delivery import services as delivery_services
 from delivery.models import Delivery
 from okryu.transitions import InvalidTransition
 from orders import medicine, services
-from orders.cart import cart_fingerprint, cart_lines, current_cart, remember_count
+from orders.cart import (
+    cart_fingerprint,
+    cart_lines,
+    cart_to_fill,
+    current_cart,
+    current_cart_lines,
+    remember_count,
+    remember_filled,
+)
 from orders.checkout import CheckoutPlan
 from orders.forms import (
     AddressForm,
@@ -42,7 +50,7 @@ REDELIVERY_CHOICES = 20
 
 @never_cache
 def cart(request: HttpRequest) -> HttpResponse:
-    lines = cart_lines(current_cart(request))
+    lines = current_cart_lines(request)
     return render(request, "orders/cart.html", {
         "lines": lines,
         "subtotal": sum(line.line_total for line in lines if not line.withdrawn),
@@ -61,7 +69,7 @@ def add_to_cart(request: HttpRequest) -> HttpResponse:
     if offer is None:
         messages.error(request, _("That offer does not exist."))
         return _back(request)
-    cart = current_cart(request, create=True)
+    cart = cart_to_fill(request)
     try:
         services.add_to_cart(cart=cart, offer=offer, quantity=form.cleaned_data["quantity"],
                              prescription_number=form.cleaned_data["prescription"])
@@ -81,7 +89,7 @@ def add_to_cart(request: HttpRequest) -> HttpResponse:
     except KitchenClosed as closed:
         return render(request, "orders/add_refused.html", {
             "offer": offer, "reason": _kitchen_closed_message(offer, closed.opens_at)}, status=400)
-    remember_count(request, cart)
+    remember_filled(request, cart)
     messages.success(request, _("%(product)s added to the cart.") % {"product": offer.product.name})
     return redirect("orders:cart")
 
@@ -108,7 +116,7 @@ def update_line(request: HttpRequest, line_id: int) -> HttpResponse:
 @login_required
 def checkout(request: HttpRequest) -> HttpResponse:
     """Step one: where to deliver."""
-    if not cart_lines(current_cart(request)):
+    if not current_cart_lines(request):
         messages.error(request, _("Your cart is empty."))
         return redirect("orders:cart")
     choose = ChooseAddressForm(request.POST if "address" in request.POST else None, user=request.user)
