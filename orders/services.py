@@ -173,8 +173,9 @@ def place_order(*, user, cart: Cart, address: Address, slot_id: int, card_number
                 token: uuid.UUID) -> Order:
     """Turn the cart into a paid order, all or nothing.
 
-    The PIN is checked first, on its own, so that a wrong PIN counts toward
-    locking the card. Then, in one transaction, the steps that follow, each
+    The PIN is checked first, on its own and once, so that a wrong PIN
+    counts toward locking the card and no PIN is hashed while the offers are
+    locked: the payment takes the check's proof. Then, in one transaction, the steps that follow, each
     a function saying what it guarantees. Any failure (EmptyCart,
     OutOfStock, OfferUnavailable, SlotFull, a PaymentError) leaves nothing
     behind. A token that already made an order
@@ -184,7 +185,7 @@ def place_order(*, user, cart: Cart, address: Address, slot_id: int, card_number
     if existing:
         return existing
     gateway = get_gateway()
-    gateway.verify_pin(card_number=card_number, pin=pin)
+    pin_check = gateway.verify_pin(card_number=card_number, pin=pin)
     with transaction.atomic():
         existing = _queue_replays(user=user, token=token)
         if existing:
@@ -199,7 +200,7 @@ def place_order(*, user, cart: Cart, address: Address, slot_id: int, card_number
         slot = _book_slot(plan, slot_id=slot_id)
         order = _create_order(user=user, token=token, address=address, slot=slot, plan=plan, lines=lines,
                               offers=offers)
-        order = _pay(order, gateway=gateway, card_number=card_number, pin=pin, token=token, by=user)
+        order = _pay(order, gateway=gateway, card_number=card_number, pin_check=pin_check, token=token, by=user)
         notify(recipient=user, event=Event.ORDER_PAID, obj_key=f"order:{order.number}",
                context={"number": order.number, "total": order.total}, link=order.get_absolute_url())
         booking.create_deliveries(
@@ -259,12 +260,12 @@ def _create_order(*, user, token: uuid.UUID, address: Address, slot: TimeSlot, p
     return order
 
 
-@sensitive_variables("pin", "card_number")
-def _pay(order: Order, *, gateway, card_number: str, pin: str, token: uuid.UUID, by) -> Order:
+@sensitive_variables("pin_check", "card_number")
+def _pay(order: Order, *, gateway, card_number: str, pin_check: str, token: uuid.UUID, by) -> Order:
     """Hold the order's total on the card, idempotent on the checkout
     token, and mark the order PAID; a PaymentError holds nothing."""
     order.payment = gateway.authorize(
-        card_number=card_number, pin=pin, amount=order.total, reference=order.number,
+        card_number=card_number, pin_check=pin_check, amount=order.total, reference=order.number,
         idempotency_key=f"order:{token}",
     )
     order.save(update_fields=["payment"])
