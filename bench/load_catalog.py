@@ -165,7 +165,7 @@ def _generate(n, rng, leaves, sellers, pictures, created, products, offers, *, p
         rng.randint(0, 5000), search.document(name_ko, name_en),
         # An array literal; the generated names hold no quotes or backslashes.
         "{" + ",".join(f'"{name}"' for name in search.names(name_ko, name_en)) + "}",
-        search.description(description_ko, description_en),
+        search.description(description_ko, description_en), False,
     ])
     for seller, price, stock in zip(chosen, prices, stocks, strict=True):
         _row(offers, [offer_id, product_id, seller.pk, price, stock, True, created.isoformat()])
@@ -177,7 +177,7 @@ PRODUCT_COLUMNS = (
     "id", "category_id", "slug", "name_ko", "name_en", "description_ko", "description_en", "weight_g",
     "volume_ml", "size", "image", "thumbnails", "fresh_minutes", "is_active", "is_featured", "created_at",
     "best_price", "seller_count", "in_stock", "rating", "rating_count", "units_sold", "search_text",
-    "search_names", "search_description",
+    "search_names", "search_description", "prescription_only",
 )
 OFFER_COLUMNS = ("id", "product_id", "seller_id", "price", "stock", "is_active", "updated_at")
 
