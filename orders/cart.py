@@ -77,6 +77,18 @@ def current_cart_lines(request) -> list[CartLine]:
     return _marked_lines(CartLine.objects.filter(cart__user=request.user))
 
 
+def lines_to_pay(cart: Cart | None) -> list[CartLine]:
+    """The lines the pay page lists and its fingerprint covers, with their
+    offers, products and sellers and each ``line_total``: one query, none
+    of the cart page's marks (place_order checks what they warn of)."""
+    if cart is None:
+        return []
+    lines = list(cart.lines.select_related("offer__product", "offer__seller").order_by("offer__seller__name_ko", "id"))
+    for line in lines:
+        line.line_total = line.offer.price * line.quantity
+    return lines
+
+
 def cart_lines(cart: Cart | None) -> list[CartLine]:
     """The lines with their offers, each marked with what changed since it was
     added: ``price_changed``, ``short`` (stock below the quantity),

@@ -2,6 +2,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,10 +24,10 @@ from okryu.transitions import InvalidTransition
 from orders import medicine, services
 from orders.cart import (
     cart_fingerprint,
-    cart_lines,
     cart_to_fill,
     current_cart,
     current_cart_lines,
+    lines_to_pay,
     remember_count,
     remember_filled,
 )
@@ -116,7 +117,8 @@ def update_line(request: HttpRequest, line_id: int) -> HttpResponse:
 @login_required
 def checkout(request: HttpRequest) -> HttpResponse:
     """Step one: where to deliver."""
-    if not current_cart_lines(request):
+    cart = current_cart(request)
+    if cart is None or not cart.lines.exists():
         messages.error(request, _("Your cart is empty."))
         return redirect("orders:cart")
     choose = ChooseAddressForm(request.POST if "address" in request.POST else None, user=request.user)
@@ -141,7 +143,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
 def checkout_pay(request: HttpRequest) -> HttpResponse:
     """Step two: time slot, review and payment."""
     cart = current_cart(request)
-    lines = cart_lines(cart)
+    lines = lines_to_pay(cart)
     address = Address.objects.select_related("district").filter(
         pk=request.session.get(SESSION_ADDRESS_ID), user=request.user
     ).first()
@@ -346,8 +348,10 @@ def _order_page(request: HttpRequest, number: str, *, bound=None, status: int = 
     remove button on each line not yet picked up; ``bound`` is a (line id,
     form) pair that failed to save."""
     order = get_object_or_404(
-        Order.objects.prefetch_related("lines__prescription", "events", "deliveries__seller", "deliveries__slot",
-                                       "refunds"),
+        Order.objects.prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("prescription")), "events",
+            Prefetch("deliveries", queryset=Delivery.objects.select_related("seller", "slot")), "refunds",
+        ),
         number=number, user=request.user,
     )
     deliveries = {delivery.seller_id: delivery for delivery in order.deliveries.all()}
