@@ -40,6 +40,17 @@ GROUPS = [
 ]
 
 
+# The parts of a view, by the time spent in them and what they call.
+PARTS = [
+    ("a first view, from the test client", "bench/profile_product.py", "first_view"),
+    ("  the content built: reads and its template", "catalog/views.py", "_product_content"),
+    ("    the reads, ORM querysets (before)", "django/db/models/query.py", "_fetch_all"),
+    ("    the reads, catalog/product_page.py (after)", "catalog/product_page.py", "read_product"),
+    ("    the content's template (_product.html)", "catalog/cache.py", "render_content"),
+    ("  the page around it: header, footer, wish-list form", "catalog/views.py", "_page"),
+]
+
+
 def group_of(filename: str) -> str:
     for name, parts in GROUPS:
         if any(part in filename for part in parts):
@@ -108,6 +119,12 @@ def main() -> int:
     print(f"\nOwn time under cProfile, {total / len(measured) * 1000:.2f} ms a view:")
     for name, seconds in sorted(groups.items(), key=lambda item: -item[1]):
         print(f"  {seconds / total:6.1%}  {seconds / len(measured) * 1000:6.2f} ms  {name}")
+    print("\nTime in each part of a view, with what it calls (under cProfile):")
+    for label, path, function in PARTS:
+        seconds = sum(row[3] for (filename, _line, name), row in stats.stats.items()
+                      if filename.endswith(path) and name == function)
+        if seconds:
+            print(f"  {seconds / len(measured) * 1000:6.2f} ms  {label}")
     print(f"\nThe {args.top} functions with the most own time:")
     stats.sort_stats("tottime").print_stats(args.top)
     if args.cumulative:
