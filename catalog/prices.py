@@ -72,15 +72,17 @@ class Trend:
     date_y = HEIGHT - 4
 
 
-def price_trend(*, live_offers: list[Offer], now: datetime) -> Trend | None:
+def price_trend(*, live_offers: list[Offer], changes, now: datetime) -> Trend | None:
     """The trend of the cheapest price over the last 90 days, or None when it
-    did not change in them (or nobody sells the product)."""
+    did not change in them (or nobody sells the product). ``changes``: as
+    changes_since gives them for the last WINDOW, of these offers at least
+    (others are ignored)."""
     offers = counted_offers(live_offers)
     if not offers:
         return None
     since = now - WINDOW
     series = cheapest_series(prices={offer.pk: offer.price for offer in offers},
-                             changes=changes_since(offer_ids=[offer.pk for offer in offers], since=since),
+                             changes=changes,
                              since=since)
     if len(series) < 2:
         return None

@@ -4,7 +4,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, F, OuterRef, Prefetch
+from django.db.models import Exists, F, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -16,10 +16,10 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition, require_POST
 
 from catalog import cache as catalog_cache
-from catalog import facets, finder, hours, prices, scores, wishes
+from catalog import facets, finder, hours, prices, product_page, scores, wishes
 from catalog import search as search_text
 from catalog.forms import ListingForm, apply_filters
-from catalog.models import Category, Offer, Product, ProductAttributeValue, ProductMedia, Seller, WishItem
+from catalog.models import Category, Offer, Product, ProductMedia, Seller, WishItem
 from catalog.offers import offer_marks
 from catalog.pagination import paginate
 from okryu.db import reads_replica
@@ -251,22 +251,10 @@ def change_wish(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _product_content(slug: str) -> Content | None:
-    product = (
-        Product.objects.select_related("category").prefetch_related(
-            "media", Prefetch("attribute_values", queryset=ProductAttributeValue.objects.select_related(
-                "attribute", "choice")),
-            Prefetch(
-                "offers",
-                queryset=Offer.objects.filter(is_active=True, seller__is_active=True)
-                .select_related("seller", "seller__score").order_by("price", "id"),
-                to_attr="live_offers",
-            ),
-        )
-        .filter(slug=slug, is_active=True).first()
-    )
+    now = timezone.now()
+    product = product_page.read_product(slug, reviews=REVIEWS_SHOWN, since=now - prices.WINDOW)
     if product is None:
         return None
-    now = timezone.now()
     kitchens = hours.schedules({offer.seller_id for offer in product.live_offers} if product.is_hot_food else (),
                                around=now)
     for offer in product.live_offers:
@@ -276,12 +264,10 @@ def _product_content(slug: str) -> Content | None:
         offer.kitchen_closed = kitchen is not None and not kitchen.is_open(now)
     # What can be bought now first, sold-out offers last.
     product.live_offers.sort(key=lambda offer: (offer.stock == 0, offer.kitchen_closed, offer.price, offer.pk))
-    reviews = (product.reviews.filter(is_hidden=False).select_related("author", "seller")
-               .order_by("-created_at", "-id")[:REVIEWS_SHOWN])
     return Content(product.name, catalog_cache.render_content("catalog/_product.html", {
-        "product": product, "reviews": reviews, "today": timezone.localdate(now),
+        "product": product, "reviews": product.latest_reviews, "today": timezone.localdate(now),
         **offer_marks([offer for offer in product.live_offers if not offer.kitchen_closed]),
-        "trend": prices.price_trend(live_offers=product.live_offers, now=now),
+        "trend": prices.price_trend(live_offers=product.live_offers, changes=product.price_history, now=now),
     }), hours.soonest_change(kitchens.values(), at=now))
 
 

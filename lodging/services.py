@@ -183,7 +183,7 @@ def pay_reservation(*, reservation: Reservation, card_number: str, pin: str) -> 
     if reservation.status != Reservation.Status.HELD:
         return reservation
     gateway = get_gateway()
-    gateway.verify_pin(card_number=card_number, pin=pin)
+    pin_check = gateway.verify_pin(card_number=card_number, pin=pin)
     with transaction.atomic():
         reservation = Reservation.objects.select_for_update().get(pk=reservation.pk)
         if reservation.status != Reservation.Status.HELD:
@@ -193,16 +193,16 @@ def pay_reservation(*, reservation: Reservation, card_number: str, pin: str) -> 
             # Committed before the guest hears of it: the nights are back on sale.
             expire_hold(reservation)
         else:
-            reservation = _capture_total(reservation, gateway=gateway, card_number=card_number, pin=pin)
+            reservation = _capture_total(reservation, gateway=gateway, card_number=card_number, pin_check=pin_check)
     if expired:
         raise HoldExpired()
     return reservation
 
 
-@sensitive_variables("pin", "card_number")
-def _capture_total(reservation: Reservation, *, gateway, card_number: str, pin: str) -> Reservation:
+@sensitive_variables("pin_check", "card_number")
+def _capture_total(reservation: Reservation, *, gateway, card_number: str, pin_check: str) -> Reservation:
     payment = gateway.authorize(
-        card_number=card_number, pin=pin, amount=reservation.total, reference=reservation.code,
+        card_number=card_number, pin_check=pin_check, amount=reservation.total, reference=reservation.code,
         idempotency_key=f"stay:{reservation.code}",
     )
     reservation.payment = gateway.capture(payment, by=reservation.user)
@@ -327,9 +327,8 @@ def change_room_type(*, reservation: Reservation, room_type: RoomType, by, token
     done = RoomChange.objects.filter(token=token).first()
     if done:
         return done
-    if card_number:
-        # On its own, before the transaction: a wrong PIN counts toward locking the card.
-        get_gateway().verify_pin(card_number=card_number, pin=pin)
+    # On its own, before the transaction: a wrong PIN counts toward locking the card.
+    pin_check = get_gateway().verify_pin(card_number=card_number, pin=pin) if card_number else None
     first = max(today or timezone.localdate(), reservation.arrival)
     with transaction.atomic():
         reservation = Reservation.objects.select_for_update(of=("self",)).select_related("payment").get(
@@ -363,7 +362,7 @@ def change_room_type(*, reservation: Reservation, room_type: RoomType, by, token
         )
         if difference > 0:
             gateway = get_gateway()
-            payment = gateway.authorize(card_number=card_number, pin=pin, amount=difference,
+            payment = gateway.authorize(card_number=card_number, pin_check=pin_check, amount=difference,
                                         reference=reservation.code, idempotency_key=f"stay:{reservation.code}:{token}")
             change.payment = gateway.capture(payment, by=by)
         elif difference < 0:

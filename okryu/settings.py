@@ -243,6 +243,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # axes' default verbose log names the username and address of every attempt.
 AXES_VERBOSE = False
 
+SESSION_ENGINE = "okryu.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

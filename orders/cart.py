@@ -2,8 +2,6 @@
 
 import hashlib
 
-from django.db.models import Min
-
 from catalog.models import Offer
 from orders import services
 from orders.models import Cart, CartLine
@@ -35,6 +33,25 @@ def current_cart(request, *, create: bool = False) -> Cart | None:
     return cart
 
 
+def cart_to_fill(request) -> Cart:
+    """The cart add_to_cart fills, without reading it: the account's or the
+    session's anonymous one (a new one for none). An anonymous cart left in
+    the session of someone who logged in is merged into theirs first."""
+    if request.user.is_authenticated:
+        if SESSION_CART_ID in request.session:
+            return current_cart(request, create=True)
+        return Cart(user=request.user)
+    return Cart(pk=request.session.get(SESSION_CART_ID))
+
+
+def remember_filled(request, cart: Cart) -> None:
+    """Keep what add_to_cart left in ``cart``: an anonymous cart's id, and
+    the header's count."""
+    if cart.user_id is None:
+        request.session[SESSION_CART_ID] = cart.pk
+    request.session[SESSION_CART_COUNT] = cart.units
+
+
 def remember_count(request, cart: Cart | None) -> None:
     """Keep the header's item count in the session, so pages need no query for it."""
     count = sum(cart.lines.values_list("quantity", flat=True)) if cart else 0
@@ -49,28 +66,52 @@ def cart_fingerprint(lines: list[CartLine]) -> str:
     return hashlib.sha256(repr(shown).encode()).hexdigest()[:32]
 
 
+def current_cart_lines(request) -> list[CartLine]:
+    """cart_lines of the current cart, read through the lines alone (no
+    query for the cart's own row), but for a merge after login."""
+    if not request.user.is_authenticated:
+        anonymous_id = request.session.get(SESSION_CART_ID)
+        return _marked_lines(CartLine.objects.filter(cart_id=anonymous_id, cart__user=None)) if anonymous_id else []
+    if SESSION_CART_ID in request.session:
+        return cart_lines(current_cart(request))
+    return _marked_lines(CartLine.objects.filter(cart__user=request.user))
+
+
+def lines_to_pay(cart: Cart | None) -> list[CartLine]:
+    """The lines the pay page lists and its fingerprint covers, with their
+    offers, products and sellers and each ``line_total``: one query, none
+    of the cart page's marks (place_order checks what they warn of)."""
+    if cart is None:
+        return []
+    lines = list(cart.lines.select_related("offer__product", "offer__seller").order_by("offer__seller__name_ko", "id"))
+    for line in lines:
+        line.line_total = line.offer.price * line.quantity
+    return lines
+
+
 def cart_lines(cart: Cart | None) -> list[CartLine]:
     """The lines with their offers, each marked with what changed since it was
     added: ``price_changed``, ``short`` (stock below the quantity),
     ``withdrawn``, ``cheaper`` (a cheaper seller of the same product) and
     ``unapproved`` (a prescription-only medicine whose prescription no
     pharmacist approved yet)."""
-    if cart is None:
-        return []
-    lines = list(cart.lines.select_related("offer__product", "offer__seller", "prescription")
+    return _marked_lines(cart.lines.all()) if cart is not None else []
+
+
+def _marked_lines(lines_of_cart) -> list[CartLine]:
+    """cart_lines of a query of one cart's lines: two queries, the lines and
+    the cheapest offer of each of their products."""
+    lines = list(lines_of_cart.select_related("offer__product", "offer__seller", "prescription")
                  .order_by("offer__seller__name_ko", "id"))
-    cheapest = dict(
-        Offer.objects.filter(
+    if not lines:
+        return []
+    # One per product: its cheapest offer on sale (the lowest id of equals).
+    cheapest = {
+        offer.product_id: offer
+        for offer in Offer.objects.filter(
             product_id__in={line.offer.product_id for line in lines},
             is_active=True, seller__is_active=True, stock__gt=0,
-        ).order_by().values_list("product_id").annotate(price=Min("price"))
-    )
-    cheaper_offers = {
-        (offer.product_id, offer.price): offer
-        for offer in Offer.objects.filter(
-            product_id__in=cheapest, is_active=True, seller__is_active=True, stock__gt=0,
-            price__in=set(cheapest.values()),
-        ).select_related("seller")
+        ).select_related("seller").order_by("product_id", "price", "id").distinct("product_id")
     }
     for line in lines:
         offer = line.offer
@@ -80,7 +121,5 @@ def cart_lines(cart: Cart | None) -> list[CartLine]:
         line.line_total = offer.price * line.quantity
         line.unapproved = offer.product.prescription_only and not (line.prescription and line.prescription.is_approved)
         best = cheapest.get(offer.product_id)
-        line.cheaper = (
-            cheaper_offers.get((offer.product_id, best)) if best is not None and best < offer.price else None
-        )
+        line.cheaper = best if best is not None and best.price < offer.price else None
     return lines

@@ -55,33 +55,83 @@ class PaymentNotCapturable(Exception):
 # Cart
 
 
-@transaction.atomic
 def add_to_cart(*, cart: Cart, offer: Offer, quantity: int, prescription_number: str = "") -> CartLine:
     """Add units of an offer, on top of any already in the cart; a dish only
     while its kitchen is open (KitchenClosed); a prescription-only medicine
     only with a prescription number (PrescriptionNeeded), which it keeps,
-    pending a pharmacist's approval, for as long as the line lives."""
+    pending a pharmacist's approval, for as long as the line lives; at most
+    MAX_LINE_QUANTITY units in a line (QuantityTooLarge, nothing added).
+
+    ``cart`` need not have been read: with an owner (``Cart(user=...)``) it
+    is the account's cart, made on the account's first add; without one, the
+    anonymous cart of its id, or a new one when it has none or that cart is
+    gone. Afterwards ``cart.pk`` is the cart's and ``cart.units`` the units
+    the whole cart holds (the header's count). An ordinary product costs one
+    statement; a prescription-only one adds a look at its line."""
     if not offer.is_available:
         raise catalog_services.OfferUnavailable(offer.pk)
-    hours.check_kitchen_open(offer, now=timezone.now())
-    existing = CartLine.objects.filter(cart=cart, offer=offer).select_related("prescription").first()
-    if offer.product.prescription_only and existing is not None and existing.prescription is not None \
-            and not prescription_number:
-        prescription = existing.prescription
-    else:
-        prescription = medicine.prescription_for(user=cart.user, offer=offer, number=prescription_number)
-    line, created = CartLine.objects.get_or_create(
-        cart=cart, offer=offer,
-        defaults={"quantity": quantity, "price_when_added": offer.price, "prescription": prescription},
-    )
-    if not created and prescription is not None and line.prescription_id != prescription.pk:
-        CartLine.objects.filter(pk=line.pk).update(prescription=prescription)
-    if not created:
-        if line.quantity + quantity > MAX_LINE_QUANTITY:
-            raise QuantityTooLarge()
-        CartLine.objects.filter(pk=line.pk).update(quantity=F("quantity") + quantity)
-    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
-    return line
+    now = timezone.now()
+    hours.check_kitchen_open(offer, now=now)
+    if not offer.product.prescription_only:
+        return _put_line(cart, offer=offer, quantity=quantity, prescription=None, now=now)
+    # A prescription made here goes with a refused quantity.
+    with transaction.atomic():
+        owned = {"cart__user": cart.user_id} if cart.user_id else {"cart_id": cart.pk, "cart__user": None}
+        existing = CartLine.objects.filter(**owned, offer=offer).select_related("prescription").first()
+        if existing is not None and existing.prescription is not None and not prescription_number:
+            prescription = None  # the line keeps its own
+        else:
+            prescription = medicine.prescription_for(user=cart.user if cart.user_id else None, offer=offer,
+                                                     number=prescription_number)
+        return _put_line(cart, offer=offer, quantity=quantity, prescription=prescription, now=now)
+
+
+# The cart an addition goes into, as the first part of PUT_LINE: the
+# account's (made if it has none), the anonymous one of that id (no row when
+# it is gone), or a new anonymous one. Each touches the cart's updated_at,
+# which keeps an anonymous cart from expiring.
+CART_OF_OWNER = """INSERT INTO orders_cart (user_id, updated_at) VALUES (%(user)s, %(now)s)
+    ON CONFLICT (user_id) DO UPDATE SET updated_at = EXCLUDED.updated_at RETURNING id"""
+ANONYMOUS_CART = "UPDATE orders_cart SET updated_at = %(now)s WHERE id = %(cart)s AND user_id IS NULL RETURNING id"
+NEW_ANONYMOUS_CART = "INSERT INTO orders_cart (updated_at) VALUES (%(now)s) RETURNING id"
+# The line inserted, or its quantity raised while it stays within the
+# limit (no line returned otherwise), and the cart's units after that: the
+# sum reads the lines as they were before this statement, so the line's own
+# new quantity is added to the others'. A new prescription replaces the
+# line's, none keeps it. Concurrent adds of one offer queue on the line's
+# row and each adds its units to what the one before left.
+PUT_LINE = """WITH cart AS ({cart}),
+line AS (
+    INSERT INTO orders_cartline (cart_id, offer_id, prescription_id, quantity, price_when_added, added_at)
+    SELECT cart.id, %(offer)s, %(prescription)s, %(quantity)s, %(price)s, %(now)s FROM cart
+    ON CONFLICT (cart_id, offer_id) DO UPDATE
+    SET quantity = orders_cartline.quantity + EXCLUDED.quantity,
+        prescription_id = COALESCE(EXCLUDED.prescription_id, orders_cartline.prescription_id)
+    WHERE orders_cartline.quantity + EXCLUDED.quantity <= %(most)s
+    RETURNING id, quantity, prescription_id
+)
+SELECT cart.id, line.id, line.quantity, line.prescription_id, line.quantity + (
+    SELECT COALESCE(SUM(other.quantity), 0) FROM orders_cartline other
+    WHERE other.cart_id = cart.id AND other.offer_id <> %(offer)s)
+FROM cart LEFT JOIN line ON true"""
+
+
+def _put_line(cart: Cart, *, offer: Offer, quantity: int, prescription, now: datetime) -> CartLine:
+    """add_to_cart's writing, in one statement (PUT_LINE)."""
+    params = {"user": cart.user_id, "cart": cart.pk, "offer": offer.pk, "quantity": quantity, "price": offer.price,
+              "prescription": prescription.pk if prescription else None, "now": now, "most": MAX_LINE_QUANTITY}
+    which = CART_OF_OWNER if cart.user_id else ANONYMOUS_CART if cart.pk else NEW_ANONYMOUS_CART
+    with connection.cursor() as cursor:
+        cursor.execute(PUT_LINE.format(cart=which), params)
+        row = cursor.fetchone()
+        if row is None:  # the anonymous cart expired since the session named it
+            cursor.execute(PUT_LINE.format(cart=NEW_ANONYMOUS_CART), params)
+            row = cursor.fetchone()
+    cart.pk, line_id, line_quantity, prescription_id, cart.units = row
+    if line_id is None:
+        raise QuantityTooLarge()
+    return CartLine(pk=line_id, cart=cart, offer=offer, quantity=line_quantity, price_when_added=offer.price,
+                    prescription_id=prescription_id)
 
 
 def set_line_quantity(*, line: CartLine, quantity: int) -> None:
@@ -123,8 +173,9 @@ def place_order(*, user, cart: Cart, address: Address, slot_id: int, card_number
                 token: uuid.UUID) -> Order:
     """Turn the cart into a paid order, all or nothing.
 
-    The PIN is checked first, on its own, so that a wrong PIN counts toward
-    locking the card. Then, in one transaction, the steps that follow, each
+    The PIN is checked first, on its own and once, so that a wrong PIN
+    counts toward locking the card and no PIN is hashed while the offers are
+    locked: the payment takes the check's proof. Then, in one transaction, the steps that follow, each
     a function saying what it guarantees. Any failure (EmptyCart,
     OutOfStock, OfferUnavailable, SlotFull, a PaymentError) leaves nothing
     behind. A token that already made an order
@@ -134,7 +185,7 @@ def place_order(*, user, cart: Cart, address: Address, slot_id: int, card_number
     if existing:
         return existing
     gateway = get_gateway()
-    gateway.verify_pin(card_number=card_number, pin=pin)
+    pin_check = gateway.verify_pin(card_number=card_number, pin=pin)
     with transaction.atomic():
         existing = _queue_replays(user=user, token=token)
         if existing:
@@ -149,7 +200,7 @@ def place_order(*, user, cart: Cart, address: Address, slot_id: int, card_number
         slot = _book_slot(plan, slot_id=slot_id)
         order = _create_order(user=user, token=token, address=address, slot=slot, plan=plan, lines=lines,
                               offers=offers)
-        order = _pay(order, gateway=gateway, card_number=card_number, pin=pin, token=token, by=user)
+        order = _pay(order, gateway=gateway, card_number=card_number, pin_check=pin_check, token=token, by=user)
         notify(recipient=user, event=Event.ORDER_PAID, obj_key=f"order:{order.number}",
                context={"number": order.number, "total": order.total}, link=order.get_absolute_url())
         booking.create_deliveries(
@@ -209,12 +260,12 @@ def _create_order(*, user, token: uuid.UUID, address: Address, slot: TimeSlot, p
     return order
 
 
-@sensitive_variables("pin", "card_number")
-def _pay(order: Order, *, gateway, card_number: str, pin: str, token: uuid.UUID, by) -> Order:
+@sensitive_variables("pin_check", "card_number")
+def _pay(order: Order, *, gateway, card_number: str, pin_check: str, token: uuid.UUID, by) -> Order:
     """Hold the order's total on the card, idempotent on the checkout
     token, and mark the order PAID; a PaymentError holds nothing."""
     order.payment = gateway.authorize(
-        card_number=card_number, pin=pin, amount=order.total, reference=order.number,
+        card_number=card_number, pin_check=pin_check, amount=order.total, reference=order.number,
         idempotency_key=f"order:{token}",
     )
     order.save(update_fields=["payment"])

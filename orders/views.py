@@ -2,6 +2,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,7 +22,15 @@ from delivery import services as delivery_services
 from delivery.models import Delivery
 from okryu.transitions import InvalidTransition
 from orders import medicine, services
-from orders.cart import cart_fingerprint, cart_lines, current_cart, remember_count
+from orders.cart import (
+    cart_fingerprint,
+    cart_to_fill,
+    current_cart,
+    current_cart_lines,
+    lines_to_pay,
+    remember_count,
+    remember_filled,
+)
 from orders.checkout import CheckoutPlan
 from orders.forms import (
     AddressForm,
@@ -42,7 +51,7 @@ REDELIVERY_CHOICES = 20
 
 @never_cache
 def cart(request: HttpRequest) -> HttpResponse:
-    lines = cart_lines(current_cart(request))
+    lines = current_cart_lines(request)
     return render(request, "orders/cart.html", {
         "lines": lines,
         "subtotal": sum(line.line_total for line in lines if not line.withdrawn),
@@ -61,7 +70,7 @@ def add_to_cart(request: HttpRequest) -> HttpResponse:
     if offer is None:
         messages.error(request, _("That offer does not exist."))
         return _back(request)
-    cart = current_cart(request, create=True)
+    cart = cart_to_fill(request)
     try:
         services.add_to_cart(cart=cart, offer=offer, quantity=form.cleaned_data["quantity"],
                              prescription_number=form.cleaned_data["prescription"])
@@ -81,7 +90,7 @@ def add_to_cart(request: HttpRequest) -> HttpResponse:
     except KitchenClosed as closed:
         return render(request, "orders/add_refused.html", {
             "offer": offer, "reason": _kitchen_closed_message(offer, closed.opens_at)}, status=400)
-    remember_count(request, cart)
+    remember_filled(request, cart)
     messages.success(request, _("%(product)s added to the cart.") % {"product": offer.product.name})
     return redirect("orders:cart")
 
@@ -108,7 +117,8 @@ def update_line(request: HttpRequest, line_id: int) -> HttpResponse:
 @login_required
 def checkout(request: HttpRequest) -> HttpResponse:
     """Step one: where to deliver."""
-    if not cart_lines(current_cart(request)):
+    cart = current_cart(request)
+    if cart is None or not cart.lines.exists():
         messages.error(request, _("Your cart is empty."))
         return redirect("orders:cart")
     choose = ChooseAddressForm(request.POST if "address" in request.POST else None, user=request.user)
@@ -133,7 +143,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
 def checkout_pay(request: HttpRequest) -> HttpResponse:
     """Step two: time slot, review and payment."""
     cart = current_cart(request)
-    lines = cart_lines(cart)
+    lines = lines_to_pay(cart)
     address = Address.objects.select_related("district").filter(
         pk=request.session.get(SESSION_ADDRESS_ID), user=request.user
     ).first()
@@ -338,8 +348,10 @@ def _order_page(request: HttpRequest, number: str, *, bound=None, status: int = 
     remove button on each line not yet picked up; ``bound`` is a (line id,
     form) pair that failed to save."""
     order = get_object_or_404(
-        Order.objects.prefetch_related("lines__prescription", "events", "deliveries__seller", "deliveries__slot",
-                                       "refunds"),
+        Order.objects.prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("prescription")), "events",
+            Prefetch("deliveries", queryset=Delivery.objects.select_related("seller", "slot")), "refunds",
+        ),
         number=number, user=request.user,
     )
     deliveries = {delivery.seller_id: delivery for delivery in order.deliveries.all()}

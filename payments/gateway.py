@@ -35,6 +35,13 @@ class WrongPin(PaymentError):
     message = _("The PIN is wrong.")
 
 
+class PinCheckExpired(WrongPin):
+    """The proof of a PIN check that authorize was given is not this card's,
+    was tampered with or is too old."""
+
+    message = _("Enter the PIN again.")
+
+
 class CardLocked(PaymentError):
     message = _("This card is locked. Ask the bureau to unlock it.")
 
@@ -83,13 +90,20 @@ class Gateway:
     the payment and moves no money twice, also when replays run concurrently.
     Amounts are positive whole won."""
 
-    def verify_pin(self, *, card_number: str, pin: str) -> None:
+    def verify_pin(self, *, card_number: str, pin: str) -> str:
         """Raise unless the card is usable with this PIN; a wrong PIN counts
-        toward locking the card even if the caller rolls back."""
+        toward locking the card even if the caller rolls back. Returns the
+        proof of the check (a short-lived token for this card) that
+        ``authorize`` takes in place of the PIN."""
         raise NotImplementedError
 
-    def authorize(self, *, card_number: str, pin: str, amount: int, reference: str, idempotency_key: str):
-        """Hold ``amount`` on the card and return the new Payment."""
+    def authorize(self, *, card_number: str, amount: int, reference: str, idempotency_key: str,
+                  pin: str | None = None, pin_check: str | None = None):
+        """Hold ``amount`` on the card and return the new Payment; with the
+        ``pin``, checked as verify_pin does, or with ``pin_check``, the proof
+        verify_pin returned (PinCheckExpired when it is not this card's or
+        too old), so that a caller checks the PIN once, before it takes its
+        own locks."""
         raise NotImplementedError
 
     def capture(self, payment, amount: int | None = None, *, by=None):

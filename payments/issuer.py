@@ -9,6 +9,7 @@ two operations can wait on each other in a cycle.
 
 from datetime import timedelta
 
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -25,6 +26,7 @@ from payments.gateway import (
     InvalidAmount,
     InvalidCardNumber,
     InvalidTransition,
+    PinCheckExpired,
     RefundTooLarge,
     UnknownCard,
     WrongPin,
@@ -34,16 +36,22 @@ from payments.models import Account, Card, CardEvent, LedgerTransaction, Payment
 from payments.numbers import NotACardNumber, lookup_hash
 
 HOLD_LIFETIME = timedelta(days=7)
+# A PIN check's proof is signed for its card and good for this long: longer
+# than a checkout's transaction, far shorter than a session.
+PIN_CHECK_LIFETIME = timedelta(minutes=5)
+PIN_CHECK_SALT = "payments.issuer.pin-check"
 
 
 class LocalIssuer(Gateway):
     @sensitive_variables("pin")
-    def verify_pin(self, *, card_number: str, pin: str) -> None:
+    def verify_pin(self, *, card_number: str, pin: str) -> str:
         """Check the PIN in a transaction of its own, so that a wrong PIN
         counts even when the caller's work is rolled back (call it outside
         the caller's transaction for that). Wrong PINs queue on the card's
         row lock: the fifth wrong PIN in a row locks the card, and later
-        ones find it locked, so the counter never passes five."""
+        ones find it locked, so the counter never passes five. A right one
+        returns the check's proof: the card's lookup hash, signed with the
+        time (PIN_CHECK_LIFETIME)."""
         with transaction.atomic():
             card = self._locked_card(card_number)
             self._check_status(card)
@@ -51,7 +59,7 @@ class LocalIssuer(Gateway):
                 if card.failed_pin_attempts:
                     card.failed_pin_attempts = 0
                     card.save(update_fields=["failed_pin_attempts"])
-                return
+                return signing.dumps(card.number_hash, salt=PIN_CHECK_SALT)
             card.failed_pin_attempts += 1
             card.save(update_fields=["failed_pin_attempts"])
             card.record(CardEvent.Kind.PIN_FAILED)
@@ -63,20 +71,25 @@ class LocalIssuer(Gateway):
                            context={"card": card}, link=card.get_absolute_url())
         raise WrongPin()
 
-    @sensitive_variables("pin")
-    def authorize(self, *, card_number: str, pin: str, amount: int, reference: str, idempotency_key: str) -> Payment:
+    @sensitive_variables("pin", "pin_check")
+    def authorize(self, *, card_number: str, amount: int, reference: str, idempotency_key: str,
+                  pin: str | None = None, pin_check: str | None = None) -> Payment:
         """Hold ``amount`` on the card: the card's available account pays
         into its hold account. The PIN is verified first (a wrong one
-        counts). A replayed key returns the first payment, also when replays
-        run at the same time; the same key with another card, amount or
-        reference raises IdempotencyKeyReused."""
+        counts), unless ``pin_check`` proves verify_pin did it for this card
+        (PinCheckExpired otherwise; it hashes no PIN). A replayed key returns
+        the first payment, also when replays run at the same time; the same
+        key with another card, amount or reference raises
+        IdempotencyKeyReused."""
         check_amount(amount)
         replay = self._replayed_authorization(idempotency_key, card_number, amount, reference)
         if replay is not None:
             return replay
-        self.verify_pin(card_number=card_number, pin=pin)
+        if pin_check is None:
+            pin_check = self.verify_pin(card_number=card_number, pin=pin)
         with transaction.atomic():
             card = self._locked_card(card_number)
+            self._check_pin_check(card, pin_check)
             self._check_status(card)
             # Replays on this card queued on its lock; the first one's payment is theirs.
             replay = self._replayed_authorization(idempotency_key, card_number, amount, reference)
@@ -210,6 +223,16 @@ class LocalIssuer(Gateway):
         if card is None:
             raise UnknownCard()
         return card
+
+    @staticmethod
+    @sensitive_variables("pin_check")
+    def _check_pin_check(card: Card, pin_check: str) -> None:
+        try:
+            checked = signing.loads(pin_check, salt=PIN_CHECK_SALT, max_age=PIN_CHECK_LIFETIME)
+        except signing.BadSignature:  # SignatureExpired included
+            raise PinCheckExpired() from None
+        if checked != card.number_hash:
+            raise PinCheckExpired()
 
     @staticmethod
     def _check_status(card: Card) -> None:

@@ -104,3 +104,54 @@ def test_the_query_count_does_not_grow_with_the_catalogue(
     reset_queries()
     with django_assert_num_queries(count):
         assert client.get(url(context)).status_code == 200
+
+
+FIRST_VIEW_MAX_QUERIES = 3
+
+
+def test_a_product_page_seen_for_the_first_time_takes_three_queries(client, world, django_assert_max_num_queries):
+    """With everything the page shows: sellers, a gallery with a recording,
+    reviews and a price history (the catalogue version, the product with
+    them, its offers)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from catalog.models import (
+        Attribute,
+        AttributeChoice,
+        PriceChange,
+        ProductAttributeValue,
+        ProductMedia,
+        Review,
+        SellerScore,
+    )
+    from catalog.services import set_offer_prices
+
+    soap = world.soap
+    scent = Attribute.objects.create(code="scent", kind=Attribute.Kind.CHOICE, name_ko="향", name_en="Scent")
+    ProductAttributeValue.objects.create(product=soap, attribute=scent, choice=AttributeChoice.objects.create(
+        attribute=scent, code="pine", label_ko="소나무", label_en="Pine"))
+    SellerScore.objects.create(seller=world.store, days=90, orders=30, prepared=30, on_time=28, rating=4.5, score=87,
+                               computed_at=timezone.now())  # the factory has none: a new seller
+    ProductMedia.objects.create(product=soap, file="products/side.jpg", caption_ko="옆모습", position=1,
+                                thumbnails={"stem": "products/side", "width": 640, "height": 480, "widths": [320]})
+    ProductMedia.objects.create(
+        product=soap, kind=ProductMedia.Kind.AUDIO, file="products/voice.wav", caption_ko="판매원의 설명", position=2,
+        duration=65.0, transcript_ko="향기로운 비누입니다.",
+        renditions={"files": [{"name": "products/voice.m4a", "bytes": 40_000}], "poster": {}},
+    )
+    for index, seller in enumerate([world.store, world.factory]):
+        Review.objects.create(product=soap, seller=seller, author=factories.user(first_name=f"손님{index}"),
+                              purchase_key=f"purchase-{index}", stars=4 + index, text=f"좋은 비누 {index}")
+    set_offer_prices(prices={Offer.objects.get(seller=world.factory).pk: 800}, source="admin",
+                     at=timezone.now() - timedelta(days=3))
+    assert PriceChange.objects.exists()
+    cache.clear()
+    reset_queries()
+    with django_assert_max_num_queries(FIRST_VIEW_MAX_QUERIES):
+        page = client.get(reverse("catalog:product", args=[soap.slug])).content.decode()
+    for shown in ("손님0", "좋은 비누 1", "products/side-320.webp", 'alt="옆모습"', "판매원의 설명",
+                  "향기로운 비누입니다.", "1:05", "price-trend", world.store.name, world.factory.name,
+                  soap.category.name, "<dt>향</dt><dd>소나무</dd>", "판매자 점수 87/100", "신규 판매자"):
+        assert shown in page, shown

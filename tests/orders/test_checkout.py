@@ -95,6 +95,24 @@ def test_it_pays_with_a_card_number_and_pin(customer_client, world, in_checkout)
     assert order.payment.card == unlinked and order.payment.authorized == order.total == 2 * 1500 + 1000
 
 
+def test_the_pin_is_hashed_once_and_before_any_offer_is_locked(customer_client, world, in_checkout, monkeypatch):
+    happened = []
+    pin_matches, take_stock = Card.pin_matches, services.catalog_services.take_stock
+    monkeypatch.setattr(Card, "pin_matches", lambda card, pin: happened.append("pin") or pin_matches(card, pin))
+    monkeypatch.setattr(services.catalog_services, "take_stock",
+                        lambda **kwargs: happened.append("offers locked") or take_stock(**kwargs))
+    response = pay(customer_client, checkout_token(in_checkout), slot=world.slot, card=world.card)
+    assert response.status_code == 302 and Order.objects.get().status == Order.Status.PAID
+    assert happened == ["pin", "offers locked"]
+
+
+def test_a_wrong_pin_is_still_refused_and_counted(customer_client, world, in_checkout):
+    response = pay(customer_client, checkout_token(in_checkout), slot=world.slot, card=world.card, pin="0000")
+    assert response.status_code == 409
+    assert not Order.objects.exists() and not Payment.objects.exists()
+    assert Card.objects.get(pk=world.card.pk).failed_pin_attempts == 1
+
+
 def test_the_review_uses_the_fee_of_the_chosen_slot(customer_client, world, soap):
     bikes = factories.service(districts=[world.district], fee=2500, name_ko="자전거", vehicle="bicycle")
     bike_slot = factories.slot(service_=bikes, starts_in=timedelta(hours=3))

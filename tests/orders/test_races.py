@@ -10,7 +10,7 @@ from catalog.models import Offer
 from catalog.services import OutOfStock
 from delivery.models import TimeSlot
 from orders import services
-from orders.models import Order
+from orders.models import Cart, CartLine, Order
 from payments.models import Payment
 from tests import factories
 from tests.orders.helpers import fill_cart
@@ -92,3 +92,19 @@ def test_cancels_and_checkouts_over_the_same_stock_do_not_deadlock(world):
     assert Offer.objects.get(pk=soap.pk).stock == 10 - 4
     assert Offer.objects.get(pk=cheaper.pk).stock == 10 - 4
     assert TimeSlot.objects.get(pk=world.slot.pk).booked == 2 * 4
+
+
+def test_adds_of_one_offer_at_once_each_count_and_stop_at_the_limit(world):
+    """A customer's first add, racing others on two tabs: one cart, one line,
+    every accepted add counted, and the limit holds."""
+    offer = Offer.objects.get(seller=world.store)
+    Offer.objects.filter(pk=offer.pk).update(stock=500)
+    offer.refresh_from_db()
+    results = race(*[
+        lambda: services.add_to_cart(cart=Cart(user=world.customer), offer=offer, quantity=30) for _ in range(5)
+    ], expect=(services.QuantityTooLarge,))
+    added = [result for result in results if not isinstance(result, services.QuantityTooLarge)]
+    assert len(added) == 3, "three times 30 fit in 99, a fourth does not"
+    assert CartLine.objects.get(cart__user=world.customer).quantity == 90
+    assert Cart.objects.filter(user=world.customer).count() == 1
+    assert sorted(line.quantity for line in added) == [30, 60, 90]

@@ -1,7 +1,11 @@
 """The local issuer through the gateway interface: bad input, replays,
 transitions and the events they leave."""
 
+import time
+from unittest import mock
+
 import pytest
+from django.core import signing
 from django.db import IntegrityError, transaction
 
 from okryu.luhn import with_check_digit
@@ -14,10 +18,12 @@ from payments.gateway import (
     InvalidAmount,
     InvalidCardNumber,
     InvalidTransition,
+    PinCheckExpired,
     RefundTooLarge,
     UnknownCard,
     WrongPin,
 )
+from payments.issuer import PIN_CHECK_LIFETIME, PIN_CHECK_SALT
 from payments.models import Account, Card, LedgerEntry, LedgerTransaction, Payment
 from tests.factories import PIN, card, user
 
@@ -212,3 +218,35 @@ class TestTheLedgerIsInsertOnly:
         services.top_up(card=target, amount=1_000, idempotency_key="t", by=clerk)
         clerk.delete()
         assert LedgerTransaction.objects.get(idempotency_key="t").by is None
+
+
+class TestAPinCheckTakesThePlaceOfThePin:
+    def test_it_authorizes_with_the_proof_of_a_check_without_hashing_the_pin_again(self, gateway, monkeypatch):
+        funded = card()
+        proof = gateway.verify_pin(card_number=funded.number, pin=PIN)
+        monkeypatch.setattr(Card, "pin_matches", lambda card, pin: pytest.fail("the PIN was hashed again"))
+        payment = gateway.authorize(card_number=funded.number, pin_check=proof, amount=3_000, reference="R",
+                                    idempotency_key="k")
+        assert payment.authorized == 3_000 and services.card_balances(funded)["held"] == 3_000
+
+    @pytest.mark.parametrize("forged", ["another card's", "tampered", "too old"])
+    def test_it_refuses_a_proof_that_is_not_this_cards_or_too_old(self, gateway, forged):
+        funded, other = card(), card()
+        proof = gateway.verify_pin(card_number=(other if forged == "another card's" else funded).number, pin=PIN)
+        if forged == "tampered":
+            proof = signing.dumps(funded.number_hash, salt=PIN_CHECK_SALT, key="a guessed key")
+        later = mock.Mock(time=lambda: time.time() + PIN_CHECK_LIFETIME.total_seconds() + 1)
+        with mock.patch("django.core.signing.time", later if forged == "too old" else time):
+            with pytest.raises(PinCheckExpired):
+                gateway.authorize(card_number=funded.number, pin_check=proof, amount=1_000, reference="R",
+                                  idempotency_key="k")
+        assert nothing_held(funded)
+
+    def test_a_card_locked_after_the_check_is_refused(self, gateway):
+        funded = card()
+        proof = gateway.verify_pin(card_number=funded.number, pin=PIN)
+        funded.lock()
+        with pytest.raises(CardLocked):
+            gateway.authorize(card_number=funded.number, pin_check=proof, amount=1_000, reference="R",
+                              idempotency_key="k")
+        assert nothing_held(funded)
