@@ -23,6 +23,10 @@ class AddToCartForm(forms.Form):
     prescription = forms.CharField(label=_("Prescription number"), max_length=40, required=False)
 
 
+class SwitchSellerForm(forms.Form):
+    offer = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
 class CartLineForm(forms.Form):
     quantity = forms.IntegerField(
         label=_("Quantity"), min_value=0, max_value=MAX_LINE_QUANTITY,

@@ -140,6 +140,29 @@ def set_line_quantity(*, line: CartLine, quantity: int) -> None:
 
 
 @transaction.atomic
+def switch_line_offer(*, line: CartLine, offer: Offer) -> None:
+    """Buy a cart line's product from another seller: the line moves to
+    ``offer`` with its quantity and its prescription (which is for the
+    product, not the pharmacy), and into the cart's line of that offer when
+    there is one. Raises OfferUnavailable (also for another product's offer)
+    and KitchenClosed, changing nothing."""
+    line = CartLine.objects.select_for_update().select_related("offer").get(pk=line.pk)
+    if offer.product_id != line.offer.product_id or not offer.is_available:
+        raise catalog_services.OfferUnavailable(offer.pk)
+    if offer.pk == line.offer_id:
+        return
+    hours.check_kitchen_open(offer, now=timezone.now())
+    theirs = CartLine.objects.select_for_update().filter(cart_id=line.cart_id, offer=offer).first()
+    if theirs is None:
+        CartLine.objects.filter(pk=line.pk).update(offer=offer, price_when_added=offer.price)
+        return
+    CartLine.objects.filter(pk=theirs.pk).update(
+        quantity=min(theirs.quantity + line.quantity, MAX_LINE_QUANTITY),
+        prescription=theirs.prescription_id or line.prescription_id)
+    line.delete()
+
+
+@transaction.atomic
 def merge_carts(*, anonymous: Cart, user) -> Cart:
     """Move an anonymous cart's lines into the account's cart at login."""
     cart, _ = Cart.objects.get_or_create(user=user)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("cart/", views.cart, name="cart"),
     path("cart/add/", views.add_to_cart, name="add"),
     path("cart/lines/<int:line_id>/", views.update_line, name="update_line"),
+    path("cart/lines/<int:line_id>/seller/", views.switch_line, name="switch_line"),
     path("checkout/", views.checkout, name="checkout"),
     path("checkout/pay/", views.checkout_pay, name="checkout_pay"),
     path("orders/", views.order_list, name="list"),

@@ -40,6 +40,7 @@ from orders.forms import (
     PaymentForm,
     RedeliveryForm,
     ReviewForm,
+    SwitchSellerForm,
 )
 from orders.models import Address, CartLine, Order, OrderLine
 from payments.gateway import PaymentError, WrongPin
@@ -110,6 +111,27 @@ def update_line(request: HttpRequest, line_id: int) -> HttpResponse:
     else:
         services.set_line_quantity(line=line, quantity=form.cleaned_data["quantity"])
     remember_count(request, cart)
+    return redirect("orders:cart")
+
+
+@require_POST
+def switch_line(request: HttpRequest, line_id: int) -> HttpResponse:
+    """The cart's "buy it from them instead": the line to a cheaper seller."""
+    line = get_object_or_404(CartLine.objects.select_related("offer__product"), pk=line_id,
+                             cart=current_cart(request))
+    form = SwitchSellerForm(request.POST)
+    offer = form.is_valid() and Offer.objects.select_related("product", "seller").filter(
+        pk=form.cleaned_data["offer"]).first()
+    try:
+        if not offer:
+            raise OfferUnavailable(None)
+        services.switch_line_offer(line=line, offer=offer)
+    except (OfferUnavailable, KitchenClosed):
+        messages.error(request, _("%(product)s cannot be bought from that seller now.") % {
+            "product": line.offer.product.name})
+        return redirect("orders:cart")
+    messages.success(request, _("%(product)s is now bought from %(seller)s.") % {
+        "product": offer.product.name, "seller": offer.seller.name})
     return redirect("orders:cart")
 
 

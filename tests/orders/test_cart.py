@@ -104,6 +104,47 @@ def test_it_offers_the_cheaper_seller(customer_client, world, store_soap, factor
     assert [line.cheaper for line in lines if line.offer == factory_soap] == [None], "the cheapest has no cheaper"
 
 
+def test_buying_from_the_cheaper_seller_instead_moves_the_line(customer_client, world, store_soap, factory_soap):
+    cart = fill_cart(world.customer, [(store_soap, 2)])
+    line = cart.lines.get()
+    response = customer_client.post(reverse("orders:switch_line", args=[line.pk]), {"offer": factory_soap.pk},
+                                    HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    assert [(m.level_tag, str(m)) for m in response.context["messages"]] == [
+        ("success", f"Ginseng soap is now bought from {world.factory.name_en}.")]
+    assert list(cart.lines.values_list("pk", "offer", "quantity", "price_when_added")) == [
+        (line.pk, factory_soap.pk, 2, factory_soap.price)]
+
+
+def test_buying_from_them_instead_joins_their_line_already_in_the_cart(customer_client, world, store_soap,
+                                                                        factory_soap):
+    cart = fill_cart(world.customer, [(store_soap, 2), (factory_soap, 1)])
+    store_line = cart.lines.get(offer=store_soap)
+    customer_client.post(reverse("orders:switch_line", args=[store_line.pk]), {"offer": factory_soap.pk})
+    assert list(cart.lines.values_list("offer", "quantity")) == [(factory_soap.pk, 3)]
+
+
+@pytest.mark.parametrize("offer", ["", "abc", "0", "another product", "withdrawn"])
+def test_a_bad_switch_changes_nothing_and_says_why(customer_client, world, store_soap, factory_soap, offer):
+    cart = fill_cart(world.customer, [(store_soap, 2)])
+    line = cart.lines.get()
+    if offer == "another product":
+        offer = factories.product(offers=[(world.factory, 500, 5)]).offers.get().pk
+    elif offer == "withdrawn":
+        Offer.objects.filter(pk=factory_soap.pk).update(is_active=False)
+        offer = factory_soap.pk
+    response = customer_client.post(reverse("orders:switch_line", args=[line.pk]), {"offer": offer},
+                                    HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["Ginseng soap cannot be bought from that seller now."]
+    assert list(cart.lines.values_list("offer", "quantity")) == [(store_soap.pk, 2)]
+
+
+def test_someone_elses_line_cannot_be_switched(client, world, store_soap, factory_soap):
+    line = fill_cart(world.customer, [(store_soap, 2)]).lines.get()
+    client.force_login(factories.user())
+    assert client.post(reverse("orders:switch_line", args=[line.pk]), {"offer": factory_soap.pk}).status_code == 404
+    assert CartLine.objects.get(pk=line.pk).offer_id == store_soap.pk
+
+
 def test_it_changes_and_removes_a_line(customer_client, world, store_soap, factory_soap):
     cart = fill_cart(world.customer, [(store_soap, 1), (factory_soap, 1)])
     store_line, factory_line = cart.lines.order_by("pk")

@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from catalog.models import Offer
 from delivery.models import Delivery
 from lodging import services as lodging_services
 from lodging.models import Lodging, Reservation, RoomType
@@ -68,7 +69,7 @@ def _card_state(s):
 
 
 def _line_state(s):
-    return list(CartLine.objects.filter(pk=s.line.pk).values_list("quantity", "cart_id"))
+    return list(CartLine.objects.filter(pk=s.line.pk).values_list("quantity", "cart_id", "offer_id"))
 
 
 def _delivery_state(s):
@@ -102,6 +103,8 @@ MATRIX = {
     "orders:cancel": Entry("buyer", lambda s: [s.order.number], _order_state, lambda s: s.order.address_line,
                            post_only=True),
     "orders:update_line": Entry("buyer", lambda s: [s.line.pk], _line_state, lambda s: s.order.address_line,
+                                post_only=True, anonymous="404"),
+    "orders:switch_line": Entry("buyer", lambda s: [s.line.pk], _line_state, lambda s: s.order.address_line,
                                 post_only=True, anonymous="404"),
     "orders:review": Entry("buyer", lambda s: [s.order.number, s.order.lines.get().pk], _order_state,
                            lambda s: s.order.address_line, post_only=True, allowed=frozenset({302, 409})),
@@ -142,6 +145,8 @@ MATRIX = {
 # Valid bodies, so that a stranger's POST would do something if it got through.
 POST_DATA = {
     "orders:update_line": {"quantity": 3},
+    "orders:switch_line": lambda s: {"offer": Offer.objects.filter(product=s.line.offer.product_id).exclude(
+        pk=s.line.offer_id).values_list("pk", flat=True).first()},
     "delivery:delivered": {"recipient_name": "Intruder"},
     "delivery:failed": {"reason": "nobody_home"},
     "orders:review": {"stars": 5, "text": "Intruder"},

@@ -59,6 +59,7 @@ POST_VIEWS = {
     "orders:add": PostView("customer", ("offer", "quantity", "next", "price", "prescription")),
     "catalog:change_wish": PostView("customer", ("action", "next"), lambda shop: [shop.line.offer.product.slug]),
     "orders:update_line": PostView("customer", ("quantity", "remove"), lambda shop: [shop.line.pk]),
+    "orders:switch_line": PostView("customer", ("offer",), lambda shop: [shop.line.pk]),
     "orders:checkout": PostView("customer", ("address", "recipient_name", "phone", "district", "line")),
     "orders:checkout_pay": PostView("customer", ("token", "cart", "slot", "card", "card_number", "pin", "total")),
     "orders:cancel": PostView("customer", ("status",), lambda shop: [shop.order.number]),
