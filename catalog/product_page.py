@@ -50,34 +50,34 @@ REVIEW_SELLER_FIELDS = ("id", "slug", "name_ko", "name_en")
 PRODUCT = f"""
 SELECT {_select(Product, "p")}, {_select(Category, "c")},
     (SELECT COALESCE(jsonb_agg(to_jsonb(m) ORDER BY m.position, m.id), '[]')
-     FROM {ProductMedia._meta.db_table} m WHERE m.product_id = p.id),
+     FROM "{ProductMedia._meta.db_table}" m WHERE m.product_id = p.id),
     (SELECT COALESCE(jsonb_agg(latest ORDER BY created_at DESC, id DESC), '[]') FROM (
         SELECT to_jsonb(r) || jsonb_build_object(
             'author', jsonb_build_object('id', u.id, 'first_name', u.first_name),
             'seller', jsonb_build_object({", ".join(f"'{name}', s.{name}" for name in REVIEW_SELLER_FIELDS)})
         ) AS latest, r.created_at, r.id
-        FROM {Review._meta.db_table} r
-        JOIN {get_user_model()._meta.db_table} u ON u.id = r.author_id
-        JOIN {Seller._meta.db_table} s ON s.id = r.seller_id
+        FROM "{Review._meta.db_table}" r
+        JOIN "{get_user_model()._meta.db_table}" u ON u.id = r.author_id
+        JOIN "{Seller._meta.db_table}" s ON s.id = r.seller_id
         WHERE r.product_id = p.id AND NOT r.is_hidden
         ORDER BY r.created_at DESC, r.id DESC LIMIT %(reviews)s) AS latest_reviews),
     (SELECT COALESCE(jsonb_agg(jsonb_build_array(h.offer_id, h.changed_at, h.old_price, h.new_price)
                                ORDER BY h.changed_at, h.id), '[]')
-     FROM {PriceChange._meta.db_table} h JOIN {Offer._meta.db_table} ho ON ho.id = h.offer_id
+     FROM "{PriceChange._meta.db_table}" h JOIN "{Offer._meta.db_table}" ho ON ho.id = h.offer_id
      WHERE ho.product_id = p.id AND h.changed_at >= %(since)s),
     (SELECT COALESCE(jsonb_agg(to_jsonb(v) || jsonb_build_object('attribute', to_jsonb(a), 'choice', to_jsonb(ch))
                                ORDER BY a.position, a.code), '[]')
-     FROM {ProductAttributeValue._meta.db_table} v JOIN {Attribute._meta.db_table} a ON a.id = v.attribute_id
-     LEFT JOIN {AttributeChoice._meta.db_table} ch ON ch.id = v.choice_id
+     FROM "{ProductAttributeValue._meta.db_table}" v JOIN "{Attribute._meta.db_table}" a ON a.id = v.attribute_id
+     LEFT JOIN "{AttributeChoice._meta.db_table}" ch ON ch.id = v.choice_id
      WHERE v.product_id = p.id)
-FROM {Product._meta.db_table} p JOIN {Category._meta.db_table} c ON c.id = p.category_id
+FROM "{Product._meta.db_table}" p JOIN "{Category._meta.db_table}" c ON c.id = p.category_id
 WHERE p.slug = %(slug)s AND p.is_active
 """
 
 LIVE_OFFERS = f"""
 SELECT {_select(Offer, "o")}, {_select(Seller, "s")}, {_select(SellerScore, "sc")}
-FROM {Offer._meta.db_table} o JOIN {Seller._meta.db_table} s ON s.id = o.seller_id
-LEFT JOIN {SellerScore._meta.db_table} sc ON sc.seller_id = s.id
+FROM "{Offer._meta.db_table}" o JOIN "{Seller._meta.db_table}" s ON s.id = o.seller_id
+LEFT JOIN "{SellerScore._meta.db_table}" sc ON sc.seller_id = s.id
 WHERE o.product_id = %(product)s AND o.is_active AND s.is_active
 """
 
