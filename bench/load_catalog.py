@@ -174,7 +174,7 @@ def _generate(n, rng, leaves, sellers, pictures, created, products, offers, valu
         rng.randint(0, 5000), search.document(name_ko, name_en),
         # An array literal; the generated names hold no quotes or backslashes.
         "{" + ",".join(f'"{name}"' for name in search.names(name_ko, name_en)) + "}",
-        search.description(description_ko, description_en), False,
+        search.description(description_ko, description_en), False, 0,
     ])
     for seller, price, stock in zip(chosen, prices, stocks, strict=True):
         _row(offers, [offer_id, product_id, seller.pk, price, stock, True, created.isoformat()])
@@ -186,7 +186,7 @@ PRODUCT_COLUMNS = (
     "id", "category_id", "slug", "name_ko", "name_en", "description_ko", "description_en", "image", "thumbnails",
     "fresh_minutes", "is_active", "is_featured", "created_at",
     "best_price", "seller_count", "in_stock", "rating", "rating_count", "units_sold", "search_text",
-    "search_names", "search_description", "prescription_only",
+    "search_names", "search_description", "prescription_only", "best_seller_score",
 )
 OFFER_COLUMNS = ("id", "product_id", "seller_id", "price", "stock", "is_active", "updated_at")
 VALUE_COLUMNS = ("product_id", "attribute_id", "number", "text")
