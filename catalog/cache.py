@@ -39,26 +39,36 @@ CSRF_MARK = "csrf-token-of-the-visitor"
 _MISSING = object()
 
 
-def version() -> int:
-    """The current catalogue version, as every process sees it: one small
-    query (the sequence's row holds a single number)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT last_value FROM catalog_version")
-        return cursor.fetchone()[0]
+class Version:
+    """A version number every process on every host reads alike: a
+    PostgreSQL sequence, whose row holds a single number."""
+
+    def __init__(self, sequence: str):
+        self.sequence = sequence
+
+    def read(self) -> int:
+        """The current version: one small query."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT last_value FROM {self.sequence}")
+            return cursor.fetchone()[0]
+
+    def bump(self) -> None:
+        """Make every page cached under the current version stale once the
+        current transaction commits.
+
+        After the commit, not before: a sequence moves outside transactions,
+        so a page built between the bump and the commit would read the old
+        rows and cache them under the new version."""
+        transaction.on_commit(self._next)
+
+    def _next(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT nextval('{self.sequence}')")
 
 
-def bump_version() -> None:
-    """Make every cached page stale once the current transaction commits.
-
-    After the commit, not before: a sequence moves outside transactions, so a
-    page built between the bump and the commit would read the old rows and
-    cache them under the new version."""
-    transaction.on_commit(_bump)
-
-
-def _bump() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval('catalog_version')")
+CATALOGUE_VERSION = Version("catalog_version")
+version = CATALOGUE_VERSION.read
+bump_version = CATALOGUE_VERSION.bump
 
 
 def key(catalog_version: int, *parts) -> str:

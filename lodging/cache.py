@@ -24,29 +24,13 @@ row locks and the counters' CHECK (lodging.services).
 
 from datetime import datetime
 
-from django.db import connection, transaction
-
+from catalog.cache import Version
 from lodging.models import Reservation
 from okryu.db import read_connection
 
-
-def version() -> int:
-    """The current stays version, as every process sees it: one small query."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT last_value FROM lodging_version")
-        return cursor.fetchone()[0]
-
-
-def bump_version() -> None:
-    """Make every cached search page stale once the current transaction
-    commits (after, not before, for the reason catalog.cache.bump_version
-    gives)."""
-    transaction.on_commit(_bump)
-
-
-def _bump() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval('lodging_version')")
+STAYS_VERSION = Version("lodging_version")
+version = STAYS_VERSION.read
+bump_version = STAYS_VERSION.bump
 
 
 def holds_run_until() -> datetime | None:
