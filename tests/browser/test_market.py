@@ -73,3 +73,13 @@ def test_a_closed_kitchen_says_when_it_opens_and_offers_no_button(visitor, viewp
     offers = page.locator("main li", has=page.locator("p.closed"))
     expect(offers.locator(f'form[action="{reverse("orders:add")}"]')).to_have_count(0)
     v.check("product-kitchen-closed")
+
+
+def test_a_sellers_score_page_explains_its_figures(visitor, viewport):
+    v = visitor(language="en")
+    page = v.page
+    page.goto(reverse("catalog:seller", args=["okryukwan"]))
+    v.follow(page.locator("main a.score").first)
+    assert page.url.endswith(reverse("catalog:seller_score", args=["okryukwan"]))
+    expect(page.locator("main h1")).to_contain_text("Okryukwan")
+    v.check("seller-score")
