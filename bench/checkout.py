@@ -3,11 +3,15 @@
 ``prepare`` creates (once) the buyers, each with a password, a funded
 e-card and an address in a district a transport service covers, opens
 fresh delivery slots with room for every order, and puts a known stock on a
-few "hot" offers that every buyer competes for. ``run`` then has every buyer
-loop, in its own thread over plain HTTP (http.client, cookies by hand): log
-in, add a hot offer to the cart, choose the address, open the pay page, pay.
-Afterwards it checks the stock of the hot offers: never negative, and what
-was taken equals the units of the orders placed in the run (0 oversold).
+few "hot" offers that every buyer competes for. ``run`` then logs every
+buyer in and has each loop, in its own thread over plain HTTP (http.client,
+cookies by hand): add a hot offer to the cart, choose the address, open the
+pay page, pay with the PIN. The login is outside the loop, as a customer
+logs in once and may order many times; it is what a checkout does that is
+measured. Afterwards it checks the stock of the hot offers (never negative,
+what was taken equals the units of the orders placed in the run: 0
+oversold), that each order took one payment (0 double charges), and runs
+``orders.reconcile.problems`` over the whole database.
 """
 
 import http.client
@@ -135,14 +139,15 @@ class Browser:
         return response.status, response.headers.get("Location", ""), text
 
 
-def _buy(browser: Browser, buyer: dict, offer: int, quantity: int) -> str:
-    """One full checkout; 'ordered', 'sold out' or 'error: …'."""
-    browser.cookies.clear()
+def _log_in(browser: Browser, buyer: dict) -> None:
     browser.request("GET", "/accounts/login/")
-    status, location, _ = browser.request("POST", "/accounts/login/", {
-        "username": buyer["username"], "password": PASSWORD})
+    status, _, _ = browser.request("POST", "/accounts/login/", {"username": buyer["username"], "password": PASSWORD})
     if status != 302:
-        return f"error: login {status}"
+        raise RuntimeError(f"{buyer['username']} could not log in: {status}")
+
+
+def _buy(browser: Browser, buyer: dict, offer: int, quantity: int) -> str:
+    """One checkout of a logged-in buyer; 'ordered', 'sold out' or 'error: …'."""
     status, _, _ = browser.request("POST", "/cart/add/", {"offer": offer, "quantity": quantity})
     if status != 302:
         return f"error: add {status}"
@@ -171,21 +176,29 @@ def _buy(browser: Browser, buyer: dict, offer: int, quantity: int) -> str:
 
 
 def run(base: str, buyers: list[dict], *, seconds: int) -> dict:
-    """Every buyer checks out in a loop for ``seconds``; then the stock check."""
+    """Every buyer, logged in, checks out in a loop for ``seconds``; then the
+    stock, payment and reconciliation checks."""
     from django.db.models import Sum
 
     from catalog.models import Offer
-    from orders.models import OrderLine
+    from orders import reconcile
+    from orders.models import Order, OrderLine
+    from payments.models import Payment
 
     hot = buyers[0]["hot"]
     stock_before = dict(Offer.objects.filter(pk__in=hot).values_list("pk", "stock"))
     started_at_line = OrderLine.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    started_at_order = Order.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    started_at_payment = Payment.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     outcomes: list[str] = []
     timings: list[float] = []
+    browsers = []
+    for buyer in buyers:
+        browsers.append(Browser(base))
+        _log_in(browsers[-1], buyer)
     deadline = time.monotonic() + seconds
 
-    def buyer_loop(buyer: dict, rng: random.Random):
-        browser = Browser(base)
+    def buyer_loop(buyer: dict, browser: Browser, rng: random.Random):
         available = list(buyer["hot"])
         while time.monotonic() < deadline and available:
             offer = rng.choice(available)
@@ -197,7 +210,8 @@ def run(base: str, buyers: list[dict], *, seconds: int) -> dict:
                 available.remove(offer)
             outcomes.append(outcome)
 
-    threads = [threading.Thread(target=buyer_loop, args=(buyer, random.Random(n))) for n, buyer in enumerate(buyers)]
+    threads = [threading.Thread(target=buyer_loop, args=(buyer, browser, random.Random(n)))
+               for n, (buyer, browser) in enumerate(zip(buyers, browsers, strict=True))]
     began = time.monotonic()
     for thread in threads:
         thread.start()
@@ -208,6 +222,11 @@ def run(base: str, buyers: list[dict], *, seconds: int) -> dict:
     units = OrderLine.objects.filter(pk__gt=started_at_line, offer_id__in=hot).aggregate(units=Sum("quantity"))
     taken = sum(stock_before.values()) - sum(stock_after.values())
     ordered_units = units["units"] or 0
+    orders = Order.objects.filter(pk__gt=started_at_order).count()
+    payments = Payment.objects.filter(pk__gt=started_at_payment, idempotency_key__startswith=reconcile.CHECKOUT_KEY)
+    problems = reconcile.problems()
+    if problems:
+        print(f"  reconciliation problems: {problems}")
     errors = [outcome for outcome in outcomes if outcome.startswith("error")]
     if errors:
         print(f"  checkout errors: {sorted(set(errors))}")
@@ -219,4 +238,5 @@ def run(base: str, buyers: list[dict], *, seconds: int) -> dict:
         "taken": taken, "units": ordered_units, "lowest_stock": min(stock_after.values()),
         "consistent": ordered_units == taken,
         "oversold": max(0, ordered_units - sum(stock_before.values())) + sum(-min(0, s) for s in stock_after.values()),
+        "double_charges": payments.count() - orders, "problems": sum(len(rows) for rows in problems.values()),
     }

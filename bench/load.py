@@ -125,7 +125,8 @@ def main() -> int:
     print_table(results, sizes, orders)
     if per_process:
         print_cache_comparison(results, per_process)
-    return 0 if orders["oversold"] == 0 and orders["consistent"] else 1
+    wrong = orders["oversold"] or orders["double_charges"] or orders["problems"] or not orders["consistent"]
+    return 1 if wrong else 0
 
 
 @contextlib.contextmanager
@@ -395,12 +396,13 @@ def print_table(results: dict, sizes: dict, orders: dict) -> None:
               f"| {statistics.median(run[1] for run in runs):.1f} | {statistics.median(run[2] for run in runs):.1f} "
               f"| {cold}/{warm} | {raw:,} | {packed and f'{packed:,}' or '—'} | {max(run[3] for run in runs):.0f} "
               f"| {statistics.median(rate / floor for rate, floor in zip(rates, floors, strict=True)):.2f} |")
-    print(f"| checkout (login, cart, checkout, pay), {orders['buyers']} buyers | {orders['rate']:.1f} orders/s "
+    print(f"| checkout (cart, address, pay page, pay), {orders['buyers']} buyers | {orders['rate']:.1f} orders/s "
           f"| {orders['orders']} orders in {orders['seconds']:.0f} s | {orders['p50']:.0f} | {orders['p99']:.0f} "
           f"| | | | {orders['rss']:.0f} | |")
     print(f"\ncheckout: {orders['orders']} orders, {orders['sold_out']} refused as sold out, "
           f"{orders['errors']} errors; stock taken {orders['taken']} = units ordered {orders['units']}; "
-          f"lowest stock {orders['lowest_stock']}; oversold {orders['oversold']}"
+          f"lowest stock {orders['lowest_stock']}; oversold {orders['oversold']}; "
+          f"double charges {orders['double_charges']}; reconciliation problems {orders['problems']}"
           f"{'' if orders['consistent'] else ' — STOCK TAKEN DIFFERS FROM UNITS ORDERED'}")
 
 

@@ -26,7 +26,9 @@ from dataclasses import dataclass
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import models
 from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Floor, Greatest
+from django.db.models.lookups import GreaterThanOrEqual
 from django.utils.translation import gettext as _
 
 from catalog.models import Category, Offer, Product, Seller, use_similarity_threshold
@@ -57,6 +59,11 @@ class Match(models.IntegerChoices):
     SELLER = 3
     EXACT = 4
 
+    @classmethod
+    def of(cls, product: Product) -> "Match":
+        """Why a product that products() found is there: its rank's whole part."""
+        return cls(int(product.rank))
+
 
 @dataclass
 class Named:
@@ -83,6 +90,26 @@ class InArray(models.Func):
         return f"{column[0]} = ANY(ARRAY{subquery[0]})", (*column[1], *subquery[1])
 
 
+class RankedOnce(models.Func):
+    """``(SELECT expression FROM (SELECT similarity AS name, … OFFSET 0) AS
+    ranks)``: an expression that reads each named similarity as
+    ``ranks.<name>`` several times, with each computed once a row.
+    PostgreSQL computes a repeated expression every time it appears, and
+    would inline the names back without the OFFSET 0."""
+
+    output_field = models.FloatField()
+
+    def __init__(self, expression, **similarities):
+        self.names = list(similarities)
+        super().__init__(expression, *similarities.values())
+
+    def as_sql(self, compiler, connection, **extra):
+        (expression, *similarities) = (compiler.compile(source) for source in self.get_source_expressions())
+        named_list = ", ".join(f"{sql} AS {name}" for (sql, _), name in zip(similarities, self.names, strict=True))
+        params = (*expression[1], *(param for _, params in similarities for param in params))
+        return f"(SELECT {expression[0]} FROM (SELECT {named_list} OFFSET 0) AS ranks)", params
+
+
 def named(query: str) -> Named:
     """The active sellers and the categories that words of the normalised
     ``query`` name: three queries, whatever the query."""
@@ -102,33 +129,33 @@ def named(query: str) -> Named:
 
 def products(query: str, found: Named):
     """The listed products the normalised ``query`` finds, annotated with
-    ``tier``, ``rank`` and, when it names a seller, ``seller_price`` (that
-    seller's price, None where it does not sell the product). Lazy; one
-    query when evaluated, after the one that sets the threshold now."""
+    ``rank`` (Match.of tells its tier) and, when it names a seller,
+    ``seller_price`` (that seller's price, None where it does not sell the
+    product). Lazy; one query when evaluated, after the one that sets the
+    threshold now."""
     use_similarity_threshold(Product.objects.db, SEARCH_THRESHOLD)
     texts = [query] + ([found.rest] if found.rest and found.rest != query else [])
     matches = Q(search_description__trigram_word_similar=query)
     for text in texts:
         matches |= Q(search_text__trigram_word_similar=text)
     name_ranks = [TrigramWordSimilarity(Value(text), "search_text") for text in texts]
-    # alias(), not annotate(): inlined where used, never computed for the SELECT list.
-    rows = Product.objects.listed().alias(
-        name_rank=Greatest(*name_ranks) if len(name_ranks) > 1 else name_ranks[0],
-        description_rank=TrigramWordSimilarity(Value(query), "search_description"),
-    )
+    # Read by name inside RankedOnce, which computes it once a row.
+    name_rank = RawSQL("ranks.name_rank", ())
+    named_well = GreaterThanOrEqual(name_rank, SEARCH_THRESHOLD)
+    rows = Product.objects.listed()
     # (condition, tier, similarity ranking within the tier), in the order they are tried.
     no_similarity = Value(0.0)
-    tiers = [(Q(search_names__contains=[query]), Match.EXACT, F("name_rank"))]
+    tiers = [(Q(search_names__contains=[query]), Match.EXACT, name_rank)]
     if found.sellers:
         seller = found.sellers[0]
         rows = rows.annotate(seller_price=Subquery(
             Offer.objects.filter(product=OuterRef("pk"), seller=seller, is_active=True).values("price")[:1]))
         if found.rest:
-            tiers.append((Q(seller_price__isnull=False, name_rank__gte=SEARCH_THRESHOLD), Match.SELLER, F("name_rank")))
+            tiers.append((Q(seller_price__isnull=False) & Q(named_well), Match.SELLER, name_rank))
         else:
             matches |= Q(InArray("pk", seller.offers.filter(is_active=True).values("product_id")))
             tiers.append((Q(seller_price__isnull=False), Match.SELLER, no_similarity))
-    tiers.append((Q(name_rank__gte=SEARCH_THRESHOLD), Match.NAME, F("name_rank")))
+    tiers.append((Q(named_well), Match.NAME, name_rank))
     if found.categories:
         category = found.categories[0]
         in_category = InArray("category", Category.objects.within(category).values("pk"))
@@ -136,15 +163,14 @@ def products(query: str, found: Named):
         tiers.append((Q(in_category), Match.CATEGORY, no_similarity))
     sales = Cast("units_sold", models.FloatField())
     tie_break = Floor(sales * 100 / (sales + 100)) * 0.00004 + Cast("rating", models.FloatField()) * 0.000006
-    return rows.filter(matches).annotate(
-        tier=Case(*(When(condition, then=Value(tier)) for condition, tier, _ in tiers),
-                  default=Value(Match.DESCRIPTION)),
-        rank=Case(
-            *(When(condition, then=Value(float(tier)) + Floor(similarity * 100) / 200)
-              for condition, tier, similarity in tiers),
-            default=Floor(F("description_rank") * 100) / 200, output_field=models.FloatField(),
-        ) + tie_break,
+    rank = Case(
+        *(When(condition, then=Value(float(tier)) + Floor(similarity * 100) / 200)
+          for condition, tier, similarity in tiers),
+        default=Floor(TrigramWordSimilarity(Value(query), "search_description") * 100) / 200,
+        output_field=models.FloatField(),
     )
+    return rows.filter(matches).annotate(rank=RankedOnce(
+        rank + tie_break, name_rank=Greatest(*name_ranks) if len(name_ranks) > 1 else name_ranks[0]))
 
 
 def close_matches(query: str) -> list[Product]:

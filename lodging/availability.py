@@ -14,8 +14,6 @@ the room). A closure makes a night unavailable whatever is free.
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db import transaction
-
 from okryu.db import read_connection
 
 NIGHTS_SQL = """
@@ -193,10 +191,7 @@ def search(*, arrival: date, departure: date, guests: int, district_id: int | No
     ORDER BY {SORTS[sort]} LIMIT %(limit)s OFFSET %(offset)s
     """
     connection = read_connection()
-    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        # The city's room types over a week or more are priced past the JIT
-        # threshold; compiling took a second, the query itself 60 ms.
-        cursor.execute("SET LOCAL jit = off")
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return [Found(*row[:4]) for row in rows], (rows[0][4] if rows else 0)

@@ -110,15 +110,19 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Every connection gives up instead of hanging: waiting for a row lock, one
 # statement, and a transaction left open by a stuck worker each have a limit
-# (PostgreSQL's own settings, sent at connect; "0" turns one off).
-_timeouts = {
+# (PostgreSQL's own settings, sent at connect; "0" turns one off). JIT is off:
+# a search ranking thousands of matches, or the stays of a week, is costed
+# past its threshold, and compiling took 0.1 to 1 s where the query ran in
+# 60 to 700 ms (bench/README.md); no page runs a query long enough to gain.
+_connection_settings = {
     "lock_timeout": env.str("DB_LOCK_TIMEOUT", default="5s"),
     "statement_timeout": env.str("DB_STATEMENT_TIMEOUT", default="15s"),
     "idle_in_transaction_session_timeout": env.str("DB_IDLE_IN_TRANSACTION_TIMEOUT", default="30s"),
+    "jit": "off",
 }
 _options = DATABASES["default"].setdefault("OPTIONS", {})
 _options["options"] = " ".join(
-    [_options.get("options", ""), *(f"-c {name}={value}" for name, value in _timeouts.items())]
+    [_options.get("options", ""), *(f"-c {name}={value}" for name, value in _connection_settings.items())]
 ).strip()
 # Streaming replicas (DATABASE_REPLICA_URLS, comma-separated) take the reads
 # of the pages that may be a moment stale (okryu.db.ReplicaRouter); with none

@@ -33,6 +33,13 @@ def test_every_connection_has_time_limits(name, value):
 
 
 @pytest.mark.django_db
+def test_no_connection_compiles_queries_with_jit():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+
+
+@pytest.mark.django_db
 def test_a_statement_over_the_limit_is_cancelled():
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL statement_timeout = '50ms'")
