@@ -145,7 +145,9 @@ def products(query: str, found: Named):
     rows = Product.objects.listed()
     # (condition, tier, similarity ranking within the tier), in the order they are tried.
     no_similarity = Value(0.0)
-    tiers = [(Q(search_names__contains=[query]), Match.EXACT, name_rank)]
+    exact = Q(search_names__contains=[query])
+    tiers = [(exact, Match.EXACT, name_rank)]
+    whole_seller = None
     if found.sellers:
         seller = found.sellers[0]
         rows = rows.annotate(seller_price=Subquery(
@@ -153,8 +155,12 @@ def products(query: str, found: Named):
         if found.rest:
             tiers.append((Q(seller_price__isnull=False) & Q(named_well), Match.SELLER, name_rank))
         else:
-            matches |= Q(InArray("pk", seller.offers.filter(is_active=True).values("product_id")))
-            tiers.append((Q(seller_price__isnull=False), Match.SELLER, no_similarity))
+            # Joined as a set: in ``= ANY(ARRAY(…))`` PostgreSQL checks a
+            # row against the array one element at a time, 170,000 × 170,000
+            # for a seller of a million-product catalogue.
+            seller_products = seller.offers.filter(is_active=True).order_by().values("product_id")
+            # Ranked outside RankedOnce: a seller's products need no similarity.
+            whole_seller = Q(seller_price__isnull=False) & ~exact
     tiers.append((Q(named_well), Match.NAME, name_rank))
     if found.categories:
         category = found.categories[0]
@@ -169,8 +175,11 @@ def products(query: str, found: Named):
         default=Floor(TrigramWordSimilarity(Value(query), "search_description") * 100) / 200,
         output_field=models.FloatField(),
     )
-    return rows.filter(matches).annotate(rank=RankedOnce(
-        rank + tie_break, name_rank=Greatest(*name_ranks) if len(name_ranks) > 1 else name_ranks[0]))
+    rank = RankedOnce(rank, name_rank=Greatest(*name_ranks) if len(name_ranks) > 1 else name_ranks[0])
+    if whole_seller is not None:
+        rank = Case(When(whole_seller, then=Value(float(Match.SELLER))), default=rank)
+        matches = Q(pk__in=Product.objects.filter(matches).order_by().values("pk").union(seller_products))
+    return rows.filter(matches).annotate(rank=rank + tie_break)
 
 
 def close_matches(query: str) -> list[Product]:
