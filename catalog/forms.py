@@ -35,11 +35,14 @@ class ListingForm(forms.Form):
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORT_CHOICES)
     price_min = forms.IntegerField(label=_("Price from"), min_value=0, max_value=2**31 - 1, required=False)
     price_max = forms.IntegerField(label=_("Price to"), min_value=0, max_value=2**31 - 1, required=False)
+    # Hotels and inns sell stays, not products: a city's thousand lodgings
+    # made the seller list 50 KB of every catalogue page.
     seller = forms.ModelChoiceField(
-        label=_("Seller"), queryset=Seller.objects.filter(is_active=True), to_field_name="slug",
-        required=False, empty_label=_("Any"),
+        label=_("Seller"), queryset=Seller.objects.filter(is_active=True).exclude(kind=Seller.Kind.LODGING),
+        to_field_name="slug", required=False, empty_label=_("Any"),
     )
-    kind = forms.ChoiceField(label=_("Seller kind"), choices=[("", _("Any"))] + Seller.Kind.choices, required=False)
+    kind = forms.ChoiceField(label=_("Seller kind"), required=False, choices=[("", _("Any"))] + [
+        (kind, label) for kind, label in Seller.Kind.choices if kind != Seller.Kind.LODGING])
     in_stock = forms.BooleanField(label=_("In stock only"), required=False)
     rating = forms.TypedChoiceField(
         label=_("Rating"), coerce=int, required=False, empty_value=None,

@@ -105,13 +105,13 @@ def refund_lines(*, order: Order, quantities: dict[int, int], key: str, reason: 
         if payment.refunded == payment.captured and Order.Status.REFUNDED in Order.TRANSITIONS.get(order.status, ()):
             order.change_status(Order.Status.REFUNDED, by=by, note=reason[:200])
     elif payment.status == Payment.Status.AUTHORIZED and released_before_capture(order) == order.total:
-        # Nothing is left to sell: what waits is cancelled, slot places first
-        # (checkout takes the slot before the card).
+        # Nothing is left to sell: the hold is voided and what waits is
+        # cancelled, the card before the slot places (as checkout takes them).
+        gateway.void(payment, by=by, note=reason[:200])
         for delivery in deliveries:
             if delivery.status in (Delivery.Status.PENDING, Delivery.Status.ASSIGNED):
                 delivery.cancel(by=by)
                 booking.release_slot(slot_id=delivery.slot_id, count=1)
-        gateway.void(payment, by=by, note=reason[:200])
         if Order.Status.CANCELLED in Order.TRANSITIONS.get(order.status, ()):
             order.change_status(Order.Status.CANCELLED, by=by, note=reason[:200])
     return refund

@@ -153,3 +153,13 @@ def test_prices_are_written_as_each_language_writes_them(client, shop):
     english = client.get(food_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<span class="price">3,000원</span>' in korean and "₩" not in korean
     assert '<span class="price">₩3,000</span>' in english and "원</span>" not in english
+
+
+def test_the_seller_filter_offers_the_sellers_of_products_not_the_hotels(client, shop):
+    factories.seller(kind="lodging", name_ko="해방산려관", slug="haebangsan-inn")
+    page = client.get(food_url()).content.decode()
+    sellers = re.search(r'<select name="seller".*?</select>', page, re.S).group(0)
+    kinds = re.search(r'<select name="kind".*?</select>', page, re.S).group(0)
+    assert 'value="okryukwan"' in sellers and "haebangsan-inn" not in sellers
+    assert 'value="restaurant"' in kinds and 'value="lodging"' not in kinds
+    assert listed(client, food_url(), seller="haebangsan-inn") == ["dried", "rice", "cold"], "ignored, as any bad value"
