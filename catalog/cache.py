@@ -33,6 +33,10 @@ from django.utils.safestring import SafeString, mark_safe
 from okryu.db import build_from_caught_up_replica
 
 TIMEOUT = 300
+# How long requests wait for another one building the entry they want, and
+# how often they look (_build_once).
+BUILD_WAIT = 5
+BUILD_POLL = 0.02
 # Cached HTML is the same for every visitor, but the CSRF token of its forms
 # is each visitor's own: it is cached as this mark and put in per response.
 CSRF_MARK = "csrf-token-of-the-visitor"
@@ -122,9 +126,35 @@ def get_or_build(catalog_version: int, parts: tuple, build, *, still_true=None):
         return value
     value = cache.get(cache_key, _MISSING)
     if value is _MISSING or (still_true is not None and not still_true(value)):
-        value = build_from_caught_up_replica(build)
-        cache.set(cache_key, value, TIMEOUT)
+        value = _build_once(cache_key, build, still_true)
     PROCESS_CACHE.set(cache_key, value)
+    return value
+
+
+def _build_once(cache_key: str, build, still_true):
+    """``build()`` cached under ``cache_key`` by one request at a time: the
+    others asking meanwhile wait for its value, up to BUILD_WAIT seconds,
+    then build it themselves. A page that takes a second to build (a
+    category's facets in a catalogue of a million) is otherwise built by
+    every request of that second, each slowing the others down."""
+    building = f"{cache_key}:building"
+    if cache.add(building, True, BUILD_WAIT):
+        try:
+            return _build(cache_key, build)
+        finally:
+            cache.delete(building)
+    deadline = time.monotonic() + BUILD_WAIT
+    while time.monotonic() < deadline:
+        time.sleep(BUILD_POLL)
+        value = cache.get(cache_key, _MISSING)
+        if value is not _MISSING and (still_true is None or still_true(value)):
+            return value
+    return _build(cache_key, build)
+
+
+def _build(cache_key: str, build):
+    value = build_from_caught_up_replica(build)
+    cache.set(cache_key, value, TIMEOUT)
     return value
 
 
