@@ -59,7 +59,10 @@ def take_stock(*, quantities: dict[int, int]) -> dict[int, Offer]:
     for offer_id in sorted(quantities):
         Offer.objects.filter(pk=offer_id).update(stock=F("stock") - quantities[offer_id])
         offers[offer_id].stock -= quantities[offer_id]
-    _count_units_sold(offers.values(), quantities, sign=1)
+    # A product's summary (best price, sellers, in stock) reads only which
+    # offers are in stock: it changes when one sells out, not at every sale.
+    _count_units_sold(offers.values(), quantities, sign=1,
+                      refresh=sorted({offer.product_id for offer in offers.values() if offer.stock == 0}))
     return offers
 
 
@@ -69,10 +72,12 @@ def return_stock(*, quantities: dict[int, int]) -> None:
     offers = list(Offer.objects.select_for_update().filter(pk__in=quantities).order_by("pk"))
     for offer in offers:
         Offer.objects.filter(pk=offer.pk).update(stock=F("stock") + quantities[offer.pk])
-    _count_units_sold(offers, quantities, sign=-1)
+    _count_units_sold(offers, quantities, sign=-1, refresh=sorted({offer.product_id for offer in offers}))
 
 
-def _count_units_sold(offers, quantities: dict[int, int], *, sign: int) -> None:
+def _count_units_sold(offers, quantities: dict[int, int], *, sign: int, refresh: list[int]) -> None:
+    """Count the units in the products' sales and refresh the summaries of
+    the products ``refresh`` names (sorted); the catalogue version moves."""
     # Products are updated in id order, like the offers, so that two
     # checkouts touching the same products cannot deadlock.
     sold: dict[int, int] = {}
@@ -80,7 +85,7 @@ def _count_units_sold(offers, quantities: dict[int, int], *, sign: int) -> None:
         sold[offer.product_id] = sold.get(offer.product_id, 0) + quantities[offer.pk]
     for product_id in sorted(sold):
         Product.objects.filter(pk=product_id).update(units_sold=F("units_sold") + sign * sold[product_id])
-    refresh_product_summaries(product_ids=sorted(sold))
+    refresh_product_summaries(product_ids=refresh)
 
 
 def refresh_product_summaries(*, product_ids) -> None:

@@ -79,8 +79,7 @@ def fees_by_service(*, district: District) -> dict[int, int]:
     return dict(ServiceArea.objects.filter(district=district).values_list("service_id", "fee"))
 
 
-@transaction.atomic
-def book_slot(*, slot_id: int, count: int) -> TimeSlot:
+def book_slot(*, slot_id: int, count: int) -> None:
     """Take ``count`` places in the slot, or raise SlotFull and take none.
 
     One conditional UPDATE: concurrent bookings queue on the row lock and
@@ -91,7 +90,6 @@ def book_slot(*, slot_id: int, count: int) -> TimeSlot:
     ).update(booked=F("booked") + count)
     if not updated:
         raise SlotFull()
-    return TimeSlot.objects.select_related("service").get(pk=slot_id)
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from delivery import booking
-from delivery.models import Courier, CourierAction, Delivery, DeliveryEvent
+from delivery.models import Courier, CourierAction, Delivery, DeliveryEvent, TimeSlot
 from okryu.notices.models import Event
 from okryu.notices.services import notify
 from okryu.transitions import InvalidTransition
@@ -326,8 +326,8 @@ def reslot(*, delivery: Delivery, slot_id: int, by) -> Delivery:
     if not redelivery_slots(delivery=delivery).filter(pk=slot_id).exists():
         raise booking.SlotFull()
     old_slot_id = delivery.slot_id
-    slot = booking.book_slot(slot_id=slot_id, count=1)
-    delivery = delivery.reslot(slot, by=by)
+    booking.book_slot(slot_id=slot_id, count=1)
+    delivery = delivery.reslot(TimeSlot.objects.get(pk=slot_id), by=by)
     booking.release_slot(slot_id=old_slot_id, count=1)
     return delivery
 

@@ -6,11 +6,10 @@ class OwaspArgon2PasswordHasher(Argon2PasswordHasher):
     (Password Storage Cheat Sheet), rather than Django's 100 MiB in 8 lanes.
 
     On the 2 cores this service runs on, Django's setting takes about 210 ms
-    of CPU and 100 MB per check, and a checkout makes three (the login, and
-    the card PIN at the shop and again at the issuer): it held checkout to
-    about 2 orders a second and made each login a cheap way to load the
-    machine. This one takes about 21 ms. Online guessing is stopped by the
-    login lockout and the card's five-PIN limit, not by the hash cost.
+    of CPU and 100 MB per check, which made each login a cheap way to load
+    the machine. This one takes 21–57 ms. Online guessing is stopped by the
+    login lockout, not by the hash cost. Card PINs are keyed instead
+    (payments.numbers.pin_hash).
 
     Same algorithm name: hashes made with Django's setting still verify, and
     a password is rehashed with this one at its next login."""

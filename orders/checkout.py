@@ -92,8 +92,9 @@ class CheckoutPlan:
             slot.fee = self.fee(slot)
         return slots
 
-    def allows(self, slot_id: int) -> bool:
-        return self.open_slots().filter(pk=slot_id).exists()
+    def allowed_slot(self, slot_id: int) -> TimeSlot | None:
+        """The slot, with its service, when this cart may be delivered in it."""
+        return self.open_slots().select_related("service").filter(pk=slot_id).first()
 
     def fee(self, slot: TimeSlot) -> int:
         """The slot's service's fee for the district; NotServed when it has none."""

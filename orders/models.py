@@ -205,11 +205,14 @@ class Order(models.Model):
     def is_cancellable(self):
         return self.status in self.CANCELLABLE
 
-    def change_status(self, status: str, *, by=None, note: str = "", happened_at=None) -> "Order":
+    def change_status(self, status: str, *, by=None, note: str = "", happened_at=None,
+                      locked: bool = False, fields: dict | None = None) -> "Order":
         """Move the order to ``status`` if TRANSITIONS allow it, with its event
         (``happened_at``: when, if earlier than now); raises InvalidTransition
-        otherwise."""
-        return transition(self, status, by=by, note=note, event={"happened_at": happened_at})
+        otherwise. ``locked`` and ``fields``: as okryu.transitions.transition
+        takes them."""
+        return transition(self, status, by=by, note=note, event={"happened_at": happened_at}, locked=locked,
+                          fields=fields)
 
 
 class OrderLine(models.Model):

@@ -204,9 +204,6 @@ def place_order(*, user, cart: Cart, address: Address, slot_id: int, card_number
     behind. A token that already made an order
     returns that order.
     """
-    existing = order_for_token(user=user, token=token)
-    if existing:
-        return existing
     gateway = get_gateway()
     pin_check = gateway.verify_pin(card_number=card_number, pin=pin)
     with transaction.atomic():
@@ -258,9 +255,10 @@ def _take_stock(cart: Cart) -> tuple[list[CartLine], dict[int, Offer]]:
 def _slot_allowed(plan: CheckoutPlan, *, slot_id: int) -> TimeSlot:
     """The slot, when the plan allows it; raises SlotFull otherwise. Booking
     it (book_slot) checks the room left again under the slot's lock."""
-    if not plan.allows(slot_id):
+    slot = plan.allowed_slot(slot_id)
+    if slot is None:
         raise booking.SlotFull()
-    return TimeSlot.objects.select_related("service").get(pk=slot_id)
+    return slot
 
 
 def _create_order(*, user, token: uuid.UUID, address: Address, slot: TimeSlot, plan: CheckoutPlan,
@@ -291,12 +289,12 @@ def _create_order(*, user, token: uuid.UUID, address: Address, slot: TimeSlot, p
 def _pay(order: Order, *, gateway, card_number: str, pin_check: str, token: uuid.UUID, by) -> Order:
     """Hold the order's total on the card, idempotent on the checkout
     token, and mark the order PAID; a PaymentError holds nothing."""
-    order.payment = gateway.authorize(
+    payment = gateway.authorize(
         card_number=card_number, pin_check=pin_check, amount=order.total, reference=order.number,
         idempotency_key=f"order:{token}",
     )
-    order.save(update_fields=["payment"])
-    return order.change_status(Order.Status.PAID, by=by)
+    # Inserted in this transaction: no one else can see the row, let alone change it.
+    return order.change_status(Order.Status.PAID, by=by, locked=True, fields={"payment": payment})
 
 
 def _new_order_number() -> str:

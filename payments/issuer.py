@@ -56,9 +56,13 @@ class LocalIssuer(Gateway):
             card = self._locked_card(card_number)
             self._check_status(card)
             if card.pin_matches(pin):
-                if card.failed_pin_attempts:
-                    card.failed_pin_attempts = 0
-                    card.save(update_fields=["failed_pin_attempts"])
+                changed = ["failed_pin_attempts"] if card.failed_pin_attempts else []
+                card.failed_pin_attempts = 0
+                if not card.pin_is_keyed:
+                    card.set_pin(pin)
+                    changed.append("pin_hash")
+                if changed:
+                    card.save(update_fields=changed)
                 return signing.dumps(card.number_hash, salt=PIN_CHECK_SALT)
             card.failed_pin_attempts += 1
             card.save(update_fields=["failed_pin_attempts"])
@@ -82,10 +86,11 @@ class LocalIssuer(Gateway):
         key with another card, amount or reference raises
         IdempotencyKeyReused."""
         check_amount(amount)
-        replay = self._replayed_authorization(idempotency_key, card_number, amount, reference)
-        if replay is not None:
-            return replay
         if pin_check is None:
+            # A replay hashes no PIN and counts no wrong one.
+            replay = self._replayed_authorization(idempotency_key, card_number, amount, reference)
+            if replay is not None:
+                return replay
             pin_check = self.verify_pin(card_number=card_number, pin=pin)
         with transaction.atomic():
             card = self._locked_card(card_number)

@@ -1,10 +1,13 @@
+import hmac
+
 from django.conf import settings
-from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.hashers import check_password
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from okryu.transitions import StatusEvent, transition
+from payments import numbers
 from payments.numbers import number_hash
 
 
@@ -76,9 +79,17 @@ class Card(models.Model):
         self.last_four = number[-4:]
 
     def set_pin(self, pin: str) -> None:
-        self.pin_hash = make_password(pin)
+        """Keep the PIN keyed (payments.numbers.pin_hash); the number is set first."""
+        self.pin_hash = numbers.pin_hash(self.number_hash, pin)
+
+    @property
+    def pin_is_keyed(self) -> bool:
+        return self.pin_hash.startswith(numbers.PIN_HASH_PREFIX)
 
     def pin_matches(self, pin: str) -> bool:
+        if self.pin_is_keyed:
+            return hmac.compare_digest(self.pin_hash, numbers.pin_hash(self.number_hash, pin))
+        # Kept by a password hasher before PINs were keyed: the issuer keys it at its next right PIN.
         return check_password(pin, self.pin_hash)
 
     def lock(self, *, by=None, note: str = "") -> "Card":

@@ -34,8 +34,9 @@ def notify(*, recipient, event: Event, obj_key: str, context: dict | None = None
         texts = {channel: _render(channel, event, context or {}) for channel in channels}
     with transaction.atomic():
         if event not in TEXT_ONLY:
-            Notice.objects.get_or_create(recipient=recipient, event=event, obj_key=obj_key,
-                                         defaults={"text": texts["inbox"], "link": link})
+            # ON CONFLICT DO NOTHING: notice_once keeps it to one, in one statement.
+            Notice.objects.bulk_create([Notice(recipient=recipient, event=event, obj_key=obj_key,
+                                               text=texts["inbox"], link=link)], ignore_conflicts=True)
         if not recipient.phone or (
             event not in TEXT_ONLY and SmsOptOut.objects.filter(user=recipient, event=event).exists()
         ):

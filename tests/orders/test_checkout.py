@@ -308,3 +308,26 @@ def test_checkout_pages_run_the_same_queries_for_2_and_20_lines(client, world, p
         return len(queries)
 
     assert count(2) == count(20)
+
+
+def test_paying_for_one_line_takes_at_most_57_sql_statements(customer_client, world, in_checkout):
+    form = {"token": checkout_token(in_checkout), "slot": world.slot.pk, "card": world.card.pk, "pin": factories.PIN,
+            "cart": shown_cart(in_checkout)}
+    with CaptureQueriesContext(connection) as queries:
+        response = customer_client.post(reverse("orders:checkout_pay"), form)
+    assert response.status_code == 302 and Order.objects.get().status == Order.Status.PAID
+    assert len(queries) <= 57, "\n".join(query["sql"][:100] for query in queries)
+
+
+def test_the_products_best_price_moves_when_a_checkout_sells_out_its_cheapest_offer(customer_client, world):
+    cheapest = Offer.objects.get(seller=world.factory)
+    for quantity, best_price, stock_left in ((2, 1400, 3), (3, 1500, 0)):
+        fill_cart(world.customer, [(cheapest, quantity)])
+        response = pay(customer_client, checkout_token(start_checkout(customer_client, world)), slot=world.slot,
+                       card=world.card)
+        assert response.status_code == 302
+        world.soap.refresh_from_db()
+        cheapest.refresh_from_db()
+        assert (world.soap.best_price, world.soap.in_stock, cheapest.stock) == (best_price, True, stock_left)
+    assert world.soap.units_sold == 5
+    assert customer_client.get(world.soap.get_absolute_url()).context["product"].best_price == 1500
