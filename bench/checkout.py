@@ -38,7 +38,6 @@ def prepare(*, buyers: int) -> list[dict]:
     from delivery.models import District, ServiceArea, TimeSlot, TransportService
     from orders.models import Address, Cart
     from payments import services as payments
-    from tests import factories
 
     district, _ = District.objects.get_or_create(slug="bench-district", defaults={
         "name_ko": "시험구역", "name_en": "Bench district"})
@@ -55,7 +54,8 @@ def prepare(*, buyers: int) -> list[dict]:
             user = get_user_model().objects.create(username=f"{PREFIX}{n}")
             user.set_password(PASSWORD)
             user.save()
-            card = factories.card(owner=user, balance=0, pin=PIN)
+            # A new random number: a sequence restarted in another process would repeat one.
+            card = payments.issue_card(holder_name=user.username, pin=PIN, owner=user)
             payments.top_up(card=card, amount=10**9, idempotency_key=f"bench-top-up:{card.number}")
             Address.objects.create(user=user, district=district, recipient_name="김철민", phone="+8501911112222",
                                    line="1동 2호")
