@@ -32,6 +32,7 @@ HOT_STOCK = [40] * 15 + [3] * 5
 
 def prepare(*, buyers: int) -> list[dict]:
     from django.contrib.auth import get_user_model
+    from django.db import transaction
     from django.utils import timezone
 
     from catalog.models import Offer
@@ -51,14 +52,15 @@ def prepare(*, buyers: int) -> list[dict]:
     for n in range(buyers):
         user = get_user_model().objects.filter(username=f"{PREFIX}{n}").first()
         if user is None:
-            user = get_user_model().objects.create(username=f"{PREFIX}{n}")
-            user.set_password(PASSWORD)
-            user.save()
-            # A new random number: a sequence restarted in another process would repeat one.
-            card = payments.issue_card(holder_name=user.username, pin=PIN, owner=user)
-            payments.top_up(card=card, amount=10**9, idempotency_key=f"bench-top-up:{card.number}")
-            Address.objects.create(user=user, district=district, recipient_name="김철민", phone="+8501911112222",
-                                   line="1동 2호")
+            with transaction.atomic():
+                user = get_user_model().objects.create(username=f"{PREFIX}{n}")
+                user.set_password(PASSWORD)
+                user.save()
+                # A new random number: a sequence restarted in another process would repeat one.
+                card = payments.issue_card(holder_name=user.username, pin=PIN, owner=user)
+                payments.top_up(card=card, amount=10**9, idempotency_key=f"bench-top-up:{card.number}")
+                Address.objects.create(user=user, district=district, recipient_name="김철민",
+                                       phone="+8501911112222", line="1동 2호")
         Cart.objects.filter(user=user).delete()
         users.append({"username": user.username, "card": user.cards.get().pk,
                       "address": user.addresses.get().pk})
