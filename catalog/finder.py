@@ -112,10 +112,13 @@ class RankedOnce(models.Func):
 
 def named(query: str) -> Named:
     """The active sellers and the categories that words of the normalised
-    ``query`` name: three queries, whatever the query."""
+    ``query`` name: three queries, whatever the query. Hotels and inns sell
+    no products (the stays search finds them): a word that names one stays
+    a word of the product query."""
     words = query.split()
     use_similarity_threshold(Seller.objects.db, SEARCH_THRESHOLD)
-    sellers = list(Seller.objects.filter(is_active=True).named(query, words=NAME_WORDS, threshold=NAME_THRESHOLD)
+    sellers = list(Seller.objects.filter(is_active=True).exclude(kind=Seller.Kind.LODGING)
+                   .named(query, words=NAME_WORDS, threshold=NAME_THRESHOLD)
                    .order_by("-rank", "-similarity", "-rating", "pk")[:SELLERS_SHOWN])
     sellers = [seller for seller in sellers if seller.rank >= sellers[0].rank - SELLER_MARGIN]
     categories = list(Category.objects.named(query, words=NAME_WORDS, threshold=NAME_THRESHOLD)

@@ -105,8 +105,6 @@ def _search_context(request: HttpRequest, raw_query: str, listing_query: QueryDi
         # Keyed by the normalised query: 랭면 and 냉면 share their results.
         context.update(_listing(request, catalog_version, ("search", query), lambda: finder.products(query, found),
                                 ListingForm(listing_query, search=True), listing_query, faceted=True))
-        for product in context["products"]:
-            product.tier = finder.Match.of(product)
         if not context["products"]:
             # Nothing at the usual threshold: offer what is close.
             context["close_matches"] = catalog_cache.get_or_build(

@@ -165,3 +165,13 @@ def test_the_trigram_comparisons_are_costed_as_the_expensive_calls_they_are():
         costs = dict(cursor.fetchall())
     assert set(costs) == set(operators)
     assert min(costs.values()) >= 100
+
+
+def test_a_word_naming_a_hotel_stays_a_word_of_the_product_search(client, world):
+    factories.seller(kind="lodging", name_ko="해맞이려관", name_en="Haemaji Inn", slug="haemaji-inn")
+    soap = factories.product(category_=world.category, slug="haemaji-soap", name_ko="해맞이 비누",
+                             name_en="Haemaji soap", offers=[(world.store, 900, 4)])
+    response = client.get(reverse("catalog:search"), {"q": "해맞이려관"})
+    assert response.status_code == 200
+    assert response.context["sellers"] == [] and response.context["named_seller"] is None
+    assert [product.slug for product in response.context["products"]] == [soap.slug]

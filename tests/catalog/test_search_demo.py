@@ -53,13 +53,13 @@ def test_a_restaurant_and_a_dish_put_that_restaurants_dish_first_and_mark_it(cli
     response = search(client, query, language)
     first = response.context["products"][0]
     assert first.slug in sold_by("okryukwan") and "랭면" in first.name_ko
-    assert first.tier == Match.SELLER
+    assert Match.of(first) == Match.SELLER
     assert first.seller_price == Offer.objects.get(product=first, seller__slug="okryukwan").price
     # Other sellers' noodles come after, unmarked.
     assert "raengmyon-dry" in slugs(response)
     page = response.content.decode()
     mark = "Okryukwan Restaurant sells it: " if language == "en" else "옥류관에서 팝니다: "
-    assert page.count(mark) == sum(product.tier == Match.SELLER for product in response.context["products"])
+    assert page.count(mark) == sum(Match.of(product) == Match.SELLER for product in response.context["products"])
 
 
 @LANGUAGES
@@ -95,7 +95,7 @@ def test_a_categorys_name_shows_the_category_and_its_products(client, demo, lang
 
 def test_products_named_like_the_category_come_before_the_rest_of_it(client, demo):
     response = search(client, "신발")
-    tiers = {product.slug: product.tier for product in response.context["products"]}
+    tiers = {product.slug: Match.of(product) for product in response.context["products"]}
     assert tiers["ryuwon-sneakers"] == Match.NAME
     assert tiers["leather-shoes"] == Match.CATEGORY
     assert slugs(response).index("ryuwon-sneakers") < slugs(response).index("leather-shoes")
@@ -104,7 +104,7 @@ def test_products_named_like_the_category_come_before_the_rest_of_it(client, dem
 def test_an_exact_name_ranks_first(client, demo):
     response = search(client, "인삼차")
     assert slugs(response)[0] == "insam-tea"
-    assert response.context["products"][0].tier == Match.EXACT
+    assert Match.of(response.context["products"][0]) == Match.EXACT
 
 
 @LANGUAGES
@@ -115,7 +115,7 @@ def test_a_match_in_the_description_only_says_so(client, demo, language):
     rice.save()
     response = search(client, "재령벌" if language == "ko" else "Jaeryong", language)
     assert slugs(response) == ["white-rice"]
-    assert response.context["products"][0].tier == Match.DESCRIPTION
+    assert Match.of(response.context["products"][0]) == Match.DESCRIPTION
     why = "Found in its description" if language == "en" else "설명에서 찾았습니다"
     assert why in response.content.decode()
 
