@@ -3,9 +3,16 @@
 Every cached entry's key carries the catalogue version, a PostgreSQL
 sequence that the catalog services and the catalogue's admin pages bump
 (``bump_version``) after they commit a change a page can show: prices,
-stock, offers, sellers, categories, names, units sold, ratings, images. Old
-entries are never deleted, just no longer asked for, and expire after
-``TIMEOUT``.
+offers, which of them are in stock, sellers, categories, names, ratings,
+images. Old entries are never deleted, just no longer asked for, and expire
+after ``TIMEOUT``.
+
+A sale that empties no offer changes only the stock counts of product pages
+and the sales that order listings: it bumps the stock version instead
+(``bump_stock_version``), which only product pages are keyed by. Otherwise
+every order would make every listing, search and facet count stale (a
+category's facets at a million products take 1.2–1.5 s to count). Listings
+ordered by sales may so lag the last sales by up to ``TIMEOUT``.
 
 The version lives in the database, not in the cache, so that every process
 on every host reads the same one: with the default per-process memory cache
@@ -71,8 +78,18 @@ class Version:
 
 
 CATALOGUE_VERSION = Version("catalog_version")
+STOCK_VERSION = Version("catalog_stock_version")
 version = CATALOGUE_VERSION.read
 bump_version = CATALOGUE_VERSION.bump
+bump_stock_version = STOCK_VERSION.bump
+
+
+def versions() -> tuple[int, int]:
+    """The catalogue version and the stock version, in one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT catalogue.last_value, stock.last_value"
+                       f" FROM {CATALOGUE_VERSION.sequence} AS catalogue, {STOCK_VERSION.sequence} AS stock")
+        return cursor.fetchone()
 
 
 def key(catalog_version: int, *parts) -> str:

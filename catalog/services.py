@@ -11,7 +11,7 @@ from django.db.models import Avg, Count, F, Min, Q
 from django.utils import timezone
 
 from catalog import recordings, tasks
-from catalog.cache import bump_version
+from catalog.cache import bump_stock_version, bump_version
 from catalog.media import check_image, delete_image, write_image
 from catalog.models import Offer, PriceChange, Product, ProductMedia, Review, Seller, WishItem
 from catalog.scores import best_seller_score
@@ -77,7 +77,8 @@ def return_stock(*, quantities: dict[int, int]) -> None:
 
 def _count_units_sold(offers, quantities: dict[int, int], *, sign: int, refresh: list[int]) -> None:
     """Count the units in the products' sales and refresh the summaries of
-    the products ``refresh`` names (sorted); the catalogue version moves."""
+    the products ``refresh`` names (sorted): the catalogue version moves,
+    or only the stock version when there are none."""
     # Products are updated in id order, like the offers, so that two
     # checkouts touching the same products cannot deadlock.
     sold: dict[int, int] = {}
@@ -85,7 +86,11 @@ def _count_units_sold(offers, quantities: dict[int, int], *, sign: int, refresh:
         sold[offer.product_id] = sold.get(offer.product_id, 0) + quantities[offer.pk]
     for product_id in sorted(sold):
         Product.objects.filter(pk=product_id).update(units_sold=F("units_sold") + sign * sold[product_id])
-    refresh_product_summaries(product_ids=refresh)
+    if refresh:
+        refresh_product_summaries(product_ids=refresh)
+    else:
+        # No listing shows a stock count: only the product pages are stale (catalog.cache).
+        bump_stock_version()
 
 
 def refresh_product_summaries(*, product_ids) -> None:

@@ -173,15 +173,15 @@ def _seller_score_content(slug: str) -> Content | None:
 
 
 def _product_etag(request: HttpRequest, slug: str) -> str:
-    # The catalogue version changes with any price, stock, offer or review;
-    # the content's end of truth tells a page from before a kitchen opened
+    # The catalogue and stock versions change with any price, stock, offer
+    # or review; the content's end of truth tells a page from before a kitchen opened
     # or closed from one after (the cached content is read, or built, here
     # once for both); the rest is what else the page shows to this visitor
     # (language, cart and unread-notice counts in the header, the CSRF
     # cookie its forms' tokens come from). The unread count is read with the
     # user's row.
-    page = _cached_page(request, ("product", slug), lambda catalog_version: _product_content(slug))
-    visitor = (slug, page and page.true_until, _wish_state(request, slug), get_language(),
+    page = _cached_page(request, _product_parts(request, slug), lambda catalog_version: _product_content(slug))
+    visitor = (slug, _stock_version(request), page and page.true_until, _wish_state(request, slug), get_language(),
                request.user.pk if request.user.is_authenticated else None,
                getattr(request.user, "unread_notices", None), request.session.get(CART_COUNT),
                request.COOKIES.get(settings.CSRF_COOKIE_NAME))
@@ -194,7 +194,7 @@ def _product_etag(request: HttpRequest, slug: str) -> str:
 @cache_control(private=True, no_cache=True)
 @condition(etag_func=_product_etag)
 def product(request: HttpRequest, slug: str) -> HttpResponse:
-    return _page(request, ("product", slug), lambda catalog_version: _product_content(slug),
+    return _page(request, _product_parts(request, slug), lambda catalog_version: _product_content(slug),
                  visitor_part=lambda in_stock: render_to_string("catalog/_wish.html", {
                      "in_stock": in_stock, "watching": _wish_state(request, slug), "slug": slug}, request=request))
 
@@ -272,11 +272,22 @@ def _product_content(slug: str) -> Content | None:
 
 
 def _catalog_version(request: HttpRequest) -> int:
-    """The catalogue version, read once per request (the product page's
-    ETag and its content both need it)."""
+    """The catalogue version, read once per request with the stock version
+    (the product page's ETag and its content both need them)."""
     if not hasattr(request, "catalog_version"):
-        request.catalog_version = catalog_cache.version()
+        request.catalog_version, request.stock_version = catalog_cache.versions()
     return request.catalog_version
+
+
+def _stock_version(request: HttpRequest) -> int:
+    _catalog_version(request)
+    return request.stock_version
+
+
+def _product_parts(request: HttpRequest, slug: str) -> tuple:
+    """What a product page is cached by besides the catalogue version: its
+    stock counts change with every sale (catalog.cache)."""
+    return ("product", slug, _stock_version(request))
 
 
 def _cached_page(request: HttpRequest, parts: tuple, build) -> Content | None:

@@ -21,8 +21,9 @@ pytestmark = pytest.mark.django_db
 
 CATEGORY = reverse("catalog:category", args=["soap"])
 # The one query of the catalog app a page served from the cache runs: the
-# catalogue version, which every process reads from the database.
-VERSION_READ = "SELECT last_value FROM catalog_version"
+# catalogue and stock versions, which every process reads from the database.
+VERSION_READ = ("SELECT catalogue.last_value, stock.last_value"
+                " FROM catalog_version AS catalogue, catalog_stock_version AS stock")
 
 
 # A product card as the listing shows it: its link, then its price.
@@ -66,6 +67,27 @@ def test_the_product_page_follows_stock_taken_and_prices(client, world, django_c
     assert offer_prices(client, "ginseng-soap") == {factory_offer.pk: (1400, 0), store_offer.pk: (1500, 10)}
     # The listing's summary follows too: the best price in stock is now the store's.
     assert listed_prices(client, CATEGORY) == {"ginseng-soap": 1500}
+
+
+def test_a_sale_that_empties_no_offer_keeps_the_listing_cached_and_moves_the_product_page(
+    client, world, django_capture_on_commit_callbacks
+):
+    store_offer = world.soap.offers.get(seller=world.store)
+    url = reverse("catalog:product", args=["ginseng-soap"])
+    listed_prices(client, CATEGORY)
+    assert offer_prices(client, "ginseng-soap")[store_offer.pk] == (1500, 10)
+    etag = client.get(url).headers["ETag"]
+    version = catalog_cache.version()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.take_stock(quantities={store_offer.pk: 3})
+
+    assert catalog_cache.version() == version
+    with CaptureQueriesContext(connection) as queries:
+        assert listed_prices(client, CATEGORY) == {"ginseng-soap": 1400}
+    assert [q["sql"] for q in queries if "catalog_" in q["sql"]] == [VERSION_READ], "the listing stayed cached"
+    changed = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and "재고 7개" in changed.content.decode()
 
 
 def test_the_product_page_follows_a_review(client, world, django_capture_on_commit_callbacks):

@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db
 
 VOLUMES = [50, 100, 150, None]
 SCENTS = ["rose", "pine", None]
-VERSION_READ = "SELECT last_value FROM catalog_version"
+VERSION_READ = ("SELECT catalogue.last_value, stock.last_value"
+                " FROM catalog_version AS catalogue, catalog_stock_version AS stock")
 
 
 @pytest.fixture
