@@ -27,7 +27,7 @@ PREFIX = "bench-buyer-"
 PASSWORD = "okryu-bench-password"
 PIN = "1234"
 # Most hot offers last the run; a few sell out, so refusals are exercised too.
-HOT_STOCK = [40] * 15 + [3] * 5
+HOT_STOCK = [2000] * 15 + [3] * 5
 
 
 def prepare(*, buyers: int) -> list[dict]:
