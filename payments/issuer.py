@@ -96,15 +96,6 @@ class LocalIssuer(Gateway):
             card = self._locked_card(card_number)
             self._check_pin_check(card, pin_check)
             self._check_status(card)
-            # Replays on this card queued on its lock; the first one's payment is theirs.
-            replay = self._replayed_authorization(idempotency_key, card_number, amount, reference)
-            if replay is not None:
-                return replay
-            available = ledger.card_account(card)
-            # Only holds take money out of the available account, and holds
-            # take the card's lock, so this balance cannot drop under us.
-            if available.balance < amount:
-                raise InsufficientFunds()
             try:
                 with transaction.atomic():
                     payment = Payment.objects.create(
@@ -112,15 +103,21 @@ class LocalIssuer(Gateway):
                         hold_expires_at=timezone.now() + HOLD_LIFETIME,
                     )
             except IntegrityError:
-                # The same key on another card's lock won the race.
+                # A replay: queued on this card's lock, or the same key on
+                # another card's lock won the race. The first one's payment is theirs.
                 replay = self._replayed_authorization(idempotency_key, card_number, amount, reference)
                 if replay is None:
                     raise
                 return replay
+            available, hold = ledger.card_accounts(card)
+            # Only holds take money out of the available account, and holds
+            # take the card's lock, so this balance cannot drop under us. A
+            # refusal takes the new payment back with this block.
+            if available.balance < amount:
+                raise InsufficientFunds()
             ledger.post(
                 kind=LedgerTransaction.Kind.HOLD, amount=amount, payment=payment,
-                debit=available, credit=ledger.card_account(card, Account.Kind.HOLD),
-                idempotency_key=f"{idempotency_key}:hold",
+                debit=available, credit=hold, idempotency_key=f"{idempotency_key}:hold",
             )
             PaymentEvent.objects.create(payment=payment, to_status=Payment.Status.AUTHORIZED, amount=amount)
         return payment
@@ -140,8 +137,7 @@ class LocalIssuer(Gateway):
         check_amount(amount)
         if amount > payment.authorized:
             raise InvalidAmount()
-        hold = ledger.card_account(payment.card, Account.Kind.HOLD)
-        available = ledger.card_account(payment.card)
+        available, hold = ledger.card_accounts(payment.card)
         revenue = ledger.bureau_account(Account.Kind.REVENUE)
         ledger.lock_accounts(hold, available, revenue)
         ledger.post(
@@ -165,9 +161,10 @@ class LocalIssuer(Gateway):
             return payment
         if not payment.allows(Payment.Status.VOIDED):
             raise InvalidTransition(payment, Payment.Status.VOIDED)
+        available, hold = ledger.card_accounts(payment.card)
         ledger.post(
             kind=LedgerTransaction.Kind.RELEASE, amount=payment.authorized, payment=payment, by=by, note=note,
-            debit=ledger.card_account(payment.card, Account.Kind.HOLD), credit=ledger.card_account(payment.card),
+            debit=hold, credit=available,
             idempotency_key=f"{payment.idempotency_key}:release",
         )
         return payment.change_status(Payment.Status.VOIDED, amount=payment.authorized, by=by, note=note, locked=True)

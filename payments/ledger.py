@@ -20,6 +20,14 @@ def card_account(card: Card, kind: str = Account.Kind.CARD) -> Account:
     return account
 
 
+def card_accounts(card: Card) -> tuple[Account, Account]:
+    """The card's available and held accounts, read in one query."""
+    kinds = (Account.Kind.CARD, Account.Kind.HOLD)
+    accounts = {account.kind: account for account in Account.objects.filter(card=card, kind__in=kinds)}
+    available, hold = (accounts.get(kind) or card_account(card, kind) for kind in kinds)
+    return available, hold
+
+
 def lock_accounts(*accounts: Account) -> None:
     """Lock the accounts a workflow will move, in id order. A workflow that
     posts more than one movement (a partial capture: capture, then release)
@@ -39,21 +47,19 @@ def post(*, kind: str, amount: int, debit: Account, credit: Account, idempotency
     IdempotencyKeyReused. The database refuses a move that would take a
     card's balance below zero.
     """
-    existing = LedgerTransaction.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is None:
-        try:
-            with transaction.atomic():
-                movement = LedgerTransaction.objects.create(
-                    kind=kind, amount=amount, idempotency_key=idempotency_key, payment=payment, note=note, by=by
-                )
-        except IntegrityError:
-            # A concurrent call with the same key committed first: read its row.
-            existing = LedgerTransaction.objects.filter(idempotency_key=idempotency_key).first()
-            if existing is None:
-                raise
-    if existing is not None:
+    # Inserted first and read only when the key is taken: a replay is rare,
+    # and the unique key decides between concurrent calls anyway.
+    try:
+        with transaction.atomic():
+            movement = LedgerTransaction.objects.create(
+                kind=kind, amount=amount, idempotency_key=idempotency_key, payment=payment, note=note, by=by
+            )
+    except IntegrityError:
+        existing = LedgerTransaction.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
         if (existing.kind, existing.amount, existing.payment_id) != (kind, amount, payment and payment.pk):
-            raise IdempotencyKeyReused()
+            raise IdempotencyKeyReused() from None
         return existing
     LedgerEntry.objects.bulk_create([
         LedgerEntry(transaction=movement, account=debit, amount=-amount),

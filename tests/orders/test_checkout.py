@@ -310,13 +310,13 @@ def test_checkout_pages_run_the_same_queries_for_2_and_20_lines(client, world, p
     assert count(2) == count(20)
 
 
-def test_paying_for_one_line_takes_at_most_57_sql_statements(customer_client, world, in_checkout):
+def test_paying_for_one_line_takes_at_most_54_sql_statements(customer_client, world, in_checkout):
     form = {"token": checkout_token(in_checkout), "slot": world.slot.pk, "card": world.card.pk, "pin": factories.PIN,
             "cart": shown_cart(in_checkout)}
     with CaptureQueriesContext(connection) as queries:
         response = customer_client.post(reverse("orders:checkout_pay"), form)
     assert response.status_code == 302 and Order.objects.get().status == Order.Status.PAID
-    assert len(queries) <= 57, "\n".join(query["sql"][:100] for query in queries)
+    assert len(queries) <= 54, "\n".join(query["sql"][:100] for query in queries)
 
 
 def test_the_products_best_price_moves_when_a_checkout_sells_out_its_cheapest_offer(customer_client, world):
