@@ -1,9 +1,8 @@
 from axes.backends import AxesStandaloneBackend
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import OuterRef
 
-from okryu.notices.services import unread_notices_of
+from okryu.notices.services import unread_notices_of_user_row
 
 
 class LoginAttemptsBackend(AxesStandaloneBackend, ModelBackend):
@@ -26,6 +25,10 @@ class LoginAttemptsBackend(AxesStandaloneBackend, ModelBackend):
         # Every page's header asks whether the visitor is a courier and how
         # many notices they have not read: a join and a subquery here
         # instead of two more queries on each page.
-        user = (get_user_model()._default_manager.select_related("courier")
-                .annotate(unread_notices=unread_notices_of(OuterRef("pk"))).filter(pk=user_id).first())
-        return user if user is not None and self.user_can_authenticate(user) else None
+        users = get_user_model()._default_manager.select_related("courier").annotate(
+            unread_notices=unread_notices_of_user_row())
+        try:
+            user = users.get(pk=user_id)
+        except get_user_model().DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

@@ -8,9 +8,9 @@ message goes out after the commit, through a job (``tasks.send_sms``) that
 the gateway's failures make retry with back-off.
 """
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.expressions import RawSQL
 from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone, translation
@@ -66,12 +66,14 @@ def send_again(*, message_ids) -> int:
     return len(ids)
 
 
-def unread_notices_of(user) -> Coalesce:
-    """The number of ``user``'s unread notices as an expression, for an
-    annotation (``user`` an OuterRef) or on its own."""
-    count = (Notice.objects.filter(recipient=user, read_at=None).order_by().values("recipient")
-             .annotate(count=Count("pk")).values("count"))
-    return Coalesce(Subquery(count), 0)
+def unread_notices_of_user_row() -> RawSQL:
+    """The number of unread notices of the user row a query selects, as an
+    annotation. Raw SQL because the ORM's correlated Subquery took 2 ms of
+    CPU to build, on every logged-in request, twice the rest of the user's
+    query; the SQL is the same and uses the ``notice_unread`` index."""
+    notices, users = Notice._meta, get_user_model()._meta
+    return RawSQL(f"SELECT count(*) FROM {notices.db_table} WHERE {notices.get_field('recipient').column} = "
+                  f"{users.db_table}.{users.pk.column} AND {notices.get_field('read_at').column} IS NULL", ())
 
 
 def unread_count(user) -> int:
