@@ -9,7 +9,7 @@ the gateway's failures make retry with back-off.
 """
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 from django.template import Context
 from django.template.loader import get_template
@@ -71,9 +71,10 @@ def unread_notices_of_user_row() -> RawSQL:
     annotation. Raw SQL because the ORM's correlated Subquery took 2 ms of
     CPU to build, on every logged-in request, twice the rest of the user's
     query; the SQL is the same and uses the ``notice_unread`` index."""
-    notices, users = Notice._meta, get_user_model()._meta
-    return RawSQL(f"SELECT count(*) FROM {notices.db_table} WHERE {notices.get_field('recipient').column} = "
-                  f"{users.db_table}.{users.pk.column} AND {notices.get_field('read_at').column} IS NULL", ())
+    notices, users, name = Notice._meta, get_user_model()._meta, connection.ops.quote_name
+    return RawSQL(f"SELECT count(*) FROM {name(notices.db_table)} WHERE {name(notices.get_field('recipient').column)}"
+                  f" = {name(users.db_table)}.{name(users.pk.column)}"
+                  f" AND {name(notices.get_field('read_at').column)} IS NULL", ())
 
 
 def unread_count(user) -> int:
