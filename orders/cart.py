@@ -22,10 +22,10 @@ def current_cart(request, *, create: bool = False) -> Cart | None:
                 cart = services.merge_carts(anonymous=anonymous, user=request.user)
                 remember_count(request, cart)
                 return cart
-        cart = Cart.objects.filter(user=request.user).first()
-        if cart is None and create:
-            cart, _ = Cart.objects.get_or_create(user=request.user)
-        return cart
+        try:
+            return Cart.objects.get(user=request.user)
+        except Cart.DoesNotExist:
+            return Cart.objects.get_or_create(user=request.user)[0] if create else None
     cart = Cart.objects.filter(pk=anonymous_id, user=None).first() if anonymous_id else None
     if cart is None and create:
         cart = Cart.objects.create()

@@ -187,7 +187,10 @@ def new_checkout_token() -> uuid.UUID:
 
 def order_for_token(*, user, token: uuid.UUID) -> Order | None:
     """The order a checkout token already made for this customer, if any."""
-    return Order.objects.filter(checkout_token=token, user=user).first()
+    try:
+        return Order.objects.get(checkout_token=token, user=user)
+    except Order.DoesNotExist:
+        return None
 
 
 @retry_on_conflict

@@ -67,8 +67,9 @@ def add_to_cart(request: HttpRequest) -> HttpResponse:
         for error in form.errors.get("quantity", []) or [_("That item cannot be added.")]:
             messages.error(request, error)
         return _back(request)
-    offer = Offer.objects.select_related("product", "seller").filter(pk=form.cleaned_data["offer"]).first()
-    if offer is None:
+    try:
+        offer = Offer.objects.select_related("product", "seller").get(pk=form.cleaned_data["offer"])
+    except Offer.DoesNotExist:
         messages.error(request, _("That offer does not exist."))
         return _back(request)
     cart = cart_to_fill(request)
