@@ -34,7 +34,11 @@ class CardChoiceForm(forms.Form):
     and the PIN; ``cleaned_data["card_number"]`` is the card to charge (the
     typed number, or a linked card's token)."""
 
-    card = forms.ChoiceField(label=_("E-card"), widget=forms.RadioSelect)
+    card = forms.ChoiceField(
+        label=_("E-card"), widget=forms.RadioSelect,
+        # A card locked, closed or replaced since the page was shown.
+        error_messages={"invalid_choice": _("That card can no longer pay. Choose another or type a card number.")},
+    )
     card_number = forms.CharField(
         label=_("Card number"), required=False, max_length=19,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),

@@ -188,6 +188,19 @@ def test_an_expired_slot_is_refused_with_a_message(customer_client, world, in_ch
     assert snapshot() == before
 
 
+@pytest.mark.parametrize("status", [Card.Status.LOCKED, Card.Status.CLOSED])
+def test_a_card_that_can_no_longer_pay_is_refused_with_a_message(customer_client, world, in_checkout, status):
+    # Locked or closed in another tab or by the bureau after the pay page was shown.
+    Card.objects.filter(pk=world.card.pk).update(status=status)
+    before = snapshot()
+    response = pay(customer_client, checkout_token(in_checkout), slot=world.slot, card=world.card)
+    assert response.status_code == 409
+    [error] = response.context["form"].errors.as_data()["card"]
+    assert error.code == "invalid_choice" and str(error.message) in response.content.decode()
+    assert "결제할수 없습니다" in response.content.decode()
+    assert snapshot() == before
+
+
 def test_a_slot_beyond_the_booking_horizon_is_not_offered_nor_booked(customer_client, world, soap):
     """A card hold lives 7 days and is captured at pickup: a slot later than
     that would be delivered after the money was released."""
