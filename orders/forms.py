@@ -9,6 +9,8 @@ from orders.models import Address
 from orders.services import MAX_LINE_QUANTITY
 from payments.forms import CardChoiceForm
 
+SLOT_UNAVAILABLE = _("That delivery time is no longer available. Choose another.")
+
 
 class AddToCartForm(forms.Form):
     offer = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -77,17 +79,17 @@ class ChooseAddressForm(forms.Form):
 
 class PaymentForm(CardChoiceForm):
     token = forms.UUIDField(widget=forms.HiddenInput)
-    slot = forms.TypedChoiceField(
-        label=_("Delivery time"), coerce=int, widget=forms.RadioSelect,
-        error_messages={"invalid_choice": _("That delivery time is no longer available. Choose another.")},
+    # Any slot id: place_order checks it once, under the offers' locks, so
+    # paying builds no list of slots (the page lists them itself).
+    slot = forms.IntegerField(
+        label=_("Delivery time"), min_value=1,
+        error_messages={"invalid": SLOT_UNAVAILABLE, "min_value": SLOT_UNAVAILABLE},
     )
 
-    def __init__(self, *args, slots, cards, cart_fingerprint: str, **kwargs):
+    def __init__(self, *args, cards, cart_fingerprint: str, **kwargs):
         super().__init__(*args, cards=cards, **kwargs)
         # Not a field: a page shown again carries the cart as it is now.
         self.cart_fingerprint = cart_fingerprint
-        self.slots = {slot.pk: slot for slot in slots}
-        self.fields["slot"].choices = [(slot.pk, str(slot)) for slot in slots]
 
     def clean(self):
         data = super().clean()
@@ -140,8 +142,7 @@ class RedeliveryForm(forms.Form):
 
     slot = forms.TypedChoiceField(
         label=_("New delivery time"), coerce=int,
-        error_messages={"required": _("Choose a new delivery time."),
-                        "invalid_choice": _("That delivery time is no longer available. Choose another.")},
+        error_messages={"required": _("Choose a new delivery time."), "invalid_choice": SLOT_UNAVAILABLE},
     )
 
     def __init__(self, *args, slots, **kwargs):

@@ -35,6 +35,12 @@ class EmptyCart(Exception):
     """There is nothing to order."""
 
 
+class SlotNotOffered(Exception):
+    """The slot chosen is not one the cart may be delivered in now: it has
+    started, filled up, its service does not serve the address, or it ends
+    too late for the cart's hot food."""
+
+
 class QuantityTooLarge(Exception):
     """A cart line may hold at most MAX_LINE_QUANTITY units."""
 
@@ -203,7 +209,7 @@ def place_order(*, user, cart: Cart, address: Address, slot_id: int, card_number
     counts toward locking the card and no PIN is hashed while the offers are
     locked: the payment takes the check's proof. Then, in one transaction, the steps that follow, each
     a function saying what it guarantees. Any failure (EmptyCart,
-    OutOfStock, OfferUnavailable, SlotFull, a PaymentError) leaves nothing
+    OutOfStock, OfferUnavailable, SlotNotOffered, SlotFull, a PaymentError) leaves nothing
     behind. A token that already made an order
     returns that order.
     """
@@ -256,11 +262,12 @@ def _take_stock(cart: Cart) -> tuple[list[CartLine], dict[int, Offer]]:
 
 
 def _slot_allowed(plan: CheckoutPlan, *, slot_id: int) -> TimeSlot:
-    """The slot, when the plan allows it; raises SlotFull otherwise. Booking
-    it (book_slot) checks the room left again under the slot's lock."""
+    """The slot, when the plan allows it now (open_slots: room left
+    included); raises SlotNotOffered otherwise. Booking it (book_slot)
+    checks the room again under the slot's lock."""
     slot = plan.allowed_slot(slot_id)
     if slot is None:
-        raise booking.SlotFull()
+        raise SlotNotOffered()
     return slot
 
 

@@ -2,6 +2,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -33,6 +34,7 @@ from orders.cart import (
 )
 from orders.checkout import CheckoutPlan
 from orders.forms import (
+    SLOT_UNAVAILABLE,
     AddressForm,
     AddToCartForm,
     CartLineForm,
@@ -182,10 +184,8 @@ def checkout_pay(request: HttpRequest) -> HttpResponse:
         return redirect("orders:cart")
     if address is None:
         return redirect("orders:checkout")
-    plan = CheckoutPlan.for_items(((line.offer, line.quantity) for line in lines), district=address.district)
-    slots = plan.slots_on_offer()
     form = PaymentForm(
-        request.POST or None, slots=slots, cards=request.user.cards.filter(status="active"),
+        request.POST or None, cards=request.user.cards.filter(status="active"),
         cart_fingerprint=cart_fingerprint(lines), initial={"token": services.new_checkout_token()},
     )
     if request.method == "POST" and form.is_valid():
@@ -207,6 +207,8 @@ def checkout_pay(request: HttpRequest) -> HttpResponse:
         except OfferUnavailable:
             messages.error(request, _("An item in your cart is no longer sold. Remove it to continue."))
             return redirect("orders:cart")
+        except services.SlotNotOffered:
+            form.add_error("slot", ValidationError(SLOT_UNAVAILABLE, code="unavailable"))
         except booking.SlotFull:
             form.add_error("slot", _("That delivery time has just filled up. Choose another."))
         except medicine.PrescriptionNotApproved as error:
@@ -224,8 +226,11 @@ def checkout_pay(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Thank you. Your order %(number)s is placed and paid.") % {
                 "number": order.number})
             return redirect(order)
+    # Built only to show the page: paying checks the slot in place_order.
+    plan = CheckoutPlan.for_items(((line.offer, line.quantity) for line in lines), district=address.district)
+    slots = plan.slots_on_offer()
     status = 409 if request.method == "POST" and form.errors else 200
-    chosen = form.slots.get(getattr(form, "cleaned_data", {}).get("slot"))
+    chosen = next((slot for slot in slots if slot.pk == getattr(form, "cleaned_data", {}).get("slot")), None)
     fee = (chosen or slots[0]).fee if slots else 0
     return render(request, "orders/checkout_pay.html", {
         "form": form, "lines": lines, "address": address, "slots": slots,

@@ -160,9 +160,8 @@ def test_a_restaurant_dish_only_gets_a_slot_while_the_kitchen_is_open(customer_c
 def test_a_dish_fresh_for_zero_minutes_is_hot_food_on_the_page_and_in_place_order(customer_client, world):
     """Hot food is ``fresh_minutes is not None`` (Product.is_hot_food) on both
     sides: no slot is short enough for a dish that keeps zero minutes, so the
-    page offers none and place_order, asked directly for the slot a plain
-    item would get, books none. The form refuses the slot before the
-    service would be asked."""
+    page offers none and place_order, paid through the page or asked
+    directly for the slot a plain item would get, books none."""
     kitchen = factories.seller(kind="restaurant", name_ko="옥류관")
     dish = factories.product(category_=world.category, fresh_minutes=0, offers=[(kitchen, 3000, 20)])
     cart = fill_cart(world.customer, [(dish.offers.get(), 1)])
@@ -171,7 +170,7 @@ def test_a_dish_fresh_for_zero_minutes_is_hot_food_on_the_page_and_in_place_orde
     before = snapshot()
     refused = pay(customer_client, checkout_token(page), slot=world.slot, card=world.card)
     assert refused.status_code == 409 and refused.context["form"].errors["slot"]
-    with pytest.raises(booking.SlotFull):
+    with pytest.raises(services.SlotNotOffered):
         services.place_order(user=world.customer, cart=cart, address=world.address, slot_id=world.slot.pk,
                              card_number=world.card.number, pin=factories.PIN, token=uuid.uuid4())
     assert snapshot() == before
@@ -184,7 +183,22 @@ def test_an_expired_slot_is_refused_with_a_message(customer_client, world, in_ch
     response = pay(customer_client, checkout_token(in_checkout), slot=world.slot, card=world.card)
     assert response.status_code == 409
     [error] = response.context["form"].errors.as_data()["slot"]
-    assert error.code == "invalid_choice" and str(error.message) in response.content.decode()
+    assert error.code == "unavailable" and str(error.message) in response.content.decode()
+    assert "그 배달시간은 이제 선택할수 없습니다" in response.content.decode()
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("slot", ["abc", "0", "-1", "1.5", "99999999999999999999", ""])
+def test_a_slot_that_is_no_slot_is_refused_with_a_message(customer_client, world, in_checkout, slot):
+    """The posted slot is only a number until place_order checks it: one
+    that is none, or out of any id's range, is refused like a slot gone."""
+    before = snapshot()
+    response = customer_client.post(reverse("orders:checkout_pay"), {
+        "token": checkout_token(in_checkout), "cart": shown_cart(in_checkout), "slot": slot,
+        "card": str(world.card.pk), "pin": factories.PIN})
+    assert response.status_code == 409
+    [error] = response.context["form"].errors.as_data()["slot"]
+    assert str(error.message) in response.content.decode()
     assert snapshot() == before
 
 
@@ -264,7 +278,7 @@ def _offer_withdrawn(world, soap, monkeypatch):
 
 
 def _slot_taken_after_the_form_checked_it(world, soap, monkeypatch):
-    # The slot passes the form's and the service's checks, and is gone when booked.
+    # The slot passes place_order's check, and is gone when booked.
     def full(**kwargs):
         raise booking.SlotFull()
 
