@@ -14,6 +14,7 @@ oversold), that each order took one payment (0 double charges), and runs
 ``orders.reconcile.problems`` over the whole database.
 """
 
+import html
 import http.client
 import random
 import re
@@ -163,8 +164,8 @@ def _buy(browser: Browser, buyer: dict, offer: int, quantity: int) -> str:
     cart = re.search(r'name="cart" value="([0-9a-f]+)"', page)
     slot = re.search(r'name="slot" value="(\d+)"', page)
     if status != 200 or not token or not cart or not slot:
-        return f"error: pay page {status}"
-    status, location, _ = browser.request("POST", "/checkout/pay/", {
+        return f"error: pay page {status}{_first_error(page)}"
+    status, location, page = browser.request("POST", "/checkout/pay/", {
         "token": token.group(1), "cart": cart.group(1), "slot": slot.group(1), "card": buyer["card"], "pin": PIN})
     if status == 302 and "/orders/" in location:
         return "ordered"
@@ -174,7 +175,14 @@ def _buy(browser: Browser, buyer: dict, offer: int, quantity: int) -> str:
         for line in set(re.findall(r'action="/cart/lines/(\d+)/"', cart)):
             browser.request("POST", f"/cart/lines/{line}/", {"remove": "1", "quantity": "0"})
         return "sold out"
-    return f"error: pay {status}"
+    return f"error: pay {status}{_first_error(page)}"
+
+
+def _first_error(page: str) -> str:
+    """The first error message a page shows (a form's or a field's), to say
+    why a step failed: ", <message>", or nothing."""
+    error = re.search(r'class="(?:msg )?error"[^>]*>(?:<p>)?([^<]+)', page)
+    return f", {html.unescape(error.group(1).strip())}" if error else ""
 
 
 def run(base: str, buyers: list[dict], *, seconds: int) -> dict:

@@ -13,12 +13,23 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# The keys of `make bench` (the Makefile's BENCH_ENV), unless the environment
+# sets them. Every script that creates the bench buyers or pays with their
+# cards must use the same CARD_NUMBER_KEY: a PIN's hash is keyed by it, and
+# the PIN hashed under another key is wrong five times and locks the card.
+BENCH_KEYS = {"SECRET_KEY": "bench-only-secret-key", "CARD_NUMBER_KEY": "bench-only-card-number-key"}
+
+
+def bench_keys() -> dict[str, str]:
+    return {name: os.environ.get(name, default) for name, default in BENCH_KEYS.items()}
+
+
 # Production settings, minus what needs TLS in front (plain HTTP on loopback).
 ENV = {
     **os.environ, "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false",
     "SESSION_COOKIE_SECURE": "false", "CSRF_COOKIE_SECURE": "false", "SECURE_HSTS_SECONDS": "0",
-    "SECRET_KEY": secrets.token_urlsafe(50),
-    "CARD_NUMBER_KEY": os.environ.get("CARD_NUMBER_KEY", "bench-only-card-number-key"), "LOG_LEVEL": "CRITICAL",
+    "SECRET_KEY": secrets.token_urlsafe(50), "CARD_NUMBER_KEY": bench_keys()["CARD_NUMBER_KEY"],
+    "LOG_LEVEL": "CRITICAL",
 }
 
 

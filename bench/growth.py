@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import bench_keys  # noqa: E402
 from bench.load import GROWTH_PAGES  # noqa: E402
 
 
@@ -41,7 +42,7 @@ def main() -> int:
     figures = {}
     for size in sizes:
         # The keys `make bench` gives its run, unless set: migrate and the loaders need them too.
-        env = {"SECRET_KEY": "bench-only-secret-key", "CARD_NUMBER_KEY": "bench-only-card-number-key", **os.environ,
+        env = {**os.environ, **bench_keys(),
                "DATABASE_URL": f"{os.environ['DATABASE_URL']}_{label(size)}"}
         for step in (["bench/create_db.py"], ["manage.py", "migrate", "--noinput", "--verbosity", "0"],
                      ["bench/load_catalog.py", "--products", str(size)], ["bench/load_lodging.py"]):

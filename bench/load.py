@@ -38,6 +38,9 @@ from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import bench_keys  # noqa: E402
+
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.floor.settings"
 
 PRODUCTION = {
@@ -80,8 +83,7 @@ def main() -> int:
     if not os.environ.get("DATABASE_URL") or not shutil.which("wrk"):
         print("Needs DATABASE_URL (the benchmark database) and wrk (apt-get install wrk).", file=sys.stderr)
         return 2
-    env = {**os.environ, **PRODUCTION, "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key"),
-           "CARD_NUMBER_KEY": os.environ.get("CARD_NUMBER_KEY", "bench-only-card-number-key")}
+    env = {**os.environ, **PRODUCTION, **bench_keys()}
     os.environ.update(env)
     import django
 
