@@ -172,23 +172,26 @@ def checkout_pay(request: HttpRequest) -> HttpResponse:
     address = Address.objects.select_related("district").filter(
         pk=request.session.get(SESSION_ADDRESS_ID), user=request.user
     ).first()
-    # A double click, back and resubmit, or a retry after the answer was
-    # lost: the first submit's order. Asked after reading the cart and the
-    # address, which that submit empties and forgets when it commits, so a
-    # replay that finds them gone also finds the order.
-    replayed = _order_for_posted_token(request)
-    if replayed is not None:
-        return redirect(replayed)
+    form = PaymentForm(
+        request.POST or None, cards=request.user.cards.filter(status="active"),
+        cart_fingerprint=cart_fingerprint(lines), initial={"token": services.new_checkout_token()},
+    )
+    paying = request.method == "POST" and bool(lines) and address is not None and form.is_valid()
+    if request.method == "POST" and not paying:
+        # A double click, back and resubmit, or a retry after the answer was
+        # lost: the first submit's order. Asked after reading the cart and
+        # the address, which that submit empties and forgets when it
+        # commits, so a replay that finds them gone also finds the order. A
+        # submit that can pay asks place_order instead, under its lock.
+        replayed = _order_for_posted_token(request)
+        if replayed is not None:
+            return redirect(replayed)
     if not lines:
         messages.error(request, _("Your cart is empty."))
         return redirect("orders:cart")
     if address is None:
         return redirect("orders:checkout")
-    form = PaymentForm(
-        request.POST or None, cards=request.user.cards.filter(status="active"),
-        cart_fingerprint=cart_fingerprint(lines), initial={"token": services.new_checkout_token()},
-    )
-    if request.method == "POST" and form.is_valid():
+    if paying:
         try:
             order = services.place_order(
                 user=request.user, cart=cart, address=address, slot_id=form.cleaned_data["slot"],
@@ -360,8 +363,6 @@ def cancel(request: HttpRequest, number: str) -> HttpResponse:
 
 
 def _order_for_posted_token(request: HttpRequest) -> Order | None:
-    if request.method != "POST":
-        return None
     try:
         token = uuid.UUID(request.POST.get("token", ""))
     except ValueError:
