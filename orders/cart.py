@@ -1,7 +1,5 @@
 """The current request's cart, and what the cart page shows about each line."""
 
-import hashlib
-
 from catalog.models import Offer
 from orders import services
 from orders.models import Cart, CartLine
@@ -56,14 +54,6 @@ def remember_count(request, cart: Cart | None) -> None:
     """Keep the header's item count in the session, so pages need no query for it."""
     count = sum(cart.lines.values_list("quantity", flat=True)) if cart else 0
     request.session[SESSION_CART_COUNT] = count
-
-
-def cart_fingerprint(lines: list[CartLine]) -> str:
-    """What the pay page showed of the cart: each line, quantity and price.
-    A payment posted from that page pays for that cart or nothing, however
-    late it arrives (a retry after the customer changed the cart)."""
-    shown = sorted((line.pk, line.offer_id, line.quantity, line.offer.price) for line in lines)
-    return hashlib.sha256(repr(shown).encode()).hexdigest()[:32]
 
 
 def current_cart_lines(request) -> list[CartLine]:

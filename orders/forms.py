@@ -9,6 +9,7 @@ from orders.models import Address
 from orders.services import MAX_LINE_QUANTITY
 from payments.forms import CardChoiceForm
 
+CART_CHANGED = _("Your cart changed since this page was shown. Check the order below and pay again.")
 SLOT_UNAVAILABLE = _("That delivery time is no longer available. Choose another.")
 
 
@@ -85,19 +86,10 @@ class PaymentForm(CardChoiceForm):
         label=_("Delivery time"), min_value=1,
         error_messages={"invalid": SLOT_UNAVAILABLE, "min_value": SLOT_UNAVAILABLE},
     )
-
-    def __init__(self, *args, cards, cart_fingerprint: str, **kwargs):
-        super().__init__(*args, cards=cards, **kwargs)
-        # Not a field: a page shown again carries the cart as it is now.
-        self.cart_fingerprint = cart_fingerprint
-
-    def clean(self):
-        data = super().clean()
-        if self.data.get("cart") != self.cart_fingerprint:
-            raise forms.ValidationError(
-                _("Your cart changed since this page was shown. Check the order below and pay again."),
-                code="cart_changed")
-        return data
+    # The cart the page showed (services.cart_fingerprint), which
+    # place_order compares under its locks. The page writes the input itself:
+    # shown again, it carries the cart as it is now, not the posted value.
+    cart = forms.CharField(required=False)
 
 
 class RefundForm(forms.Form):

@@ -1,6 +1,7 @@
 """Cart and order workflows. Placing an order is one transaction across
 catalog (stock), delivery (slot, deliveries) and payments (the hold)."""
 
+import hashlib
 import secrets
 import uuid
 import zlib
@@ -33,6 +34,11 @@ ORDER_NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 class EmptyCart(Exception):
     """There is nothing to order."""
+
+
+class CartChanged(Exception):
+    """The cart is not the one the pay page showed: a line was added,
+    removed or changed, or a price moved, since."""
 
 
 class SlotNotOffered(Exception):
@@ -145,6 +151,7 @@ def set_line_quantity(*, line: CartLine, quantity: int) -> None:
     line.save(update_fields=["quantity"])
 
 
+@retry_on_conflict  # it locks two lines, which a checkout may lock the other way round
 @transaction.atomic
 def switch_line_offer(*, line: CartLine, offer: Offer) -> None:
     """Buy a cart line's product from another seller: the line moves to
@@ -191,6 +198,15 @@ def new_checkout_token() -> uuid.UUID:
     return uuid.uuid4()
 
 
+def cart_fingerprint(lines: list[CartLine]) -> str:
+    """What the pay page showed of the cart: each line, quantity and price
+    (the lines come with their offers). A payment posted from that page pays
+    for that cart or nothing, however late it arrives (a retry after the
+    customer changed the cart): place_order compares it under its locks."""
+    shown = sorted((line.pk, line.offer_id, line.quantity, line.offer.price) for line in lines)
+    return hashlib.sha256(repr(shown).encode()).hexdigest()[:32]
+
+
 def order_for_token(*, user, token: uuid.UUID) -> Order | None:
     """The order a checkout token already made for this customer, if any."""
     try:
@@ -201,14 +217,15 @@ def order_for_token(*, user, token: uuid.UUID) -> Order | None:
 
 @retry_on_conflict
 @sensitive_variables("pin", "card_number")
-def place_order(*, user, cart: Cart, address: Address, slot_id: int, card_number: str, pin: str,
+def place_order(*, user, cart: Cart, address: Address, shown_cart: str, slot_id: int, card_number: str, pin: str,
                 token: uuid.UUID) -> Order:
-    """Turn the cart into a paid order, all or nothing.
+    """Turn the cart into a paid order, all or nothing: the cart the pay page
+    showed (``shown_cart``, its cart_fingerprint), or CartChanged.
 
     The PIN is checked first, on its own and once, so that a wrong PIN
     counts toward locking the card and no PIN is hashed while the offers are
     locked: the payment takes the check's proof. Then, in one transaction, the steps that follow, each
-    a function saying what it guarantees. Any failure (EmptyCart,
+    a function saying what it guarantees. Any failure (EmptyCart, CartChanged,
     OutOfStock, OfferUnavailable, SlotNotOffered, SlotFull, a PaymentError) leaves nothing
     behind. A token that already made an order
     returns that order.
@@ -220,6 +237,8 @@ def place_order(*, user, cart: Cart, address: Address, slot_id: int, card_number
         if existing:
             return existing
         lines, offers = _take_stock(cart)
+        if cart_fingerprint(lines) != shown_cart:
+            raise CartChanged()
         medicine.check_medicine_rules(user=user, lines=lines, offers=offers, now=timezone.now())
         # Built again rather than taken from the pay page: the offers just
         # locked, with their products and sellers, say what is sold now.
@@ -239,7 +258,8 @@ def place_order(*, user, cart: Cart, address: Address, slot_id: int, card_number
         # from here to the commit, not through the payment (5.6 orders a
         # second with 16 buyers when booked before the order, 8.0 now).
         booking.book_slot(slot_id=slot.pk, count=len(plan.pickups))
-        cart.lines.all().delete()
+        # The lines paid for, locked since _take_stock: one added meanwhile stays in the cart.
+        CartLine.objects.filter(pk__in=[line.pk for line in lines]).delete()
     return order
 
 
@@ -252,13 +272,18 @@ def _queue_replays(*, user, token: uuid.UUID) -> Order | None:
 
 
 def _take_stock(cart: Cart) -> tuple[list[CartLine], dict[int, Offer]]:
-    """The cart's lines and their offers, locked in id order with the stock
-    taken (catalog.take_stock): from here on prices, stock and the dishes'
-    freshness cannot change under the order. Raises EmptyCart."""
-    lines = list(cart.lines.select_related("prescription").order_by("offer_id"))
+    """The cart's lines, locked, each with its offer, locked in id order with
+    the stock taken (catalog.take_stock): from here on the lines, prices,
+    stock and the dishes' freshness cannot change under the order; an add
+    to one of these lines waits for the order and makes a new line. Raises
+    EmptyCart."""
+    lines = list(cart.lines.select_for_update(of=("self",)).select_related("prescription").order_by("offer_id"))
     if not lines:
         raise EmptyCart()
-    return lines, catalog_services.take_stock(quantities={line.offer_id: line.quantity for line in lines})
+    offers = catalog_services.take_stock(quantities={line.offer_id: line.quantity for line in lines})
+    for line in lines:
+        line.offer = offers[line.offer_id]
+    return lines, offers
 
 
 def _slot_allowed(plan: CheckoutPlan, *, slot_id: int) -> TimeSlot:

@@ -24,7 +24,6 @@ from delivery.models import Delivery
 from okryu.transitions import InvalidTransition
 from orders import medicine, services
 from orders.cart import (
-    cart_fingerprint,
     cart_to_fill,
     current_cart,
     current_cart_lines,
@@ -34,6 +33,7 @@ from orders.cart import (
 )
 from orders.checkout import CheckoutPlan
 from orders.forms import (
+    CART_CHANGED,
     SLOT_UNAVAILABLE,
     AddressForm,
     AddToCartForm,
@@ -168,15 +168,12 @@ def checkout(request: HttpRequest) -> HttpResponse:
 def checkout_pay(request: HttpRequest) -> HttpResponse:
     """Step two: time slot, review and payment."""
     cart = current_cart(request)
-    lines = lines_to_pay(cart)
     address = Address.objects.select_related("district").filter(
         pk=request.session.get(SESSION_ADDRESS_ID), user=request.user
     ).first()
-    form = PaymentForm(
-        request.POST or None, cards=request.user.cards.filter(status="active"),
-        cart_fingerprint=cart_fingerprint(lines), initial={"token": services.new_checkout_token()},
-    )
-    paying = request.method == "POST" and bool(lines) and address is not None and form.is_valid()
+    form = PaymentForm(request.POST or None, cards=request.user.cards.filter(status="active"),
+                       initial={"token": services.new_checkout_token()})
+    paying = request.method == "POST" and cart is not None and address is not None and form.is_valid()
     if request.method == "POST" and not paying:
         # A double click, back and resubmit, or a retry after the answer was
         # lost: the first submit's order. Asked after reading the cart and
@@ -186,18 +183,17 @@ def checkout_pay(request: HttpRequest) -> HttpResponse:
         replayed = _order_for_posted_token(request)
         if replayed is not None:
             return redirect(replayed)
-    if not lines:
-        messages.error(request, _("Your cart is empty."))
-        return redirect("orders:cart")
-    if address is None:
-        return redirect("orders:checkout")
     if paying:
+        # The cart's lines are read by place_order alone, locked: it pays for
+        # the cart the page showed or refuses (CartChanged).
         try:
             order = services.place_order(
-                user=request.user, cart=cart, address=address, slot_id=form.cleaned_data["slot"],
-                card_number=form.cleaned_data["card_number"], pin=form.cleaned_data["pin"],
-                token=form.cleaned_data["token"],
+                user=request.user, cart=cart, address=address, shown_cart=form.cleaned_data["cart"],
+                slot_id=form.cleaned_data["slot"], card_number=form.cleaned_data["card_number"],
+                pin=form.cleaned_data["pin"], token=form.cleaned_data["token"],
             )
+        except services.CartChanged:
+            form.add_error(None, ValidationError(CART_CHANGED, code="cart_changed"))
         except PaymentError as error:
             form.add_error("pin" if isinstance(error, WrongPin) else None, str(error.message))
         except services.EmptyCart:
@@ -229,15 +225,21 @@ def checkout_pay(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Thank you. Your order %(number)s is placed and paid.") % {
                 "number": order.number})
             return redirect(order)
-    # Built only to show the page: paying checks the slot in place_order.
+    # Read only to show the page: paying checks the cart and the slot in place_order.
+    lines = lines_to_pay(cart)
+    if not lines:
+        messages.error(request, _("Your cart is empty."))
+        return redirect("orders:cart")
+    if address is None:
+        return redirect("orders:checkout")
     plan = CheckoutPlan.for_items(((line.offer, line.quantity) for line in lines), district=address.district)
     slots = plan.slots_on_offer()
     status = 409 if request.method == "POST" and form.errors else 200
     chosen = next((slot for slot in slots if slot.pk == getattr(form, "cleaned_data", {}).get("slot")), None)
     fee = (chosen or slots[0]).fee if slots else 0
     return render(request, "orders/checkout_pay.html", {
-        "form": form, "lines": lines, "address": address, "slots": slots,
-        "subtotal": plan.subtotal, "fee": fee, "total": plan.subtotal + fee,
+        "form": form, "lines": lines, "shown_cart": services.cart_fingerprint(lines), "address": address,
+        "slots": slots, "subtotal": plan.subtotal, "fee": fee, "total": plan.subtotal + fee,
     }, status=status)
 
 

@@ -17,6 +17,7 @@ from catalog.services import refresh_product_summaries
 from delivery.models import Courier, District, ServiceArea, TimeSlot, TransportService
 from okryu.luhn import with_check_digit
 from orders import services as order_services
+from orders.cart import lines_to_pay
 from orders.models import Address, Cart, Order, OrderLine
 from payments import services as payment_services
 
@@ -127,13 +128,18 @@ def courier(*, service_, username=None):
     return Courier.objects.create(user=person, service=service_, phone="+8501913334444")
 
 
+def shown_cart(cart) -> str:
+    """The fingerprint the pay page of ``cart`` as it is now would post."""
+    return order_services.cart_fingerprint(lines_to_pay(cart))
+
+
 def paid_order(*, customer, card_, address_, offer, slot_, quantity=1):
     """An order placed and paid through orders.services.place_order, as checkout does."""
     cart, _created = Cart.objects.get_or_create(user=customer)
     order_services.add_to_cart(cart=cart, offer=offer, quantity=quantity)
     return order_services.place_order(
-        user=customer, cart=cart, address=address_, slot_id=slot_.pk, card_number=card_.number, pin=PIN,
-        token=uuid.uuid4(),
+        user=customer, cart=cart, address=address_, shown_cart=shown_cart(cart), slot_id=slot_.pk,
+        card_number=card_.number, pin=PIN, token=uuid.uuid4(),
     )
 
 

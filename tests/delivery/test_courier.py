@@ -281,7 +281,8 @@ def test_the_last_two_deliveries_of_an_order_delivered_at_once_deliver_the_order
     cart, _created = Cart.objects.get_or_create(user=world.customer)
     for offer in world.soap.offers.all():
         order_services.add_to_cart(cart=cart, offer=offer, quantity=1)
-    order = order_services.place_order(user=world.customer, cart=cart, address=world.address, slot_id=world.slot.pk,
+    order = order_services.place_order(user=world.customer, cart=cart, shown_cart=factories.shown_cart(cart),
+                                       address=world.address, slot_id=world.slot.pk,
                                        card_number=world.card.number, pin=factories.PIN, token=uuid.uuid4())
     order.deliveries.update(status=S.ASSIGNED, courier=world.courier)
     for delivery in order.deliveries.all():

@@ -8,8 +8,9 @@ from django.urls import reverse
 
 from catalog.models import Offer
 from delivery.models import Delivery, TimeSlot
-from orders.cart import cart_fingerprint, cart_lines
+from orders.cart import cart_lines
 from orders.models import Cart, CartLine, Order, OrderEvent, OrderLine
+from orders.services import cart_fingerprint
 from payments.models import LedgerEntry, LedgerTransaction, Payment
 from tests import factories
 

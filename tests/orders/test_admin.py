@@ -37,8 +37,8 @@ def buy(world, offers, *, buyer=None, phone="010-1111-2222"):
     address = factories.address(owner=buyer, district_=world.district, phone=phone)
     card = world.card if buyer == world.customer else factories.card(owner=buyer)
     return services.place_order(
-        user=buyer, cart=buyer.cart, address=address, slot_id=world.slot.pk,
-        card_number=card.number, pin=factories.PIN, token=uuid.uuid4(),
+        user=buyer, cart=buyer.cart, shown_cart=factories.shown_cart(buyer.cart), address=address,
+        slot_id=world.slot.pk, card_number=card.number, pin=factories.PIN, token=uuid.uuid4(),
     )
 
 

@@ -171,7 +171,8 @@ def test_a_dish_fresh_for_zero_minutes_is_hot_food_on_the_page_and_in_place_orde
     refused = pay(customer_client, checkout_token(page), slot=world.slot, card=world.card)
     assert refused.status_code == 409 and refused.context["form"].errors["slot"]
     with pytest.raises(services.SlotNotOffered):
-        services.place_order(user=world.customer, cart=cart, address=world.address, slot_id=world.slot.pk,
+        services.place_order(user=world.customer, cart=cart, shown_cart=factories.shown_cart(cart),
+                             address=world.address, slot_id=world.slot.pk,
                              card_number=world.card.number, pin=factories.PIN, token=uuid.uuid4())
     assert snapshot() == before
 
@@ -246,6 +247,21 @@ def test_a_payment_from_a_page_showing_another_cart_pays_for_nothing(customer_cl
     again = pay(customer_client, checkout_token(stale), slot=world.slot, card=world.card, cart=shown_cart(stale))
     assert again.status_code == 302
     assert Order.objects.get().subtotal == 2 * soap.price
+
+
+def test_a_payment_after_the_price_moved_pays_for_nothing(customer_client, world, soap):
+    """The page showed the soap at its old price: paying it at the new one
+    would charge what the customer never saw."""
+    fill_cart(world.customer, [(soap, 1)])
+    page = start_checkout(customer_client, world)
+    Offer.objects.filter(pk=soap.pk).update(price=soap.price + 500)
+    before = snapshot()
+    stale = pay(customer_client, checkout_token(page), slot=world.slot, card=world.card, cart=shown_cart(page))
+    assert stale.status_code == 409
+    [error] = stale.context["form"].errors.as_data()["__all__"]
+    assert error.code == "cart_changed" and "장바구니" in stale.content.decode()
+    assert snapshot() == before
+    assert f"{soap.price + 500:,}" in stale.content.decode(), "the page shown again has the new price"
 
 
 def _decline_wrong_pin(world, soap, monkeypatch):
@@ -355,13 +371,13 @@ def test_checkout_pages_run_the_same_queries_for_2_and_20_lines(client, world, p
     assert count(2) == count(20)
 
 
-def test_paying_for_one_line_takes_at_most_51_sql_statements(customer_client, world, in_checkout):
+def test_paying_for_one_line_takes_at_most_50_sql_statements(customer_client, world, in_checkout):
     form = {"token": checkout_token(in_checkout), "slot": world.slot.pk, "card": world.card.pk, "pin": factories.PIN,
             "cart": shown_cart(in_checkout)}
     with CaptureQueriesContext(connection) as queries:
         response = customer_client.post(reverse("orders:checkout_pay"), form)
     assert response.status_code == 302 and Order.objects.get().status == Order.Status.PAID
-    assert len(queries) <= 51, "\n".join(query["sql"][:100] for query in queries)
+    assert len(queries) <= 50, "\n".join(query["sql"][:100] for query in queries)
 
 
 def test_the_products_best_price_moves_when_a_checkout_sells_out_its_cheapest_offer(customer_client, world):

@@ -55,7 +55,8 @@ def bought(world, offer, quantity: int) -> Order:
     """An order of ``quantity`` of ``offer`` by the world's customer, from a cart of its own."""
     cart = Cart.objects.create()
     CartLine.objects.create(cart=cart, offer=offer, quantity=quantity, price_when_added=offer.price)
-    return services.place_order(user=world.customer, cart=cart, address=world.address, slot_id=world.slot.pk,
+    return services.place_order(user=world.customer, cart=cart, shown_cart=factories.shown_cart(cart),
+                                address=world.address, slot_id=world.slot.pk,
                                 card_number=world.card.number, pin=factories.PIN, token=uuid.uuid4())
 
 
@@ -197,8 +198,8 @@ def test_ten_racing_checkouts_of_a_capped_medicine_across_two_pharmacies_never_p
         cart = Cart.objects.create()
         CartLine.objects.create(cart=cart, offer=offers[n % 2], quantity=1, price_when_added=offers[n % 2].price)
         calls.append(lambda cart=cart: services.place_order(
-            user=world.customer, cart=cart, address=world.address, slot_id=world.slot.pk,
-            card_number=world.card.number, pin=factories.PIN, token=uuid.uuid4()))
+            user=world.customer, cart=cart, shown_cart=factories.shown_cart(cart), address=world.address,
+            slot_id=world.slot.pk, card_number=world.card.number, pin=factories.PIN, token=uuid.uuid4()))
 
     results = race(*calls, expect=(medicine.LimitReached,))
 

@@ -29,7 +29,8 @@ def order(world):
     store, factory = Offer.objects.get(seller=world.store), Offer.objects.get(seller=world.factory)
     fill_cart(world.customer, [(store, 1), (factory, 2)])
     return services.place_order(
-        user=world.customer, cart=world.customer.cart, address=world.address, slot_id=world.slot.pk,
+        user=world.customer, cart=world.customer.cart, shown_cart=factories.shown_cart(world.customer.cart),
+        address=world.address, slot_id=world.slot.pk,
         card_number=world.card.number, pin=factories.PIN, token=uuid.uuid4(),
     )
 
@@ -161,7 +162,8 @@ def test_the_order_pages_run_the_same_queries_for_2_and_20_lines(client, world):
         buyer = factories.user()
         fill_cart(buyer, [(offer, 1) for offer in offers[:size]])
         placed = services.place_order(
-            user=buyer, cart=buyer.cart, address=factories.address(owner=buyer, district_=world.district),
+            user=buyer, cart=buyer.cart, shown_cart=factories.shown_cart(buyer.cart),
+            address=factories.address(owner=buyer, district_=world.district),
             slot_id=world.slot.pk, card_number=factories.card(owner=buyer).number, pin=factories.PIN,
             token=uuid.uuid4(),
         )

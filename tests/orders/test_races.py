@@ -1,13 +1,16 @@
 """Checkouts racing on real threads against PostgreSQL: the same form
-submitted ten times at once, twenty buyers for the last five units, and a
-cancel racing new checkouts over the same stock and slot."""
+submitted ten times at once, twenty buyers for the last five units, a
+cancel racing new checkouts over the same stock and slot, and an add to the
+cart while a checkout pays for it."""
 
+import threading
 import uuid
 
 import pytest
 
 from catalog.models import Offer
 from catalog.services import OutOfStock
+from delivery import booking
 from delivery.models import TimeSlot
 from orders import services
 from orders.models import Cart, CartLine, Order
@@ -21,7 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def checkout(world, *, user, card, address, token):
     return lambda: services.place_order(
-        user=user, cart=user.cart, address=address, slot_id=world.slot.pk,
+        user=user, cart=user.cart, shown_cart=factories.shown_cart(user.cart), address=address, slot_id=world.slot.pk,
         card_number=card.number, pin=factories.PIN, token=token,
     )
 
@@ -108,3 +111,35 @@ def test_adds_of_one_offer_at_once_each_count_and_stop_at_the_limit(world):
     assert CartLine.objects.get(cart__user=world.customer).quantity == 90
     assert Cart.objects.filter(user=world.customer).count() == 1
     assert sorted(line.quantity for line in added) == [30, 60, 90]
+
+
+@pytest.mark.parametrize("added_seller", ["factory", "store"], ids=["another offer", "the offer being paid"])
+def test_an_add_to_the_cart_while_a_checkout_pays_stays_in_the_cart(world, monkeypatch, added_seller):
+    """A second tab adds soap while the first one's checkout holds its locks
+    (paused after booking the slot, its last step before the commit). The
+    order is the two soaps the page showed; the soap added is still in the
+    cart afterwards, on a line of its own: an add to a line being paid for
+    waits for the checkout, whose commit removes only the lines it paid."""
+    paid = Offer.objects.get(seller=world.store)
+    added = Offer.objects.get(seller=getattr(world, added_seller))
+    fill_cart(world.customer, [(paid, 2)])
+    locked, add_returned = threading.Event(), threading.Event()
+    book_slot = booking.book_slot
+
+    def book_slot_then_let_the_add_in(**kwargs):
+        book_slot(**kwargs)
+        locked.set()
+        # An add that does not wait for the checkout returns in milliseconds.
+        add_returned.wait(timeout=1)
+
+    def add_in_another_tab():
+        assert locked.wait(timeout=30)
+        services.add_to_cart(cart=Cart(user=world.customer), offer=added, quantity=1)
+        add_returned.set()
+
+    monkeypatch.setattr(booking, "book_slot", book_slot_then_let_the_add_in)
+    order, _ = race(checkout(world, user=world.customer, card=world.card, address=world.address,
+                             token=uuid.uuid4()), add_in_another_tab)
+    assert list(order.lines.values_list("offer_id", "quantity")) == [(paid.pk, 2)]
+    assert list(CartLine.objects.filter(cart__user=world.customer).values_list("offer_id", "quantity")) == [
+        (added.pk, 1)]

@@ -34,7 +34,8 @@ def sales(world):
     def buy(lines, *, captured=True):
         fill_cart(world.customer, lines)
         order = services.place_order(
-            user=world.customer, cart=world.customer.cart, address=world.address, slot_id=world.slot.pk,
+            user=world.customer, cart=world.customer.cart, shown_cart=factories.shown_cart(world.customer.cart),
+            address=world.address, slot_id=world.slot.pk,
             card_number=world.card.number, pin=factories.PIN, token=uuid.uuid4(),
         )
         if captured:
