@@ -7,6 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from okryu.notices.models import Event
+from okryu.notices.services import notify
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -53,3 +55,27 @@ def test_a_customers_header_loads_no_permissions(client, world):
     with CaptureQueriesContext(connection) as queries:
         client.get(reverse("catalog:home"))
     assert not [query for query in queries if "auth_permission" in query["sql"]]
+
+
+def test_the_header_reads_the_person_their_courier_and_unread_notices_in_one_query(client, world):
+    for number in ("C1", "C2"):
+        notify(recipient=world.courier.user, event=Event.ORDER_PAID, obj_key=f"order:{number}",
+               context={"number": number, "total": 1000})
+    client.force_login(world.courier.user)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("catalog:home")).content.decode()
+    header = page[page.index('<header class="top">'):page.index("</header>")]
+    assert reverse("delivery:courier") in header and 'aria-label="읽지 않은 통보 2건">2</span>' in header
+    user_reads = [query["sql"] for query in queries if '"okryu_user"' in query["sql"]]
+    assert len(user_reads) == 1 and '"delivery_courier"' in user_reads[0]
+    assert len([query for query in queries if '"delivery_courier"' in query["sql"]]) == 1
+
+
+@pytest.mark.parametrize("user_id", ["-1", "99999999"])
+def test_a_session_naming_no_user_is_a_visitors(client, world, user_id):
+    client.force_login(world.customer)
+    session = client.session
+    session["_auth_user_id"] = user_id
+    session.save()
+    assert header_links(client) == {"catalog:search", "orders:cart", "lodging:search", "okryu:login",
+                                    "okryu:register"}
