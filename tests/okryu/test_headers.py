@@ -71,7 +71,7 @@ def test_the_header_reads_the_person_their_courier_and_unread_notices_in_one_que
     assert len([query for query in queries if '"delivery_courier"' in query["sql"]]) == 1
 
 
-@pytest.mark.parametrize("user_id", ["-1", "99999999"])
+@pytest.mark.parametrize("user_id", ["-1", "99999999", "99999999999999999999"])
 def test_a_session_naming_no_user_is_a_visitors(client, world, user_id):
     client.force_login(world.customer)
     session = client.session
